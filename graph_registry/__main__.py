@@ -1,0 +1,3 @@
+from graph_registry.cli.main import app
+
+app()

@@ -1,0 +1,98 @@
+"""The Mutation root."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph_registry.api.context import Info
+from graph_registry.api.types.common import MetricInput, Stage, TagInput, metric_records, tag_pairs
+from graph_registry.api.types.models import Model, ModelVersion
+from graph_registry.services.models import NewVersion
+
+
+@strawberry.input
+class ArtifactInput:
+    sha256: str
+    size_bytes: float
+
+
+@strawberry.input
+class CreateModelVersionInput:
+    model: str = strawberry.field(description="The model is created on first use.")
+    description: str | None = None
+    tags: list[TagInput] | None = None
+    metrics: list[MetricInput] | None = None
+    request_id: str | None = strawberry.field(
+        default=None,
+        description="Client-chosen idempotency key: retrying with the same key returns the same version.",
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def create_model(
+        self, info: Info, name: str, description: str | None = None, tags: list[TagInput] | None = None
+    ) -> Model:
+        record = await info.context.services.models.create_model(
+            name=name, description=description, tags=tag_pairs(tags)
+        )
+        return Model.from_record(record)
+
+    @strawberry.mutation
+    async def update_model(
+        self, info: Info, name: str, description: str | None = None, tags: list[TagInput] | None = None
+    ) -> Model:
+        record = await info.context.services.models.update_model(
+            name=name, description=description, tags=tag_pairs(tags)
+        )
+        return Model.from_record(record)
+
+    @strawberry.mutation
+    async def create_model_version(self, info: Info, input: CreateModelVersionInput) -> ModelVersion:
+        record = await info.context.services.models.create_version(
+            NewVersion(
+                model=input.model,
+                description=input.description,
+                tags=tag_pairs(input.tags) or [],
+                metrics=metric_records(input.metrics),
+                request_id=input.request_id,
+            ),
+            actor=info.context.actor,
+        )
+        return ModelVersion.from_record(record)
+
+    @strawberry.mutation(
+        description="Move a version to a stage. With archiveExisting (default true), the version that held "
+        "PRODUCTION (or STAGING) moves to ARCHIVED in the same transaction: at no moment do two versions of "
+        "a model hold PRODUCTION."
+    )
+    async def transition_stage(
+        self,
+        info: Info,
+        model: str,
+        version: int,
+        stage: Stage,
+        archive_existing: bool = True,
+        comment: str | None = None,
+    ) -> ModelVersion:
+        record = await info.context.services.lifecycle.transition_stage(
+            model=model,
+            version=version,
+            stage=stage,
+            archive_existing=archive_existing,
+            comment=comment,
+            actor=info.context.actor,
+        )
+        return ModelVersion.from_record(record)
+
+    @strawberry.mutation
+    async def set_alias(self, info: Info, model: str, alias: str, version: int) -> ModelVersion:
+        record = await info.context.services.lifecycle.set_alias(
+            model=model, alias=alias, version=version, actor=info.context.actor
+        )
+        return ModelVersion.from_record(record)
+
+    @strawberry.mutation
+    async def delete_alias(self, info: Info, model: str, alias: str) -> bool:
+        return await info.context.services.lifecycle.delete_alias(model=model, alias=alias, actor=info.context.actor)

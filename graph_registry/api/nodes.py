@@ -1,0 +1,20 @@
+"""`Query.node(id)`: global IDs back to objects."""
+
+from __future__ import annotations
+
+from graph_registry import ids
+from graph_registry.api.context import Info
+from graph_registry.api.types.common import Node
+from graph_registry.api.types.models import Model, ModelVersion
+
+
+async def resolve_node(info: Info, token: str) -> Node | None:
+    kind, key = ids.parse_global_id(token)
+    loaders = info.context.loaders
+    match kind, key:
+        case "Model", [str(name)]:
+            model = await loaders.model.load(name)
+            return None if model is None else Model.from_record(model)
+        case "ModelVersion", [str(name), int(number)]:
+            return ModelVersion.maybe(await loaders.version.load((name, number)))
+    return None

@@ -1,0 +1,60 @@
+"""The Query root."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from graph_registry.api.context import Info
+from graph_registry.api.nodes import resolve_node
+from graph_registry.api.types.common import Node, Stage, TagInput
+from graph_registry.api.types.models import Model, ModelConnection, ModelVersion
+from graph_registry.services.models import VersionSelector
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+    @strawberry.field
+    async def model(self, info: Info, name: str) -> Model | None:
+        record = await info.context.services.models.get_model(name)
+        return None if record is None else Model.from_record(record)
+
+    @strawberry.field
+    async def models(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        name_contains: str | None = None,
+        tag: TagInput | None = None,
+    ) -> ModelConnection:
+        page = await info.context.services.models.list_models(
+            first=first,
+            after=after,
+            name_contains=name_contains,
+            tag=(tag.key, tag.value) if tag else None,
+        )
+        return ModelConnection.from_page(page)
+
+    @strawberry.field(
+        description="One of version, alias or stage selects the version; none gives the latest. With at, "
+        "alias and stage are resolved as they stood at that moment (point-in-time)."
+    )
+    async def model_version(
+        self,
+        info: Info,
+        model: str,
+        version: int | None = None,
+        alias: str | None = None,
+        stage: Stage | None = None,
+        at: datetime | None = None,
+    ) -> ModelVersion | None:
+        record = await info.context.services.models.find_version(
+            VersionSelector(model=model, version=version, alias=alias, stage=stage, at=at)
+        )
+        return ModelVersion.maybe(record)

@@ -1,0 +1,45 @@
+"""`graph-registry neo4j start|stop|status`: the local Neo4j server of a state folder."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from graph_registry.local_neo4j import LocalNeo4jError
+from graph_registry.settings import Settings
+
+app = typer.Typer(help="Manage the local Neo4j server (data under GRAPH_REGISTRY_HOME).", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+@app.command()
+def start() -> None:
+    """Start the local Neo4j and wait until Bolt answers."""
+    local = Settings().local_neo4j()
+    console.print(f"starting Neo4j on {local.uri} (data in {local.home}) ...")
+    try:
+        status = local.start()
+    except LocalNeo4jError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from error
+    console.print(f"Neo4j is running (pid {status.pid}) on {status.uri}")
+
+
+@app.command()
+def stop() -> None:
+    """Stop the local Neo4j."""
+    if Settings().local_neo4j().stop():
+        console.print("Neo4j stopped")
+    else:
+        console.print("Neo4j was not running")
+
+
+@app.command()
+def status() -> None:
+    """Say whether the local Neo4j is running."""
+    current = Settings().local_neo4j().status()
+    if current.running:
+        typer.echo(f"running pid={current.pid} uri={current.uri}")
+    else:
+        typer.echo(f"stopped uri={current.uri}")
+        raise typer.Exit(3)

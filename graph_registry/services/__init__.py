@@ -1,0 +1,1 @@
+"""Use cases: the registry's rules and transactions. No GraphQL, no driver types."""

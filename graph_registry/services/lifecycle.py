@@ -1,0 +1,198 @@
+"""Stages and aliases: the governed part of a model's life.
+
+Every change takes the model's write lock first, so changes of one model are
+serialised: at most one PRODUCTION version at any instant, an alias on exactly
+one version, and the history written in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graph_registry import validation
+from graph_registry.errors import Conflict, NotFound, PreconditionFailed
+from graph_registry.records import AliasAssignmentRecord, Stage, StageTransitionRecord, VersionRecord
+from graph_registry.storage.database import Database, Transaction
+
+# Stages that, with archiveExisting, push their previous holder to ARCHIVED.
+EXCLUSIVE_WHEN_ARCHIVING = {Stage.PRODUCTION, Stage.STAGING}
+
+
+@dataclass(frozen=True, slots=True)
+class StageChange:
+    version: int
+    from_stage: Stage
+    to_stage: Stage
+    comment: str | None
+
+
+def plan_transition(
+    *,
+    target: VersionRecord,
+    stage: Stage,
+    holders: Sequence[int],
+    archive_existing: bool,
+    comment: str | None,
+) -> list[StageChange]:
+    """The stage changes a transition makes, in order; raises when the rules refuse it."""
+    if target.deleted:
+        raise PreconditionFailed(
+            f"{target.model} v{target.version} is deleted", model=target.model, version=target.version
+        )
+    if target.stage is stage:
+        return []
+    changes = []
+    if stage in EXCLUSIVE_WHEN_ARCHIVING and holders:
+        if archive_existing:
+            changes = [
+                StageChange(
+                    version=held,
+                    from_stage=stage,
+                    to_stage=Stage.ARCHIVED,
+                    comment=f"archived: v{target.version} moved to {stage.value}",
+                )
+                for held in sorted(holders)
+            ]
+        elif stage is Stage.PRODUCTION:
+            raise Conflict(
+                f"{target.model} v{holders[0]} is in PRODUCTION; pass archiveExisting: true to replace it",
+                model=target.model,
+                version=target.version,
+            )
+    changes.append(StageChange(version=target.version, from_stage=target.stage, to_stage=stage, comment=comment))
+    return changes
+
+
+class LifecycleService:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def transition_stage(
+        self,
+        *,
+        model: str,
+        version: int,
+        stage: Stage,
+        archive_existing: bool,
+        comment: str | None,
+        actor: str,
+    ) -> VersionRecord:
+        validation.name(model)
+        validation.version(version)
+        validation.text(comment, what="comment", limit=2000)
+
+        async def work(tx: Transaction) -> VersionRecord:
+            rows = await tx.run("lock_for_transition", model=model, version=version, stage=stage.value)
+            state = _require(rows, model, version)
+            target = VersionRecord.from_row(state["version"])
+            changes = plan_transition(
+                target=target,
+                stage=stage,
+                holders=state["holders"],
+                archive_existing=archive_existing,
+                comment=comment,
+            )
+            if not changes:
+                return target
+            first_seq = state["eventCount"] + 1
+            applied = await tx.run(
+                "apply_stage_changes",
+                model=model,
+                actor=actor,
+                eventCount=state["eventCount"] + len(changes),
+                changes=[
+                    {
+                        "version": change.version,
+                        "fromStage": change.from_stage.value,
+                        "toStage": change.to_stage.value,
+                        "comment": change.comment,
+                        "seq": first_seq + index,
+                    }
+                    for index, change in enumerate(changes)
+                ],
+            )
+            moved = (VersionRecord.from_row(row["version"]) for row in applied)
+            return next(record for record in moved if record.version == version)
+
+        return await self._db.write_transaction(work)
+
+    async def set_alias(self, *, model: str, alias: str, version: int, actor: str) -> VersionRecord:
+        validation.name(model)
+        validation.alias(alias)
+        validation.version(version)
+
+        async def work(tx: Transaction) -> VersionRecord:
+            rows = await tx.run("lock_for_alias", model=model, alias=alias, version=version)
+            state = _require(rows, model, version)
+            target = VersionRecord.from_row(state["version"])
+            if target.deleted:
+                raise PreconditionFailed(f"{model} v{version} is deleted", model=model, version=version)
+            if state["currentVersion"] == version:
+                return target
+            moved = await tx.run(
+                "move_alias",
+                model=model,
+                alias=alias,
+                version=version,
+                actor=actor,
+                seq=state["eventCount"] + 1,
+            )
+            return VersionRecord.from_row(moved[0]["version"])
+
+        return await self._db.write_transaction(work)
+
+    async def delete_alias(self, *, model: str, alias: str, actor: str) -> bool:
+        validation.name(model)
+        validation.alias(alias)
+
+        async def work(tx: Transaction) -> bool:
+            rows = await tx.run("lock_for_alias", model=model, alias=alias, version=None)
+            if not rows:
+                raise NotFound(f"model {model!r} does not exist", model=model)
+            if rows[0]["currentVersion"] is None:
+                raise NotFound(f"model {model!r} has no alias {alias!r}", model=model, alias=alias)
+            await tx.run("remove_alias", model=model, alias=alias, actor=actor, seq=rows[0]["eventCount"] + 1)
+            return True
+
+        return await self._db.write_transaction(work)
+
+    async def aliases_of_versions(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], list[str]]:
+        rows = await self._db.read("get_version_aliases", keys=[list(key) for key in keys])
+        return {(row["model"], row["version"]): sorted(row["aliases"]) for row in rows}
+
+    async def aliases_of_models(self, names: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+        rows = await self._db.read("get_model_aliases", names=list(names))
+        found: dict[str, list[tuple[str, int]]] = {}
+        for row in rows:
+            found.setdefault(row["model"], []).append((row["alias"], row["version"]))
+        return found
+
+    async def stage_histories(
+        self, keys: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], list[StageTransitionRecord]]:
+        rows = await self._db.read("get_stage_histories", keys=[list(key) for key in keys])
+        found: dict[tuple[str, int], list[StageTransitionRecord]] = {}
+        for row in rows:
+            record = StageTransitionRecord.from_row(row["transition"])
+            found.setdefault((record.model, record.version), []).append(record)
+        return found
+
+    async def alias_histories(
+        self, keys: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], list[AliasAssignmentRecord]]:
+        rows = await self._db.read("get_alias_histories", keys=[list(key) for key in keys])
+        found: dict[tuple[str, int], list[AliasAssignmentRecord]] = {}
+        for row in rows:
+            record = AliasAssignmentRecord.from_row(row["assignment"])
+            found.setdefault((record.model, record.version), []).append(record)
+        return found
+
+
+def _require(rows: list[dict[str, Any]], model: str, version: int) -> dict[str, Any]:
+    if not rows:
+        raise NotFound(f"model {model!r} does not exist", model=model)
+    if rows[0]["version"] is None:
+        raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+    return rows[0]

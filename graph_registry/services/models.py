@@ -1,0 +1,215 @@
+"""Models and their versions: create, update, find, list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from graph_registry import ids, validation
+from graph_registry.errors import Conflict, InvalidInput, NotFound
+from graph_registry.records import (
+    Metric,
+    ModelRecord,
+    Page,
+    Stage,
+    VersionRecord,
+    metrics_to_json,
+    pairs_to_strings,
+)
+from graph_registry.storage.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    """What a caller declares when registering a model version."""
+
+    model: str
+    description: str | None = None
+    tags: Sequence[tuple[str, str]] = ()
+    metrics: Sequence[Metric] = ()
+    request_id: str | None = None
+    artifact_sha256: str | None = None
+    artifact_size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSelector:
+    """Which version of a model: a number, an alias or a stage (or the latest), optionally as of `at`."""
+
+    model: str
+    version: int | None = None
+    alias: str | None = None
+    stage: Stage | None = None
+    at: datetime | None = None
+
+    def validated(self) -> VersionSelector:
+        validation.name(self.model)
+        chosen = [value for value in (self.version, self.alias, self.stage) if value is not None]
+        if len(chosen) > 1:
+            raise InvalidInput("give at most one of version, alias or stage", model=self.model)
+        if self.version is not None:
+            validation.version(self.version)
+        if self.alias is not None:
+            validation.alias(self.alias)
+        return self
+
+
+class ModelService:
+    def __init__(self, database: Database, *, max_page_size: int = 100) -> None:
+        self._db = database
+        self._max_page_size = max_page_size
+
+    async def create_model(
+        self, *, name: str, description: str | None, tags: Sequence[tuple[str, str]] | None
+    ) -> ModelRecord:
+        validation.name(name)
+        validation.text(description, what="description")
+        rows = await self._db.write(
+            "create_model",
+            name=name,
+            description=description,
+            tags=pairs_to_strings(validation.tags(tags)),
+        )
+        if not rows:
+            raise Conflict(f"model {name!r} already exists", model=name)
+        return ModelRecord.from_row(rows[0]["model"])
+
+    async def update_model(
+        self, *, name: str, description: str | None, tags: Sequence[tuple[str, str]] | None
+    ) -> ModelRecord:
+        validation.name(name)
+        changes: dict[str, object] = {}
+        if description is not None:
+            changes["description"] = validation.text(description, what="description")
+        if tags is not None:
+            changes["tags"] = pairs_to_strings(validation.tags(tags))
+        rows = await self._db.write("update_model", name=name, changes=changes)
+        if not rows:
+            raise NotFound(f"model {name!r} does not exist", model=name)
+        return ModelRecord.from_row(rows[0]["model"])
+
+    async def models_by_name(self, names: Sequence[str]) -> dict[str, ModelRecord]:
+        rows = await self._db.read("get_models", names=list(names))
+        return {row["model"]["name"]: ModelRecord.from_row(row["model"]) for row in rows}
+
+    async def get_model(self, name: str) -> ModelRecord | None:
+        validation.name(name)
+        return (await self.models_by_name([name])).get(name)
+
+    async def list_models(
+        self, *, first: int, after: str | None, name_contains: str | None, tag: tuple[str, str] | None
+    ) -> Page[ModelRecord]:
+        validation.page_size(first, limit=self._max_page_size)
+        validation.text(name_contains, what="nameContains", limit=128)
+        if tag is not None:
+            validation.tags([tag])
+        after_name = ids.parse_cursor(after)
+        if after_name is not None and not isinstance(after_name, str):
+            raise InvalidInput("malformed cursor", field="after")
+        rows = await self._db.read(
+            "list_models",
+            nameContains=name_contains,
+            tag=pairs_to_strings([tag])[0] if tag else None,
+            after=after_name,
+            limit=first + 1,
+        )
+        models = [ModelRecord.from_row(row) for row in rows[0]["models"]]
+        shown = models[:first]
+        return Page(
+            items=tuple(shown),
+            cursors=tuple(ids.cursor(model.name) for model in shown),
+            has_next_page=len(models) > first,
+            total_count=rows[0]["total"],
+        )
+
+    async def create_version(self, new: NewVersion, *, actor: str) -> VersionRecord:
+        validation.name(new.model)
+        validation.text(new.description, what="description")
+        validation.request_id(new.request_id)
+        rows = await self._db.write(
+            "create_model_version",
+            model=new.model,
+            description=new.description,
+            tags=pairs_to_strings(validation.tags(new.tags)),
+            metrics=metrics_to_json(validation.metrics(new.metrics)),
+            requestId=new.request_id,
+            artifactSha256=new.artifact_sha256,
+            artifactSize=new.artifact_size,
+            actor=actor,
+        )
+        return VersionRecord.from_row(rows[0]["version"])
+
+    async def versions_by_key(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], VersionRecord]:
+        rows = await self._db.read("get_versions", keys=[list(key) for key in keys])
+        found = (VersionRecord.from_row(row["version"]) for row in rows)
+        return {record.key: record for record in found}
+
+    async def latest_versions(self, names: Sequence[str]) -> dict[str, VersionRecord]:
+        rows = await self._db.read("get_latest_versions", names=list(names))
+        found = (VersionRecord.from_row(row["version"]) for row in rows)
+        return {record.model: record for record in found}
+
+    async def stage_holders(self, names: Sequence[str], stage: Stage) -> dict[str, VersionRecord]:
+        """The newest version of each model in `stage` now (PRODUCTION has at most one)."""
+        rows = await self._db.read("get_stage_holders", names=list(names), stage=stage.value)
+        holders: dict[str, VersionRecord] = {}
+        for row in rows:
+            record = VersionRecord.from_row(row["version"])
+            holders.setdefault(record.model, record)
+        return holders
+
+    async def find_version(self, selector: VersionSelector) -> VersionRecord | None:
+        """The version a selector names, resolved now or as things stood at `selector.at`."""
+        s = selector.validated()
+        rows: list[dict[str, object]]
+        if s.version is not None:
+            record = (await self.versions_by_key([(s.model, s.version)])).get((s.model, s.version))
+            if record is not None and s.at is not None and record.created_at > s.at:
+                return None
+            return record
+        if s.alias is not None:
+            if s.at is None:
+                rows = await self._db.read("find_version_by_alias", model=s.model, alias=s.alias)
+            else:
+                rows = await self._db.read("find_version_by_alias_at", model=s.model, alias=s.alias, at=s.at)
+        elif s.stage is not None:
+            if s.at is None:
+                return (await self.stage_holders([s.model], s.stage)).get(s.model)
+            rows = await self._db.read("find_version_by_stage_at", model=s.model, stage=s.stage.value, at=s.at)
+        elif s.at is None:
+            return (await self.latest_versions([s.model])).get(s.model)
+        else:
+            rows = await self._db.read("find_latest_version_at", model=s.model, at=s.at)
+        return VersionRecord.from_row(rows[0]["version"]) if rows else None  # type: ignore[arg-type]
+
+    async def require_version(self, model: str, version: int) -> VersionRecord:
+        validation.name(model)
+        validation.version(version)
+        record = (await self.versions_by_key([(model, version)])).get((model, version))
+        if record is None:
+            raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+        return record
+
+    async def list_versions(
+        self, *, model: str, first: int, after: str | None, stage: Stage | None
+    ) -> Page[VersionRecord]:
+        validation.page_size(first, limit=self._max_page_size)
+        after_version = ids.parse_cursor(after)
+        if after_version is not None and not isinstance(after_version, int):
+            raise InvalidInput("malformed cursor", field="after")
+        rows = await self._db.read(
+            "list_versions",
+            model=model,
+            stage=stage.value if stage else None,
+            after=after_version,
+            limit=first + 1,
+        )
+        versions = [VersionRecord.from_row(row) for row in rows[0]["versions"]]
+        shown = versions[:first]
+        return Page(
+            items=tuple(shown),
+            cursors=tuple(ids.cursor(version.version) for version in shown),
+            has_next_page=len(versions) > first,
+            total_count=rows[0]["total"],
+        )

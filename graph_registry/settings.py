@@ -1,0 +1,78 @@
+"""Configuration, read once from the environment into a typed object."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph_registry.local_neo4j import LocalNeo4j
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob of the registry. Secrets are `SecretStr`: they never show in reprs or logs."""
+
+    model_config = SettingsConfigDict(env_prefix="GRAPH_REGISTRY_", extra="ignore", frozen=True)
+
+    home: Path = Path(".graph-registry")
+    env: Environment = Environment.DEV
+
+    neo4j_uri: Annotated[str | None, Field(validation_alias="NEO4J_URI")] = None
+    neo4j_user: Annotated[str, Field(validation_alias="NEO4J_USER")] = "neo4j"
+    neo4j_password: Annotated[SecretStr | None, Field(validation_alias="NEO4J_PASSWORD")] = None
+    neo4j_database: Annotated[str, Field(validation_alias="NEO4J_DATABASE")] = "neo4j"
+    neo4j_pool_size: int = 50
+    neo4j_connect_timeout: float = 5.0
+    neo4j_retry_time: float = 10.0
+
+    embedded_neo4j_port: int = 7687
+    embedded_neo4j_heap: str = "1g"
+    embedded_neo4j_pagecache_mb: int = 256
+    embedded_neo4j_start_timeout: float = 180.0
+
+    require_provenance: bool = True
+    max_lineage_depth: int = 25
+    max_page_size: int = 100
+    load_demo: bool = True
+
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().absolute()
+
+    @property
+    def embedded(self) -> bool:
+        """True when the registry runs its own local Neo4j (no NEO4J_URI given)."""
+        return self.neo4j_uri is None
+
+    @property
+    def neo4j_home(self) -> Path:
+        return self.home / "neo4j"
+
+    def local_neo4j(self) -> LocalNeo4j:
+        return LocalNeo4j(
+            self.neo4j_home,
+            port=self.embedded_neo4j_port,
+            heap=self.embedded_neo4j_heap,
+            pagecache_mb=self.embedded_neo4j_pagecache_mb,
+        )
+
+    def neo4j_credentials(self) -> tuple[str, str, str]:
+        """(uri, user, password): the configured server, or the local one this state folder manages."""
+        if self.neo4j_uri is not None:
+            password = self.neo4j_password.get_secret_value() if self.neo4j_password else ""
+            return self.neo4j_uri, self.neo4j_user, password
+        local = self.local_neo4j()
+        return local.uri, local.user, local.password()
+
+    @property
+    def production(self) -> bool:
+        return self.env is Environment.PRODUCTION

@@ -1,0 +1,163 @@
+"""The Neo4j side of the registry: one async driver, named queries, errors translated.
+
+Reads and writes say which they are, so a cluster (neo4j:// URIs) routes reads
+to followers. Transaction functions may be retried by the driver: they must
+only touch the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import neo4j
+import neo4j.time
+from neo4j import AsyncGraphDatabase, RoutingControl
+from neo4j.exceptions import (
+    AuthError,
+    ConstraintError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
+
+from graph_registry.errors import Conflict, Unavailable
+from graph_registry.storage.queries import query
+
+T = TypeVar("T")
+Row = dict[str, Any]
+
+
+def _native(value: Any) -> Any:
+    if isinstance(value, neo4j.time.DateTime | neo4j.time.Date):
+        return value.to_native()
+    if isinstance(value, dict):
+        return {key: _native(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_native(item) for item in value]
+    return value
+
+
+async def _rows(result: neo4j.AsyncResult) -> list[Row]:
+    return [_native(row) for row in await result.data()]
+
+
+@contextlib.contextmanager
+def translated_errors() -> Any:
+    """Turn driver failures into registry errors; everything else passes through."""
+    try:
+        yield
+    except ConstraintError as error:
+        raise Conflict("the write conflicts with data already stored") from error
+    except AuthError as error:
+        raise Unavailable("the graph database refused the registry's credentials") from error
+    except (ServiceUnavailable, SessionExpired, TransientError, OSError) as error:
+        raise Unavailable("the graph database is unavailable; retry shortly") from error
+    except DriverError as error:
+        raise Unavailable("the graph database connection failed; retry shortly") from error
+
+
+class Transaction:
+    """A unit of work handed to transaction functions: run named queries, get plain rows."""
+
+    def __init__(self, tx: neo4j.AsyncManagedTransaction) -> None:
+        self._tx = tx
+
+    async def run(self, query_name: str, /, **params: Any) -> list[Row]:
+        return await _rows(await self._tx.run(query(query_name), params))
+
+
+class Database:
+    """Named-query access to one Neo4j database."""
+
+    def __init__(self, driver: neo4j.AsyncDriver, database: str) -> None:
+        self._driver = driver
+        self._database = database
+
+    @classmethod
+    def connect(
+        cls,
+        *,
+        uri: str,
+        user: str,
+        password: str,
+        database: str,
+        pool_size: int = 50,
+        connect_timeout: float = 5.0,
+        retry_time: float = 10.0,
+    ) -> Database:
+        driver = AsyncGraphDatabase.driver(
+            uri,
+            auth=(user, password),
+            max_connection_pool_size=pool_size,
+            connection_timeout=connect_timeout,
+            connection_acquisition_timeout=connect_timeout * 2,
+            max_transaction_retry_time=retry_time,
+            liveness_check_timeout=30.0,
+            notifications_min_severity="OFF",
+        )
+        return cls(driver, database)
+
+    async def close(self) -> None:
+        await self._driver.close()
+
+    async def read(self, query_name: str, /, **params: Any) -> list[Row]:
+        return await self._execute(query_name, params, RoutingControl.READ)
+
+    async def write(self, query_name: str, /, **params: Any) -> list[Row]:
+        return await self._execute(query_name, params, RoutingControl.WRITE)
+
+    async def _execute(self, query_name: str, params: dict[str, Any], routing: RoutingControl) -> list[Row]:
+        with translated_errors():
+            rows: list[Row] = await self._driver.execute_query(
+                query(query_name),
+                params,
+                database_=self._database,
+                routing_=routing,
+                result_transformer_=_rows,
+            )
+            return rows
+
+    async def read_transaction(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        return await self._transaction(work, write=False)
+
+    async def write_transaction(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        return await self._transaction(work, write=True)
+
+    async def _transaction(self, work: Callable[[Transaction], Awaitable[T]], *, write: bool) -> T:
+        async def run(tx: neo4j.AsyncManagedTransaction) -> T:
+            return await work(Transaction(tx))
+
+        with translated_errors():
+            async with self._session() as session:
+                if write:
+                    return await session.execute_write(run)
+                return await session.execute_read(run)
+
+    @contextlib.asynccontextmanager
+    async def _session(self) -> AsyncIterator[neo4j.AsyncSession]:
+        async with self._driver.session(
+            database=self._database,
+            bookmark_manager=self._driver.execute_query_bookmark_manager,
+        ) as session:
+            yield session
+
+    async def run_schema(self, statement: str) -> None:
+        """Run one schema statement (migrations) in its own auto-commit transaction."""
+        with translated_errors():
+            async with self._session() as session:
+                result = await session.run(statement)
+                await result.consume()
+
+    async def ping(self) -> bool:
+        try:
+            await self._driver.execute_query("RETURN 1", database_=self._database, routing_=RoutingControl.READ)
+        except (Neo4jError, DriverError, OSError):
+            return False
+        return True
+
+
+__all__ = ["Database", "Row", "Transaction", "translated_errors"]
