@@ -21,6 +21,9 @@ from pathlib import Path
 
 from graph_registry.resources import launcher_dir
 
+# Servers this process started: kept referenced so they are reaped by `stop`, not left as zombies.
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
 
 class LocalNeo4jError(Exception):
     """The local Neo4j could not be started or stopped; the message says why and what to do."""
@@ -133,6 +136,7 @@ class LocalNeo4j:
                 env=env,
                 start_new_session=True,
             )
+        _children[process.pid] = process
         self._pid_file.write_text(str(process.pid))
         self._wait_for_bolt(process.pid, timeout)
         return Status(running=True, pid=process.pid, uri=self.uri)
@@ -157,11 +161,12 @@ class LocalNeo4j:
 
     @staticmethod
     def _reap(pid: int) -> bool:
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
+        """True when `pid` was our child and has exited (it is then reaped)."""
+        child = _children.get(pid)
+        if child is None or child.poll() is None:
             return False
-        return done == pid
+        del _children[pid]
+        return True
 
     def _read_pid(self) -> int | None:
         try:

@@ -20,7 +20,7 @@ class Environment(StrEnum):
 class Settings(BaseSettings):
     """Every knob of the registry. Secrets are `SecretStr`: they never show in reprs or logs."""
 
-    model_config = SettingsConfigDict(env_prefix="GRAPH_REGISTRY_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="GRAPH_REGISTRY_", extra="ignore", frozen=True, populate_by_name=True)
 
     home: Path = Path(".graph-registry")
     env: Environment = Environment.DEV

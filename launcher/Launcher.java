@@ -7,6 +7,7 @@ import org.neo4j.configuration.connectors.HttpConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.QueryExecutionException;
 import org.neo4j.io.ByteUnit;
 
 /**
@@ -30,7 +31,16 @@ public final class Launcher {
             System.exit(2);
         }
         long pageCacheMb = Long.parseLong(System.getenv().getOrDefault("NEO4J_LAUNCHER_PAGECACHE_MB", "256"));
+        try {
+            start(home, port, password, pageCacheMb);
+        } catch (RuntimeException e) {
+            // Neo4j's own threads would keep a half-started JVM alive: fail loudly instead.
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
 
+    private static void start(Path home, int port, String password, long pageCacheMb) {
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
@@ -43,9 +53,15 @@ public final class Launcher {
 
         // The embedded API runs with full rights on the system database, so it can set the
         // password that the registry generated for this state folder (idempotent at every start).
-        dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
-                "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
-                Map.of("password", password));
+        try {
+            dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
+                    Map.of("password", password));
+        } catch (QueryExecutionException e) {
+            if (!String.valueOf(e.getMessage()).contains("cannot be the same")) {
+                throw e;
+            }
+        }
         dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME).executeTransactionally("RETURN 1");
         System.out.println("READY bolt://127.0.0.1:" + port);
         System.out.flush();

@@ -9,7 +9,7 @@ SET m._lock = true
 REMOVE m._lock
 WITH m
 OPTIONAL MATCH (prior:ModelVersion {model: $model, requestId: $requestId})
-OPTIONAL CALL (m, prior) {
+CALL (m, prior) {
   WITH m, prior WHERE prior IS NULL
   SET m.versionCount = m.versionCount + 1, m.eventCount = m.eventCount + 1
   CREATE (v:ModelVersion {model: m.name, version: m.versionCount, stage: 'NONE', deleted: false,
@@ -20,9 +20,11 @@ OPTIONAL CALL (m, prior) {
   CREATE (v)-[:VERSION_OF]->(m)
   CREATE (:Event {model: m.name, version: v.version, seq: m.eventCount, type: 'VERSION_CREATED',
                   actor: $actor, at: datetime.transaction()})
-  RETURN v AS created
+  RETURN v, false AS replayed
+  UNION
+  WITH prior WHERE prior IS NOT NULL
+  RETURN prior AS v, true AS replayed
 }
-WITH coalesce(created, prior) AS v, created IS NULL AS replayed
 RETURN v {.*} AS version, replayed
 
 // name: get_versions

@@ -1,4 +1,4 @@
-"""The Mutation root."""
+"""Mutations of models, versions, stages and aliases (merged into the Mutation root in schema.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ class CreateModelVersionInput:
     description: str | None = None
     tags: list[TagInput] | None = None
     metrics: list[MetricInput] | None = None
+    artifact: ArtifactInput | None = strawberry.field(
+        default=None,
+        description="Declare the artifact; the server then expects its bytes (see createArtifactUpload).",
+    )
     request_id: str | None = strawberry.field(
         default=None,
         description="Client-chosen idempotency key: retrying with the same key returns the same version.",
@@ -29,7 +33,7 @@ class CreateModelVersionInput:
 
 
 @strawberry.type
-class Mutation:
+class ModelMutations:
     @strawberry.mutation
     async def create_model(
         self, info: Info, name: str, description: str | None = None, tags: list[TagInput] | None = None
@@ -57,6 +61,8 @@ class Mutation:
                 tags=tag_pairs(input.tags) or [],
                 metrics=metric_records(input.metrics),
                 request_id=input.request_id,
+                artifact_sha256=input.artifact.sha256 if input.artifact else None,
+                artifact_size=int(input.artifact.size_bytes) if input.artifact else None,
             ),
             actor=info.context.actor,
         )

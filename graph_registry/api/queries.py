@@ -1,4 +1,4 @@
-"""The Query root."""
+"""Queries of models and versions, and node(id) (merged into the Query root in schema.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from graph_registry.services.models import VersionSelector
 
 
 @strawberry.type
-class Query:
+class ModelQueries:
     @strawberry.field
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)

@@ -1,0 +1,73 @@
+"""Real services for the suite: a Neo4j server and the API served by uvicorn on loopback.
+
+Neo4j: the local server of GRAPH_REGISTRY_HOME (default `.graph-registry-test`),
+started here unless `.ci/run` (or a developer) already runs it, or an external
+one given by NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graph_registry.api.app import open_database
+from graph_registry.settings import Settings
+from graph_registry.storage import migrations
+from graph_registry.storage.database import Database
+from tests.live_server import LiveServer
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("GRAPH_REGISTRY_HOME", str(ROOT / ".graph-registry-test"))
+os.environ.setdefault("GRAPH_REGISTRY_EMBEDDED_NEO4J_PORT", "7697")
+
+
+@pytest.fixture(scope="session")
+def neo4j_settings() -> Iterator[Settings]:
+    """Settings that reach the test Neo4j, starting the local one for the session if needed."""
+    settings = Settings(load_demo=False)
+    if not settings.embedded:
+        yield settings
+        return
+    local = settings.local_neo4j()
+    started_here = not local.status().running
+    local.start(timeout=settings.embedded_neo4j_start_timeout)
+    uri, user, password = settings.neo4j_credentials()
+    yield Settings(neo4j_uri=uri, neo4j_user=user, neo4j_password=password, load_demo=False)
+    if started_here:
+        local.stop()
+
+
+@pytest.fixture(scope="session")
+async def database(neo4j_settings: Settings) -> AsyncIterator[Database]:
+    db = open_database(neo4j_settings)
+    await migrations.apply(db)
+    yield db
+    await db.close()
+
+
+@pytest.fixture(scope="session")
+def api(neo4j_settings: Settings, database: Database) -> Iterator[LiveServer]:
+    with LiveServer.serving(neo4j_settings) as server:
+        yield server
+
+
+@pytest.fixture
+async def client(api: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=api.url, timeout=60) as http:
+        yield http
+
+
+@pytest.fixture
+def unique() -> str:
+    """A fresh name fragment, so tests sharing one database never collide."""
+    return uuid.uuid4().hex[:12]
+
+
+@pytest.fixture
+def model_name(unique: str) -> str:
+    return f"model-{unique}"
