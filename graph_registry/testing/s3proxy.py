@@ -3,16 +3,13 @@
 S3Proxy is resolved from Maven Central through ``launcher/s3proxy/pom.xml``
 (``mvn dependency:build-classpath``) and run with ``java`` on 127.0.0.1 only,
 storing objects on the filesystem under ``data_dir``.  Readiness is checked
-with a SigV4-signed ListBuckets request, so a started server is known to
-accept the generated credentials.
+with a boto3 ListBuckets call, so a started server is known to accept the
+generated credentials.
 """
 
 from __future__ import annotations
 
-import datetime
 import hashlib
-import hmac
-import http.client
 import os
 import secrets
 import shutil
@@ -23,6 +20,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
 __all__ = ["S3Server", "start_s3proxy", "stop_s3proxy"]
 
 REGION = "us-east-1"
@@ -32,7 +33,6 @@ MAIN_CLASS = "org.gaul.s3proxy.Main"
 MVN_TIMEOUT = 900.0
 STOP_TIMEOUT = 15.0
 _LOG_NAME = "s3proxy.log"
-_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -213,40 +213,31 @@ def _wait_ready(server: S3Server, port: int, timeout: float, log_path: Path) -> 
 
 
 def _list_buckets_status(server: S3Server, port: int) -> int | str:
-    """A SigV4-signed ``GET /`` (ListBuckets): the HTTP status, or the error."""
-    host = f"127.0.0.1:{port}"
-    now = datetime.datetime.now(datetime.UTC)
-    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
-    scope = f"{now:%Y%m%d}/{server.region}/s3/aws4_request"
-    signed_headers = "host;x-amz-content-sha256;x-amz-date"
-    canonical = (
-        f"GET\n/\n\nhost:{host}\nx-amz-content-sha256:{_EMPTY_SHA256}\n"
-        f"x-amz-date:{amz_date}\n\n{signed_headers}\n{_EMPTY_SHA256}"
-    )
-    to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n" + hashlib.sha256(canonical.encode()).hexdigest()
-    key = ("AWS4" + server.secret_key).encode()
-    for part in (f"{now:%Y%m%d}", server.region, "s3", "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    headers = {
-        "Host": host,
-        "x-amz-content-sha256": _EMPTY_SHA256,
-        "x-amz-date": amz_date,
-        "Authorization": (
-            f"AWS4-HMAC-SHA256 Credential={server.access_key}/{scope}, "
-            f"SignedHeaders={signed_headers}, Signature={signature}"
+    """ListBuckets through boto3 (signed with the generated credentials): 200, or the error."""
+    client = boto3.client(
+        "s3",
+        endpoint_url=server.endpoint_url,
+        aws_access_key_id=server.access_key,
+        aws_secret_access_key=server.secret_key,
+        region_name=server.region,
+        config=Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            connect_timeout=2,
+            read_timeout=5,
+            retries={"max_attempts": 1, "mode": "standard"},
         ),
-    }
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    )
     try:
-        conn.request("GET", "/", headers=headers)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    except OSError as exc:
+        client.list_buckets()
+    except ClientError as exc:
+        status: int = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return status or f"ClientError: {exc}"
+    except BotoCoreError as exc:
         return f"{type(exc).__name__}: {exc}"
     finally:
-        conn.close()
+        client.close()
+    return 200
 
 
 def _write_private(path: Path, text: str) -> None:
