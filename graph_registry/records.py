@@ -77,6 +77,7 @@ class ArtifactRecord:
     status: str
     key: str
     uri: str | None
+    upload_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,7 @@ class VersionRecord:
                 status=row.get("artifactStatus") or "PENDING",
                 key=row.get("artifactKey") or "",
                 uri=row.get("artifactUri"),
+                upload_id=row.get("artifactUploadId"),
             )
         return cls(
             model=row["model"],

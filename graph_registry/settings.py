@@ -17,6 +17,11 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class ArtifactStoreKind(StrEnum):
+    LOCAL = "local"
+    S3 = "s3"
+
+
 class Settings(BaseSettings):
     """Every knob of the registry. Secrets are `SecretStr`: they never show in reprs or logs."""
 
@@ -43,6 +48,26 @@ class Settings(BaseSettings):
     max_page_size: int = 100
     load_demo: bool = True
 
+    artifact_store: ArtifactStoreKind = ArtifactStoreKind.LOCAL
+    # Local store folder; default <home>/artifacts.
+    artifacts_dir: Path | None = None
+    # Signs local upload/download URLs; default: generated once into <home>/artifact-signing-key.
+    artifact_signing_key: SecretStr | None = None
+    artifact_url_expiry: float = 900.0
+    max_artifact_size: int = 5 * 1024**4
+    # Base of the local store's upload/download URLs; default: the URL the request came in on.
+    public_url: str | None = None
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    s3_region: str | None = None
+    s3_endpoint_url: str | None = None
+    # Optional: without them boto3's usual chain (AWS_* variables, profiles, instance roles) applies.
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    # Larger artifacts are uploaded to S3 in presigned parts of s3_part_size bytes.
+    s3_multipart_threshold: int = 512 * 1024**2
+    s3_part_size: int = 64 * 1024**2
+
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
@@ -56,6 +81,10 @@ class Settings(BaseSettings):
     @property
     def neo4j_home(self) -> Path:
         return self.home / "neo4j"
+
+    @property
+    def artifacts_home(self) -> Path:
+        return (self.artifacts_dir or self.home / "artifacts").expanduser().absolute()
 
     def local_neo4j(self) -> LocalNeo4j:
         return LocalNeo4j(

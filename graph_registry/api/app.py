@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -43,6 +44,9 @@ class Runtime:
 
 
 class RegistryGraphQL(GraphQL[Context, None]):
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         runtime: Runtime = request.app.state.runtime
         return Context(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,19 @@ from graph_registry.records import (
     pairs_to_strings,
 )
 from graph_registry.storage.database import Database
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
+DEFAULT_MAX_ARTIFACT_SIZE = 5 * 1024**4
+
+
+def validate_artifact(sha256: str | None, size: int | None, *, limit: int) -> None:
+    """A declared artifact: 64 lowercase hex digits of sha256 and a size in 1..limit bytes."""
+    if sha256 is None and size is None:
+        return
+    if sha256 is None or not SHA256.fullmatch(sha256):
+        raise InvalidInput("artifact sha256 must be 64 lowercase hexadecimal digits", field="artifact.sha256")
+    if size is None or not 0 < size <= limit:
+        raise InvalidInput(f"artifact sizeBytes must be between 1 and {limit}", field="artifact.sizeBytes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +70,12 @@ class VersionSelector:
 
 
 class ModelService:
-    def __init__(self, database: Database, *, max_page_size: int = 100) -> None:
+    def __init__(
+        self, database: Database, *, max_page_size: int = 100, max_artifact_size: int = DEFAULT_MAX_ARTIFACT_SIZE
+    ) -> None:
         self._db = database
         self._max_page_size = max_page_size
+        self._max_artifact_size = max_artifact_size
 
     async def create_model(
         self, *, name: str, description: str | None, tags: Sequence[tuple[str, str]] | None
@@ -127,6 +144,7 @@ class ModelService:
         validation.name(new.model)
         validation.text(new.description, what="description")
         validation.request_id(new.request_id)
+        validate_artifact(new.artifact_sha256, new.artifact_size, limit=self._max_artifact_size)
         rows = await self._db.write(
             "create_model_version",
             model=new.model,
