@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from graph_registry.local_neo4j import LocalNeo4j
 
@@ -68,10 +68,31 @@ class Settings(BaseSettings):
     s3_multipart_threshold: int = 512 * 1024**2
     s3_part_size: int = 64 * 1024**2
 
+    # Security (api/auth.py, api/authorization.py, api/hardening.py). GRAPH_REGISTRY_AUTH=off is
+    # only honoured on loopback addresses.
+    auth: bool = True
+    # Aliases only a maintainer may set or delete; GRAPH_REGISTRY_PROTECTED_ALIASES=champion,production.
+    protected_aliases: Annotated[tuple[str, ...], NoDecode] = ("champion", "production")
+    max_query_depth: int = 15
+    max_query_tokens: int = 5000
+    max_query_aliases: int = 50
+    max_query_cost: int = 20_000
+    # Bodies of POST /graphql (the artifact routes stream and have their own limit).
+    max_body_bytes: int = 1024 * 1024
+    # Seconds a POST /graphql body may take to arrive (slow-body clients get 408).
+    request_body_timeout: float = 30.0
+
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().absolute()
+
+    @field_validator("protected_aliases", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @property
     def embedded(self) -> bool:

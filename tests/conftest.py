@@ -24,6 +24,9 @@ from tests.live_server import LiveServer
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GRAPH_REGISTRY_HOME", str(ROOT / ".graph-registry-test"))
 os.environ.setdefault("GRAPH_REGISTRY_EMBEDDED_NEO4J_PORT", "7697")
+# The suite's servers listen on loopback with authentication off (allowed there only); the security
+# tests (tests/security/) start their own servers with Settings(auth=True).
+os.environ.setdefault("GRAPH_REGISTRY_AUTH", "off")
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +55,7 @@ async def database(neo4j_settings: Settings) -> AsyncIterator[Database]:
 
 @pytest.fixture(scope="session")
 def api(neo4j_settings: Settings, database: Database) -> Iterator[LiveServer]:
-    with LiveServer.serving(neo4j_settings) as server:
+    with LiveServer.serving(neo4j_settings.model_copy(update={"auth": False})) as server:
         yield server
 
 

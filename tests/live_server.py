@@ -13,6 +13,7 @@ import uvicorn
 
 from graph_registry.api.app import create_app
 from graph_registry.settings import Settings
+from graph_registry.storage.database import Database
 
 
 def free_port() -> int:
@@ -29,9 +30,13 @@ class LiveServer:
 
     @classmethod
     @contextlib.contextmanager
-    def serving(cls, settings: Settings, *, timeout: float = 60.0) -> Iterator[LiveServer]:
+    def serving(
+        cls, settings: Settings, *, timeout: float = 60.0, database: Database | None = None
+    ) -> Iterator[LiveServer]:
+        """`database` (closed with the server) replaces the one the settings would open."""
         port = free_port()
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        app = create_app(settings, database=database)
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
         thread.start()

@@ -14,6 +14,11 @@ export default defineConfig({
     chunkSizeWarningLimit: 4096,
     rolldownOptions: {
       input: { lineage: 'index.html', graphiql: 'graphiql.html' },
+      // GraphiQL's packages are compiled by the React compiler, whose "use no
+      // memo" directives the bundler reports once per module; they are harmless.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+      },
     },
   },
   server: {

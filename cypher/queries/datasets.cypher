@@ -135,3 +135,10 @@ CALL (d, v) {
   SET d.deleted = true
 }
 RETURN v.model AS blockingModel, v.version AS blockingVersion
+
+// name: count_registry_objects
+// Whether the graph holds any model or dataset yet (the demo loads only into an empty registry).
+OPTIONAL MATCH (m:Model)
+WITH count(m) AS models
+OPTIONAL MATCH (d:Dataset)
+RETURN models + count(d) AS count

@@ -1,6 +1,7 @@
 // name: lock_for_transition
 // Takes the model's write lock (every lifecycle change of a model queues behind it), then reads
-// the version to move and the other versions that hold the target stage now.
+// the version to move and the other versions that hold the target stage now, and whether the
+// version's producing run used a dataset and ran a commit (PRODUCTION governance).
 MATCH (m:Model {name: $model})
 SET m._lock = true
 REMOVE m._lock
@@ -8,7 +9,9 @@ WITH m
 OPTIONAL MATCH (v:ModelVersion {model: $model, version: $version})
 OPTIONAL MATCH (holder:ModelVersion {model: $model, stage: $stage})
 WHERE holder.version <> $version AND NOT holder.deleted
-RETURN m.eventCount AS eventCount, v {.*} AS version, collect(holder.version) AS holders
+RETURN m.eventCount AS eventCount, v {.*} AS version, collect(holder.version) AS holders,
+       v IS NOT NULL AND EXISTS { (v)-[:PRODUCED_BY]->(:Run)-[:USED]->(:DatasetVersion) } AS hasDataset,
+       v IS NOT NULL AND EXISTS { (v)-[:PRODUCED_BY]->(:Run)-[:RAN]->(:Commit) } AS hasCommit
 
 // name: apply_stage_changes
 // Moves versions between stages and records each move as a STAGE_CHANGED event, in the

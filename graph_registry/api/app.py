@@ -10,28 +10,47 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET, UnsetType
 
+from graph_registry.api import artifact_routes, web
+from graph_registry.api.auth import authenticate, header_of
 from graph_registry.api.context import Context, Services
+from graph_registry.api.hardening import HttpGuard, request_id_of
 from graph_registry.api.schema import build_schema
 from graph_registry.errors import Unavailable
+from graph_registry.services import demo
+from graph_registry.services.artifacts import ArtifactService
+from graph_registry.services.audit import AuditService
+from graph_registry.services.datasets import DatasetService
+from graph_registry.services.deletion import DeletionService
+from graph_registry.services.events import EventService
 from graph_registry.services.lifecycle import LifecycleService
+from graph_registry.services.lineage import LineageService
 from graph_registry.services.models import ModelService
-from graph_registry.settings import Settings
+from graph_registry.services.provenance import ProvenanceService
+from graph_registry.services.runs import RunService
+from graph_registry.services.tokens import TokenService
+from graph_registry.settings import ArtifactStoreKind, Settings
 from graph_registry.storage import migrations
+from graph_registry.storage.artifact_store import ArtifactStore
 from graph_registry.storage.database import Database
+from graph_registry.storage.local_store import LocalStore
+from graph_registry.storage.s3_store import S3Store
 
 log = logging.getLogger("graph_registry")
+_ACCEPT: UnsetType = UNSET  # on_ws_connect: acknowledge without a payload
 
 
 @dataclass
@@ -49,13 +68,30 @@ class RegistryGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         runtime: Runtime = request.app.state.runtime
+        services = runtime.services
+        auth = await authenticate(
+            request.headers.get("authorization"), enabled=services.settings.auth, tokens=services.tokens
+        )
         return Context(
             request=request,
             response=response if isinstance(response, Response) else None,
-            services=runtime.services,
-            actor="anonymous",
-            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+            services=services,
+            actor=auth.principal.actor if auth.principal else "anonymous",
+            request_id=request_id_of(request.scope),
+            principal=auth.principal,
+            auth_error=auth.error,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Browsers cannot set headers on a WebSocket: the token may come in connection_init instead."""
+        header = header_of(context.connection_params)
+        if header is None:
+            return _ACCEPT
+        auth = await authenticate(header, enabled=context.services.settings.auth, tokens=context.services.tokens)
+        if auth.principal is None:
+            raise ConnectionRejectionError
+        context.principal, context.auth_error, context.actor = auth.principal, None, auth.principal.actor
+        return _ACCEPT
 
 
 async def _migrate_when_ready(runtime: Runtime) -> None:
@@ -68,6 +104,12 @@ async def _migrate_when_ready(runtime: Runtime) -> None:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
             continue
+        if runtime.services.settings.embedded and runtime.services.settings.load_demo:
+            # First start of the embedded default: an empty graph gets the demo scenario to explore.
+            try:
+                await demo.load_if_empty(runtime.database, runtime.services)
+            except Exception:
+                log.exception("loading the demo graph failed; the registry runs without it")
         runtime.migrated.set()
         return
 
@@ -85,16 +127,37 @@ def open_database(settings: Settings) -> Database:
     )
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def open_artifact_store(settings: Settings) -> ArtifactStore:
+    if settings.artifact_store is ArtifactStoreKind.S3:
+        return S3Store.from_settings(settings)
+    return LocalStore.from_settings(settings)
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Starlette:
+    """The app; a `database` given here (e.g. instrumented by tests) replaces the configured one."""
     settings = settings or Settings()
+    given_database = database
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        database = open_database(settings)
+        database = given_database or open_database(settings)
+        store = open_artifact_store(settings)
+        models = ModelService(
+            database, max_page_size=settings.max_page_size, max_artifact_size=settings.max_artifact_size
+        )
         services = Services(
             settings=settings,
-            models=ModelService(database, max_page_size=settings.max_page_size),
-            lifecycle=LifecycleService(database),
+            models=models,
+            lifecycle=LifecycleService(database, require_provenance=settings.require_provenance),
+            artifacts=ArtifactService(database, store, models, url_expiry=settings.artifact_url_expiry),
+            events=EventService(database),
+            datasets=DatasetService(database, max_page_size=settings.max_page_size),
+            runs=RunService(database, max_page_size=settings.max_page_size),
+            provenance=ProvenanceService(database, models),
+            lineage=LineageService(database, max_depth=settings.max_lineage_depth),
+            deletion=DeletionService(database),
+            tokens=TokenService(database),
+            audit=AuditService(database, max_page_size=settings.max_page_size),
         )
         runtime = Runtime(database=database, services=services)
         app.state.runtime = runtime
@@ -108,6 +171,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             with contextlib.suppress(asyncio.CancelledError):
                 await migrating
             await database.close()
+            store.close()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -118,13 +182,26 @@ def create_app(settings: Settings | None = None) -> Starlette:
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "unavailable", "neo4j": "not answering"}, status_code=503)
 
-    graphql = RegistryGraphQL(build_schema(), graphql_ide=None if settings.production else "graphiql")
+    # Strawberry's own GraphiQL page loads from a CDN; ours is served from local assets (api/web.py).
+    # Strawberry's defaults, stated: no batching (schema config), no multipart uploads, no mutations over GET.
+    graphql = RegistryGraphQL(
+        build_schema(settings), graphql_ide=None, allow_queries_via_get=True, multipart_uploads_enabled=False
+    )
     return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            *web.routes(graphql, settings),
             WebSocketRoute("/graphql", graphql),
+            *artifact_routes.routes,
+        ],
+        middleware=[
+            Middleware(
+                HttpGuard,
+                max_body_bytes=settings.max_body_bytes,
+                auth=settings.auth,
+                body_timeout=settings.request_body_timeout,
+            )
         ],
         lifespan=lifespan,
     )

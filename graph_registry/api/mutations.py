@@ -6,8 +6,10 @@ import strawberry
 
 from graph_registry.api.context import Info
 from graph_registry.api.types.common import MetricInput, Stage, TagInput, metric_records, tag_pairs
+from graph_registry.api.types.lineage_inputs import CommitInput, DatasetVersionRef, ModelVersionRef, ref_values
 from graph_registry.api.types.models import Model, ModelVersion
 from graph_registry.services.models import NewVersion
+from graph_registry.services.provenance import LineageDeclaration
 
 
 @strawberry.input
@@ -30,6 +32,28 @@ class CreateModelVersionInput:
         default=None,
         description="Client-chosen idempotency key: retrying with the same key returns the same version.",
     )
+    run_id: str | None = strawberry.field(
+        default=None,
+        description="runId of the producing run. Its inputs and commit become this version's lineage.",
+    )
+    trained_on: list[DatasetVersionRef] | None = strawberry.field(
+        default=None, description="Shortcut without a run: lineage is recorded through an implicit run."
+    )
+    commit: CommitInput | None = None
+    base_model: ModelVersionRef | None = None
+    requirements: list[str] | None = strawberry.field(
+        default=None,
+        description="pip requirement lines pinned with ==, e.g. torch==2.3.1; stored as Package nodes.",
+    )
+
+    def lineage(self) -> LineageDeclaration:
+        return LineageDeclaration(
+            run_id=self.run_id,
+            trained_on=ref_values(self.trained_on),
+            commit=self.commit.value() if self.commit else None,
+            base_model=self.base_model.selector() if self.base_model else None,
+            requirements=self.requirements or (),
+        )
 
 
 @strawberry.type
@@ -63,6 +87,7 @@ class ModelMutations:
                 request_id=input.request_id,
                 artifact_sha256=input.artifact.sha256 if input.artifact else None,
                 artifact_size=int(input.artifact.size_bytes) if input.artifact else None,
+                lineage=await info.context.services.provenance.declare(input.lineage()),
             ),
             actor=info.context.actor,
         )

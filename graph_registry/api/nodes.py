@@ -5,6 +5,7 @@ from __future__ import annotations
 from graph_registry import ids
 from graph_registry.api.context import Info
 from graph_registry.api.types.common import Node
+from graph_registry.api.types.lineage import resolve_lineage_node
 from graph_registry.api.types.models import Model, ModelVersion
 
 
@@ -17,4 +18,5 @@ async def resolve_node(info: Info, token: str) -> Node | None:
             return None if model is None else Model.from_record(model)
         case "ModelVersion", [str(name), int(number)]:
             return ModelVersion.maybe(await loaders.version.load((name, number)))
+    return await resolve_lineage_node(info, kind, key)
     return None

@@ -7,9 +7,17 @@ from graphql import GraphQLError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from graph_registry.api.artifacts import ArtifactMutations
+from graph_registry.api.audit import AuditQueries
+from graph_registry.api.authorization import Authorization
 from graph_registry.api.errors import RegistryErrors
+from graph_registry.api.hardening import schema_extensions
+from graph_registry.api.lineage import LineageMutations, LineageQueries
 from graph_registry.api.mutations import ModelMutations
 from graph_registry.api.queries import ModelQueries
+from graph_registry.api.subscriptions import EventSubscriptions
+from graph_registry.api.tokens import TokenMutations, TokenQueries
+from graph_registry.settings import Settings
 
 
 class RegistrySchema(strawberry.Schema):
@@ -18,12 +26,16 @@ class RegistrySchema(strawberry.Schema):
 
 
 # Each family of root fields lives in its own module; the roots are their union.
-Query = merge_types("Query", (ModelQueries,))
-Mutation = merge_types("Mutation", (ModelMutations,))
+Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries))
+Mutation = merge_types("Mutation", (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations))
+Subscription = merge_types("Subscription", (EventSubscriptions,))
 
 
-def build_schema() -> strawberry.Schema:
-    return RegistrySchema(query=Query, mutation=Mutation, extensions=[RegistryErrors])
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    # RegistryErrors first: it maps the errors of every extension after it. Authorization checks every
+    # root field (api/authorization.py); the limits come from the settings (api/hardening.py).
+    extensions = [RegistryErrors, *schema_extensions(settings or Settings()), Authorization]
+    return RegistrySchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 
 
 def sdl() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -10,12 +11,27 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from graph_registry.cli import neo4j
+from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, tokens, watch
 from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.settings import Settings
 
 app = typer.Typer(help="graph-registry: a graph-native model registry.", no_args_is_help=True)
 app.add_typer(neo4j.app, name="neo4j")
+app.add_typer(tokens.app, name="token")
+app.command("demo")(demo.demo)
+app.command("export")(backup.export_graph)
+app.command("import")(backup.import_graph)
+# Talking to a running registry through graph_registry.client:
+app.add_typer(models.models_app, name="models")
+app.add_typer(models.versions_app, name="versions")
+app.add_typer(models.alias_app, name="alias")
+app.add_typer(artifacts.app, name="artifact")
+app.command("show")(models.show)
+app.command("promote")(models.promote)
+app.command("lineage")(lineage.lineage)
+app.command("impact")(lineage.impact)
+app.command("diff")(lineage.diff)
+app.command("watch")(watch.watch)
 console = Console(stderr=True)
 
 
@@ -28,6 +44,7 @@ def serve(
     """Serve the GraphQL API; without NEO4J_URI, on a local Neo4j that it starts and stops itself."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    _check_auth(settings, host, port)
     local = settings.local_neo4j() if settings.embedded else None
     started_here = False
     if local is not None:
@@ -48,12 +65,46 @@ def serve(
             workers=workers,
             timeout_keep_alive=5,
             timeout_graceful_shutdown=10,
+            # h11, not httptools: only h11 enforces the header size limit below (httptools reads
+            # headers without bound). Slow bodies are bounded by HttpGuard (408).
+            http="h11",
             h11_max_incomplete_event_size=64 * 1024,
+            ws_max_size=settings.max_body_bytes,
         )
     finally:
         if local is not None and started_here:
             console.print("stopping the local Neo4j ...")
             local.stop()
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_auth(settings: Settings, host: str, port: int) -> None:
+    """Auth is on unless switched off, and off is only allowed where no other machine can connect."""
+    if settings.auth:
+        console.print(
+            "authentication: on (clients send 'Authorization: Bearer <token>'; "
+            "mint one with: graph-registry token create --name NAME --role admin)"
+        )
+        return
+    if not is_loopback(host):
+        console.print(
+            f"[red]refusing to start:[/red] authentication is off (GRAPH_REGISTRY_AUTH=off) and {host} is not a "
+            "loopback address, so anyone on the network could change the registry. Unset GRAPH_REGISTRY_AUTH "
+            "and mint a token (graph-registry token create --name NAME --role admin), or listen on 127.0.0.1."
+        )
+        raise typer.Exit(2)
+    console.print(
+        f"[yellow]authentication is OFF[/yellow]: every process on this machine that can reach {host}:{port} "
+        "may read and change the registry (allowed on loopback only)"
+    )
 
 
 @app.command("export-schema")

@@ -140,10 +140,14 @@ class ArtifactService:
             raise NotFound("this registry keeps artifacts in S3: use the presigned URL")
         return self.store
 
-    async def receive_upload(self, token: str, chunks: AsyncIterable[bytes]) -> int:
+    async def receive_upload(self, token: str, chunks: AsyncIterable[bytes], *, content_length: int | None) -> int:
         """Store an upload sent to the API (local store); the byte count."""
         transfers = self._local()
         grant = transfers.verify(token, operation="put")
+        if content_length is not None and content_length > grant.size:
+            raise InvalidInput(
+                f"the upload is larger than the declared {grant.size} bytes", reason="oversize", sizeBytes=grant.size
+            )
         record = await self._models.require_version(grant.model, grant.version)
         artifact = _declared(record)
         if artifact.status == READY:

@@ -66,8 +66,9 @@ def plan_transition(
 
 
 class LifecycleService:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, require_provenance: bool = True) -> None:
         self._db = database
+        self._require_provenance = require_provenance
 
     async def transition_stage(
         self,
@@ -87,6 +88,8 @@ class LifecycleService:
             rows = await tx.run("lock_for_transition", model=model, version=version, stage=stage.value)
             state = _require(rows, model, version)
             target = VersionRecord.from_row(state["version"])
+            if stage is Stage.PRODUCTION and target.stage is not Stage.PRODUCTION and self._require_provenance:
+                _require_provenance(target, has_dataset=state["hasDataset"], has_commit=state["hasCommit"])
             changes = plan_transition(
                 target=target,
                 stage=stage,
@@ -188,6 +191,19 @@ class LifecycleService:
             record = AliasAssignmentRecord.from_row(row["assignment"])
             found.setdefault((record.model, record.version), []).append(record)
         return found
+
+
+def _require_provenance(target: VersionRecord, *, has_dataset: bool, has_commit: bool) -> None:
+    """PRODUCTION governance: the version's producing run must have used a dataset and run a commit."""
+    missing = [what for what, present in (("a dataset", has_dataset), ("a commit", has_commit)) if not present]
+    if missing:
+        raise PreconditionFailed(
+            f"{target.model} v{target.version} cannot go to PRODUCTION: its lineage has no {' and no '.join(missing)} "
+            "(record them with runId, or trainedOn and commit, when creating the version)",
+            model=target.model,
+            version=target.version,
+            reason="provenance",
+        )
 
 
 def _require(rows: list[dict[str, Any]], model: str, version: int) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from graph_registry import ids, validation
 from graph_registry.errors import Conflict, InvalidInput, NotFound
@@ -18,7 +19,10 @@ from graph_registry.records import (
     metrics_to_json,
     pairs_to_strings,
 )
-from graph_registry.storage.database import Database
+from graph_registry.storage.database import Database, Transaction
+
+if TYPE_CHECKING:
+    from graph_registry.services.provenance import VersionLineage
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 DEFAULT_MAX_ARTIFACT_SIZE = 5 * 1024**4
@@ -45,6 +49,9 @@ class NewVersion:
     request_id: str | None = None
     artifact_sha256: str | None = None
     artifact_size: int | None = None
+    # Where the version came from (run, datasets, commit, base model, packages): linked in the
+    # transaction that creates it, and only then (a replayed requestId links nothing).
+    lineage: VersionLineage | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,18 +152,27 @@ class ModelService:
         validation.text(new.description, what="description")
         validation.request_id(new.request_id)
         validate_artifact(new.artifact_sha256, new.artifact_size, limit=self._max_artifact_size)
-        rows = await self._db.write(
-            "create_model_version",
-            model=new.model,
-            description=new.description,
-            tags=pairs_to_strings(validation.tags(new.tags)),
-            metrics=metrics_to_json(validation.metrics(new.metrics)),
-            requestId=new.request_id,
-            artifactSha256=new.artifact_sha256,
-            artifactSize=new.artifact_size,
-            actor=actor,
-        )
-        return VersionRecord.from_row(rows[0]["version"])
+        params = {
+            "model": new.model,
+            "description": new.description,
+            "tags": pairs_to_strings(validation.tags(new.tags)),
+            "metrics": metrics_to_json(validation.metrics(new.metrics)),
+            "requestId": new.request_id,
+            "artifactSha256": new.artifact_sha256,
+            "artifactSize": new.artifact_size,
+            "actor": actor,
+        }
+
+        async def work(tx: Transaction) -> VersionRecord:
+            if new.lineage is not None:
+                await new.lineage.check(tx)
+            rows = await tx.run("create_model_version", **params)
+            record = VersionRecord.from_row(rows[0]["version"])
+            if new.lineage is not None and not rows[0]["replayed"]:
+                await new.lineage.link(tx, record)
+            return record
+
+        return await self._db.write_transaction(work)
 
     async def versions_by_key(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], VersionRecord]:
         rows = await self._db.read("get_versions", keys=[list(key) for key in keys])

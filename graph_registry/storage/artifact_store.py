@@ -106,6 +106,10 @@ class ArtifactStore(abc.ABC):
     async def download_url(self, key: str, *, expires_in: float, base_url: str) -> str:
         """A short-lived URL to GET a final key's bytes."""
 
+    def close(self) -> None:
+        """Release connections (the S3 client's pool)."""
+        return None
+
 
 class LocalTransfers(abc.ABC):
     """What only the local store offers: the API itself receives and serves the bytes."""

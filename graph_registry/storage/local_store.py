@@ -74,7 +74,7 @@ class UrlSigner:
                     "size": grant.size,
                     "model": grant.model,
                     "version": grant.version,
-                    "exp": int(expires_at.timestamp()),
+                    "exp": round(expires_at.timestamp(), 3),
                 }
             )
         )
@@ -105,7 +105,7 @@ class UrlSigner:
 
 
 def _expiry(expires_in: float) -> datetime:
-    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=max(1.0, expires_in))
+    return datetime.now(UTC) + timedelta(seconds=max(1.0, expires_in))
 
 
 def _hash_file(path: Path) -> Digest:

@@ -26,7 +26,9 @@ class Artifact:
     )
     sha256: str
     size_bytes: float
-    status: str = strawberry.field(description="READY once the stored bytes were verified against sha256; PENDING before.")
+    status: str = strawberry.field(
+        description="READY once the stored bytes were verified against sha256; PENDING before."
+    )
 
     @classmethod
     def maybe(cls, info: Info, record: VersionRecord) -> Artifact | None:

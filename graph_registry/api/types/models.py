@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from graph_registry import ids
 from graph_registry.api.context import Info
+from graph_registry.api.types.artifacts import Artifact
 from graph_registry.api.types.common import Metric, Node, PageInfo, Stage, Tag, metrics_of, tags_of
+from graph_registry.api.types.lineage_enums import Direction, NodeKind
 from graph_registry.records import ModelRecord, Page, VersionRecord
+
+if TYPE_CHECKING:
+    from graph_registry.api.types.datasets import DatasetVersion
+    from graph_registry.api.types.lineage import LineageGraph
+    from graph_registry.api.types.runs import Commit, Package, Run
+
+_DATASETS = "graph_registry.api.types.datasets"
+_LINEAGE = "graph_registry.api.types.lineage"
+_RUNS = "graph_registry.api.types.runs"
 
 
 @strawberry.type
@@ -108,6 +120,10 @@ class ModelVersion(Node):
     async def aliases(self, info: Info) -> list[str]:
         return await info.context.loaders.version_aliases.load(self.record.key)
 
+    @strawberry.field
+    def artifact(self, info: Info) -> Artifact | None:
+        return Artifact.maybe(info, self.record)
+
     @strawberry.field(description="Every stage change, oldest first, with who, when and why.")
     async def stage_history(self, info: Info) -> list[StageTransition]:
         return [
@@ -133,6 +149,49 @@ class ModelVersion(Node):
             )
             for assignment in await info.context.loaders.alias_history.load(self.record.key)
         ]
+
+    # Lineage fields: resolvers in version_lineage.py, imported late (it imports this module).
+    @strawberry.field(description="The run that produced this version.")
+    async def produced_by(self, info: Info) -> Annotated[Run, strawberry.lazy(_RUNS)] | None:
+        from graph_registry.api.types import version_lineage
+
+        return await version_lineage.produced_by(info, self.record.key)
+
+    @strawberry.field(description="Dataset versions the producing run used (any role), directly.")
+    async def trained_on(self, info: Info) -> list[Annotated[DatasetVersion, strawberry.lazy(_DATASETS)]]:
+        from graph_registry.api.types import version_lineage
+
+        return await version_lineage.trained_on(info, self.record.key)
+
+    @strawberry.field(description="The code commit the producing run ran.")
+    async def commit(self, info: Info) -> Annotated[Commit, strawberry.lazy(_RUNS)] | None:
+        from graph_registry.api.types import version_lineage
+
+        return await version_lineage.commit(info, self.record.key)
+
+    @strawberry.field(description="The version this one was fine-tuned or distilled from.")
+    async def base_model(self, info: Info) -> ModelVersion | None:
+        from graph_registry.api.types import version_lineage
+
+        return await version_lineage.base_model(info, self.record.key)
+
+    @strawberry.field(description="Python packages the version declared (from requirements lines).")
+    async def packages(self, info: Info) -> list[Annotated[Package, strawberry.lazy(_RUNS)]]:
+        from graph_registry.api.types import version_lineage
+
+        return await version_lineage.packages(info, self.record.key)
+
+    @strawberry.field
+    async def lineage(
+        self,
+        info: Info,
+        direction: Direction | None = Direction.UPSTREAM,
+        depth: int | None = 5,
+        kinds: list[NodeKind] | None = None,
+    ) -> Annotated[LineageGraph, strawberry.lazy(_LINEAGE)]:
+        from graph_registry.api.types import version_lineage
+
+        return await version_lineage.lineage(info, self.record.key, direction, depth, kinds)
 
 
 @strawberry.type

@@ -1,0 +1,61 @@
+// name: record_audit_entry
+// Writes one audit entry: a mutation about to run (outcome PENDING) or one refused before it ran
+// (FORBIDDEN). Times are kept to the microsecond so page cursors compare exactly.
+CREATE (e:AuditEntry {id: $id, at: datetime.truncate('microsecond', datetime.transaction()), actor: $actor,
+                      role: $role, operation: $operation, outcome: $outcome, model: $model, version: $version,
+                      arguments: $arguments, requestId: $requestId, message: $message})
+RETURN e.id AS id
+
+// name: finish_audit_entry
+// Records how a PENDING attempt ended, and the model version it touched once that is known (a new
+// version's number, say). An entry that already has an outcome is never changed.
+MATCH (e:AuditEntry {id: $id})
+WHERE e.outcome = 'PENDING'
+SET e.outcome = $outcome, e.message = $message, e.finishedAt = datetime.transaction(),
+    e.model = coalesce(e.model, $model), e.version = coalesce(e.version, $version)
+RETURN e.id AS id
+
+// name: list_model_audit_entries
+// One page of a model's audit entries (optionally of one version and/or one actor), newest first,
+// after the (at, id) cursor, with the total count of matches.
+CALL () {
+  MATCH (e:AuditEntry {model: $model})
+  WHERE ($version IS NULL OR e.version = $version) AND ($actor IS NULL OR e.actor = $actor)
+  RETURN count(e) AS total
+}
+CALL () {
+  MATCH (e:AuditEntry {model: $model})
+  WHERE ($version IS NULL OR e.version = $version) AND ($actor IS NULL OR e.actor = $actor)
+    AND ($afterAt IS NULL OR e.at < $afterAt OR (e.at = $afterAt AND e.id < $afterId))
+  WITH e ORDER BY e.at DESC, e.id DESC LIMIT $limit
+  RETURN collect(e {.*}) AS entries
+}
+RETURN total, entries
+
+// name: list_audit_entries
+// One page of the whole audit log (optionally of one actor), newest first, after the (at, id)
+// cursor, with the total count of matches.
+CALL () {
+  MATCH (e:AuditEntry)
+  WHERE $actor IS NULL OR e.actor = $actor
+  RETURN count(e) AS total
+}
+CALL () {
+  MATCH (e:AuditEntry)
+  WHERE ($actor IS NULL OR e.actor = $actor)
+    AND ($afterAt IS NULL OR e.at < $afterAt OR (e.at = $afterAt AND e.id < $afterId))
+  WITH e ORDER BY e.at DESC, e.id DESC LIMIT $limit
+  RETURN collect(e {.*}) AS entries
+}
+RETURN total, entries
+
+// name: find_nodes_holding
+// Every node (audit entries aside) with a property equal to $text, or a list property with an item
+// containing it: where an untrusted string ended up. Scans the graph; for security checks only.
+MATCH (n)
+WHERE NOT n:AuditEntry
+WITH n, [key IN keys(n) WHERE n[key] = $text
+         OR (n[key] IS :: LIST<ANY> AND any(item IN n[key] WHERE item IS :: STRING AND item CONTAINS $text))]
+        AS matched
+WHERE size(matched) > 0
+RETURN labels(n) AS labels, matched AS properties, [key IN matched | n[key]] AS values

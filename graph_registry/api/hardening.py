@@ -1,0 +1,346 @@
+"""Limits on what one request may ask: GraphQL document limits, a cost cap, and an HTTP guard.
+
+GraphQL (schema extensions, built per request from `schema_extensions`):
+depth, token and alias limits (Strawberry's own, >= 0.315.7 so fragments
+cannot dodge them), a cost cap that multiplies nested selections by the page
+sizes (`first`) and walk lengths (`depth`) asked for and refuses page sizes
+or depths beyond the server's caps, and no introspection in production.
+Batching and multipart uploads are off and mutations over GET are refused by
+Strawberry's defaults (app.py keeps them so).
+
+HTTP (`HttpGuard`, ASGI middleware): a request id on every request; on
+/graphql a body size limit, a bound on the time the body takes to arrive
+(uvicorn has none: a slowloris client would hold its request open forever;
+it gets 408 and the connection is closed) and, for POST, a JSON content type (a browser
+cannot send that cross-site without a CORS preflight: CSRF); and with
+authentication off, answers on loopback addresses only. Other routes (the
+artifact store's signed upload URLs) are left as they are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    Undefined,
+    VariableNode,
+    get_named_type,
+)
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from graph_registry.settings import Settings
+
+GRAPHQL_PATH = "/graphql"
+REQUEST_ID_KEY = "graph_registry.request_id"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """Factories (one fresh extension per request) for the limits the settings ask for."""
+    factories: list[Callable[[], SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+        lambda: QueryCost(
+            max_cost=settings.max_query_cost,
+            max_page_size=settings.max_page_size,
+            max_depth=settings.max_lineage_depth,
+        ),
+    ]
+    if settings.production:
+        factories.append(DisableIntrospection)
+    return factories
+
+
+def _invalid(message: str, **extensions: Any) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "INVALID_INPUT", **extensions})
+
+
+@dataclass(frozen=True, slots=True)
+class _CostWalk:
+    """Cost of a selection: each field 1, plus its children times the rows it asks for."""
+
+    schema: GraphQLSchema
+    fragments: Mapping[str, FragmentDefinitionNode]
+    variables: Mapping[str, Any]
+    max_page_size: int
+    max_depth: int
+
+    def selections(self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None, seen: frozenset[str]) -> int:
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field(selection, parent, seen)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                narrowed = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.selections(selection.selection_set, narrowed, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is not None and name not in seen:
+                    narrowed = self.schema.get_type(fragment.type_condition.name.value)
+                    total += self.selections(fragment.selection_set, narrowed, seen | {name})
+        return total
+
+    def field(self, node: FieldNode, parent: GraphQLNamedType | None, seen: frozenset[str]) -> int:
+        if node.name.value == "__typename":
+            return 0
+        fields = parent.fields if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType) else {}
+        definition = fields.get(node.name.value)
+        factor = 1
+        for argument, limit in (("first", self.max_page_size), ("depth", self.max_depth)):
+            value = self.integer(node, definition, argument)
+            if value is None:
+                continue
+            if not 0 <= value <= limit:
+                raise _invalid(f"{argument} must be between 0 and {limit}, got {value}", field=argument)
+            factor *= max(value, 1)
+        if node.selection_set is None:
+            return 1
+        child = get_named_type(definition.type) if definition is not None else None
+        return 1 + factor * self.selections(node.selection_set, child, seen)
+
+    def integer(self, node: FieldNode, definition: Any, name: str) -> int | None:
+        given = next((argument.value for argument in node.arguments or () if argument.name.value == name), None)
+        value: Any = None
+        if isinstance(given, IntValueNode):
+            value = int(given.value)
+        elif isinstance(given, VariableNode):
+            value = self.variables.get(given.name.value)
+        if value is None and given is None and definition is not None and name in definition.args:
+            default = definition.args[name].default_value
+            value = None if default is Undefined else default
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    *,
+    max_page_size: int,
+    max_depth: int,
+) -> int:
+    root = schema.get_root_type(operation.operation)
+    walk = _CostWalk(schema, fragments, variables, max_page_size, max_depth)
+    return walk.selections(operation.selection_set, root, frozenset())
+
+
+class QueryCost(SchemaExtension):
+    """Refuses, before execution, operations whose cost exceeds the cap (INVALID_INPUT)."""
+
+    def __init__(self, *, max_cost: int, max_page_size: int, max_depth: int) -> None:
+        self.max_cost = max_cost
+        self.max_page_size = max_page_size
+        self.max_depth = max_depth
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        document = execution.graphql_document
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)] if document else []
+        operation = next(
+            (o for o in operations if execution.operation_name in (None, o.name.value if o.name else None)), None
+        )
+        if document is not None and operation is not None and not execution.result:
+            fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+            try:
+                cost = operation_cost(
+                    execution.schema._schema,  # the graphql-core schema Strawberry executes
+                    operation,
+                    fragments,
+                    execution.variables or {},
+                    max_page_size=self.max_page_size,
+                    max_depth=self.max_depth,
+                )
+            except GraphQLError as refused:
+                execution.result = ExecutionResult(data=None, errors=[refused])
+            else:
+                if cost > self.max_cost:
+                    execution.result = ExecutionResult(
+                        data=None,
+                        errors=[
+                            _invalid(
+                                f"the query would cost {cost}, above the limit of {self.max_cost}: "
+                                "ask for smaller pages, shallower walks or fewer nested lists",
+                                cost=cost,
+                                maxCost=self.max_cost,
+                            )
+                        ],
+                    )
+        yield
+
+
+def request_id_of(scope: Mapping[str, Any]) -> str:
+    """The id HttpGuard gave the request (generated if it ran without the guard)."""
+    value = scope.get(REQUEST_ID_KEY)
+    return value if isinstance(value, str) else uuid.uuid4().hex
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _on_loopback(scope: Scope) -> bool:
+    server = scope.get("server")
+    if not server:
+        return True  # a Unix socket: only this machine can reach it
+    try:
+        address = ipaddress.ip_address(server[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _TooSlow(Exception):
+    pass
+
+
+class HttpGuard:
+    """ASGI middleware: request ids everywhere; size and content-type rules on /graphql."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, auth: bool, body_timeout: float = 30.0) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
+        self.auth = auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = _header(scope, b"x-request-id")
+        request_id = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        scope[REQUEST_ID_KEY] = request_id
+        if not self.auth and not _on_loopback(scope):
+            await _refuse(
+                scope, receive, send, 403, "authentication is off: this server answers on loopback only", "FORBIDDEN"
+            )
+            return
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        if scope["path"] != GRAPHQL_PATH:
+            await self.app(scope, receive, send_with_id)
+            return
+        if scope["method"] == "POST":
+            media_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+            if media_type != "application/json":
+                await _refuse(scope, receive, send_with_id, 415, "POST /graphql needs Content-Type: application/json")
+                return
+        length = _header(scope, b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            await _refuse(scope, receive, send_with_id, 413, f"the request body is over {self.max_body_bytes} bytes")
+            return
+        await self._limited(scope, receive, send_with_id)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
+        received = 0
+        started = False
+        body_done = False
+        deadline: float | None = None
+
+        async def counting_receive() -> Message:
+            nonlocal received, body_done, deadline
+            if body_done:
+                return await receive()  # e.g. waiting for a disconnect: not bounded
+            deadline = deadline or asyncio.get_running_loop().time() + self.body_timeout
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise _TooSlow from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
+                if received > self.max_body_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if started:
+                raise
+            await _refuse(scope, receive, send, 413, f"the request body is over {self.max_body_bytes} bytes")
+        except _TooSlow:
+            if started:
+                raise
+            message = f"the request body did not arrive within {self.body_timeout:g} seconds"
+            await _refuse(scope, receive, send, 408, message, close=True)
+
+
+async def _refuse(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    message: str,
+    code: str = "INVALID_INPUT",
+    *,
+    close: bool = False,
+) -> None:
+    if scope["type"] == "websocket":
+        await receive()  # the websocket.connect message
+        await send({"type": "websocket.close", "code": 4403, "reason": message})
+        return
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *([(b"connection", b"close")] if close else []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

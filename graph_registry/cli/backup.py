@@ -1,0 +1,121 @@
+"""`graph-registry export FILE` and `graph-registry import FILE`: the whole graph as JSON Lines.
+
+Both reach Neo4j as the server does: NEO4J_URI when set, else the embedded local server of
+GRAPH_REGISTRY_HOME (started for the command, and stopped again if it was not running).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from graph_registry.api.app import open_database
+from graph_registry.errors import RegistryError
+from graph_registry.local_neo4j import LocalNeo4jError
+from graph_registry.services.backup import BackupService, inspect_backup
+from graph_registry.settings import Settings
+
+console = Console(stderr=True)
+
+
+@contextlib.contextmanager
+def _reachable_neo4j(settings: Settings) -> Iterator[None]:
+    """Start the embedded Neo4j for the command when it is the one configured and not running."""
+    local = settings.local_neo4j() if settings.embedded else None
+    started_here = local is not None and not local.status().running
+    if local is not None:
+        console.print(f"embedded default: local Neo4j on {local.uri}, data in {local.home}")
+        try:
+            local.start(timeout=settings.embedded_neo4j_start_timeout)
+        except LocalNeo4jError as error:
+            console.print(f"[red]error:[/red] {error}")
+            raise typer.Exit(1) from error
+    try:
+        yield
+    finally:
+        if local is not None and started_here:
+            local.stop()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+async def _export(settings: Settings, path: Path) -> dict[str, int]:
+    database = open_database(settings)
+    try:
+        service = BackupService(database)
+        nodes, relationships = await service.size()
+        with _progress() as progress:
+            task = progress.add_task("exporting", total=nodes + relationships)
+            if str(path) == "-":
+                return await service.export(sys.stdout.buffer, lambda n: progress.advance(task, n))
+            # Written aside and renamed when complete: a failed export never looks like a backup.
+            partial = path.with_name(path.name + ".partial")
+            with partial.open("wb") as sink:
+                counts = await service.export(sink, lambda n: progress.advance(task, n))
+                sink.flush()
+                os.fsync(sink.fileno())
+            partial.replace(path)
+            return counts
+    finally:
+        await database.close()
+
+
+async def _import(settings: Settings, path: Path) -> None:
+    database = open_database(settings)
+    try:
+        console.print(f"checking {path} ...")
+        backup = await asyncio.to_thread(inspect_backup, path)
+        service = BackupService(database)
+        with _progress() as progress:
+            task = progress.add_task("importing", total=backup.records)
+            await service.restore(backup, lambda n: progress.advance(task, n))
+        console.print(
+            f"imported {backup.nodes.total()} nodes and {backup.relationships.total()} relationships from {path}"
+        )
+    finally:
+        await database.close()
+
+
+def export_graph(
+    path: Annotated[Path, typer.Argument(help="Backup file to write (JSON Lines); - for standard output.")],
+) -> None:
+    """Write every node and relationship of the graph to a JSON Lines backup file."""
+    settings = Settings()
+    with _reachable_neo4j(settings):
+        try:
+            counts = asyncio.run(_export(settings, path))
+        except RegistryError as error:
+            console.print(f"[red]error:[/red] {error.message}")
+            raise typer.Exit(1) from error
+    console.print(f"exported {counts['nodes']} nodes and {counts['relationships']} relationships to {path}")
+
+
+def import_graph(
+    path: Annotated[Path, typer.Argument(help="Backup file written by `graph-registry export`.", exists=True)],
+) -> None:
+    """Restore a backup into an EMPTY database; run it again after an interruption to resume."""
+    settings = Settings()
+    with _reachable_neo4j(settings):
+        try:
+            asyncio.run(_import(settings, path))
+        except RegistryError as error:
+            console.print(f"[red]error:[/red] {error.message}")
+            raise typer.Exit(1) from error

@@ -1,0 +1,132 @@
+"""A training run as a context manager: params, inputs, commit and metrics, finished FAILED on exception.
+
+    with registry.start_run("fraud-training", params={"lr": 0.1}) as run:
+        run.log_input(train, role="training")
+        ...
+        run.log_metric("auc", 0.93)
+        registry.register_model("fraud", artifact="model.pkl", run=run)
+
+The registry records a run's inputs when the run starts (the contract has no
+call to add them later), so the run is recorded when it is first needed: when
+a model or dataset is registered from it (`run.run_id`), or when the block
+ends. Log params and inputs before that; metrics may come at any time and are
+sent when the run finishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from graph_registry.client import operations as ops
+from graph_registry.client.git import GitState
+from graph_registry.client.refs import dataset_ref
+from graph_registry.client.types import DatasetVersion, Metric, Run, RunStatus, latest_values
+
+if TYPE_CHECKING:
+    from graph_registry.client.registry import Registry
+
+
+class RunAlreadyStarted(RuntimeError):
+    """Params or inputs were logged after the run was recorded."""
+
+
+class ActiveRun:
+    def __init__(
+        self,
+        registry: Registry,
+        experiment: str,
+        *,
+        name: str | None,
+        params: Mapping[str, Any] | None,
+        inputs: list[tuple[DatasetVersion | str | tuple[str, int], str]],
+        git: GitState | None,
+    ) -> None:
+        self._registry = registry
+        self.experiment = experiment
+        self.name = name
+        self.params: dict[str, str] = {key: str(value) for key, value in (params or {}).items()}
+        self.git = git
+        if git is not None:
+            self.params.setdefault("git.dirty", str(git.dirty).lower())
+        self._inputs = list(inputs)
+        self.metrics: list[Metric] = []
+        self.run: Run | None = None
+        self._finished = False
+
+    @property
+    def run_id(self) -> str:
+        """The registry's id of this run, recording the run first if it is not yet."""
+        return self.start().run_id
+
+    @property
+    def dirty(self) -> bool:
+        return self.git is not None and self.git.dirty
+
+    def _open_for_setup(self, what: str) -> None:
+        if self.run is not None:
+            raise RunAlreadyStarted(f"run {self.run.run_id} is already recorded: log {what} before using run.run_id")
+
+    def log_param(self, key: str, value: Any) -> None:
+        self._open_for_setup("params")
+        self.params[key] = str(value)
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        for key, value in params.items():
+            self.log_param(key, value)
+
+    def log_input(self, dataset_version: DatasetVersion | str | tuple[str, int], role: str = "training") -> None:
+        """A dataset version the run used: an object from log_dataset, `name:version`, or (name, version)."""
+        self._open_for_setup("inputs")
+        dataset_ref(dataset_version)  # fail early on a malformed reference
+        self._inputs.append((dataset_version, role))
+
+    def log_metric(self, key: str, value: float, step: int | None = None) -> None:
+        self.metrics.append(Metric(key=key, value=float(value), step=step))
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        for key, value in metrics.items():
+            self.log_metric(key, value, step)
+
+    @property
+    def metric_values(self) -> dict[str, float]:
+        return latest_values(self.metrics)
+
+    def start(self) -> Run:
+        """Record the run (RUNNING) with its params, inputs and commit; once."""
+        if self.run is None:
+            run_input = {
+                "experiment": self.experiment,
+                "name": self.name,
+                "params": [{"key": key, "value": value} for key, value in self.params.items()],
+                "commit": self.git.commit.to_input() if self.git else None,
+                "inputs": [{"datasetVersion": dataset_ref(ref), "role": role} for ref, role in self._inputs],
+            }
+            data = self._registry.execute(ops.START_RUN, {"input": run_input}, idempotent=False)
+            self.run = Run.from_json(data["startRun"])
+        return self.run
+
+    def finish(self, status: RunStatus = RunStatus.FINISHED) -> Run:
+        """End the run with its metrics; a second call returns the finished run."""
+        run = self.start()
+        if self._finished:
+            return run
+        metrics = [{"key": m.key, "value": m.value, "step": m.step} for m in self.metrics]
+        data = self._registry.execute(
+            ops.FINISH_RUN,
+            {"runId": run.run_id, "status": status.value, "metrics": metrics},
+            idempotent=False,
+        )
+        self.run = Run.from_json(data["finishRun"])
+        self._finished = True
+        return self.run
+
+    def __enter__(self) -> ActiveRun:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if not self._finished:
+            self.finish(RunStatus.FINISHED if error is None else RunStatus.FAILED)

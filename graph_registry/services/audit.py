@@ -1,0 +1,201 @@
+"""The audit log: who attempted which change, when, with what, and how it ended.
+
+One `(:AuditEntry)` per mutation attempt, written by the API's authorization
+step for every mutation, whoever added it: before the change runs (outcome
+PENDING, so no change can commit without an entry naming it), then finished
+with OK or the error code. Attempts refused for want of a role are written on
+their own (FORBIDDEN). Entries hang off no other node, so deleting models or
+versions leaves them in place, and nothing in the API writes or deletes them
+otherwise. Lifecycle `(:Event)`s stay the history of what a model *was*;
+this log is the record of what callers *tried*.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import orjson
+
+from graph_registry import ids, validation
+from graph_registry.errors import InvalidInput
+from graph_registry.records import Page
+from graph_registry.storage.database import Database
+
+PENDING = "PENDING"
+OK = "OK"
+# Argument values are kept short: the log records intent, not payloads.
+MAX_STRING = 200
+MAX_ARGUMENTS = 4000
+MAX_MESSAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A mutation someone tried: the operation (a root field name) and what it named."""
+
+    actor: str
+    role: str | None
+    operation: str
+    request_id: str
+    arguments: str | None = None
+    model: str | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    id: str
+    at: datetime
+    actor: str
+    role: str | None
+    operation: str
+    outcome: str
+    model: str | None
+    version: int | None
+    arguments: str | None
+    request_id: str
+    message: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> AuditRecord:
+        return cls(
+            id=row["id"],
+            at=row["at"],
+            actor=row["actor"],
+            role=row.get("role"),
+            operation=row["operation"],
+            outcome=row["outcome"],
+            model=row.get("model"),
+            version=row.get("version"),
+            arguments=row.get("arguments"),
+            request_id=row["requestId"],
+            message=row.get("message"),
+        )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return value if len(value) <= MAX_STRING else f"{value[:MAX_STRING]}...({len(value)} characters)"
+    if isinstance(value, Enum):
+        return _plain(value.value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return _plain(str(value))
+
+
+def describe_arguments(arguments: Mapping[str, Any]) -> str:
+    """The arguments of a call as compact JSON, long strings cut, at most MAX_ARGUMENTS characters."""
+    text = orjson.dumps(_plain(arguments), option=orjson.OPT_SORT_KEYS).decode()
+    return text if len(text) <= MAX_ARGUMENTS else text[:MAX_ARGUMENTS] + "..."
+
+
+def short(message: str | None) -> str | None:
+    return None if message is None else message[:MAX_MESSAGE]
+
+
+class AuditService:
+    def __init__(self, database: Database, *, max_page_size: int = 100) -> None:
+        self._db = database
+        self._max_page_size = max_page_size
+
+    async def _record(self, attempt: Attempt, *, outcome: str, message: str | None) -> str:
+        entry_id = uuid.uuid4().hex
+        await self._db.write(
+            "record_audit_entry",
+            id=entry_id,
+            actor=attempt.actor,
+            role=attempt.role,
+            operation=attempt.operation,
+            outcome=outcome,
+            model=attempt.model,
+            version=attempt.version,
+            arguments=attempt.arguments,
+            requestId=attempt.request_id,
+            message=short(message),
+        )
+        return entry_id
+
+    async def begin(self, attempt: Attempt) -> str:
+        """Records an attempt about to run; returns the entry id to `finish` it with."""
+        return await self._record(attempt, outcome=PENDING, message=None)
+
+    async def refuse(self, attempt: Attempt, *, outcome: str, message: str) -> None:
+        """Records an attempt refused before it ran."""
+        await self._record(attempt, outcome=outcome, message=message)
+
+    async def finish(
+        self,
+        entry_id: str,
+        *,
+        outcome: str,
+        message: str | None = None,
+        model: str | None = None,
+        version: int | None = None,
+    ) -> None:
+        await self._db.write(
+            "finish_audit_entry",
+            id=entry_id,
+            outcome=outcome,
+            message=short(message),
+            model=model,
+            version=version,
+        )
+
+    async def list_entries(
+        self,
+        *,
+        model: str | None,
+        version: int | None,
+        actor: str | None,
+        first: int,
+        after: str | None,
+    ) -> Page[AuditRecord]:
+        validation.page_size(first, limit=self._max_page_size)
+        if model is not None:
+            validation.name(model)
+        if version is not None:
+            if model is None:
+                raise InvalidInput("give the model of the version", field="version")
+            validation.version(version)
+        if actor is not None:
+            validation.name(actor, what="actor")
+        after_at, after_id = _parse_cursor(after)
+        params: dict[str, Any] = {"actor": actor, "afterAt": after_at, "afterId": after_id, "limit": first + 1}
+        if model is None:
+            rows = await self._db.read("list_audit_entries", **params)
+        else:
+            rows = await self._db.read("list_model_audit_entries", model=model, version=version, **params)
+        entries = [AuditRecord.from_row(row) for row in rows[0]["entries"]]
+        shown = entries[:first]
+        return Page(
+            items=tuple(shown),
+            cursors=tuple(ids.cursor(f"{entry.at.isoformat()}|{entry.id}") for entry in shown),
+            has_next_page=len(entries) > first,
+            total_count=rows[0]["total"],
+        )
+
+    async def nodes_holding(self, text: str) -> list[dict[str, Any]]:
+        """Where a string is stored (labels, properties, values): for security checks, never for the API."""
+        return await self._db.read("find_nodes_holding", text=text)
+
+
+def _parse_cursor(after: str | None) -> tuple[datetime | None, str | None]:
+    position = ids.parse_cursor(after)
+    if position is None:
+        return None, None
+    try:
+        at, entry_id = position.split("|")
+        return datetime.fromisoformat(at), entry_id
+    except (AttributeError, TypeError, ValueError) as error:
+        raise InvalidInput("malformed cursor", field="after") from error

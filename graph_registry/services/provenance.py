@@ -1,0 +1,220 @@
+"""A model version's provenance: recorded with the version, read in batches, compared, audited.
+
+Questions answered here each take one query: what a batch of versions was made
+from, which versions require a package version matching a PEP 440 specifier,
+which versions of a stage lack provenance; a diff reads both versions at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from graph_registry import lineage_validation, validation
+from graph_registry.errors import InvalidInput, NotFound
+from graph_registry.lineage_records import (
+    EMPTY_PROVENANCE,
+    CommitRecord,
+    DatasetVersionRecord,
+    PackageRecord,
+    RunStatus,
+    VersionProvenance,
+)
+from graph_registry.records import Stage, VersionRecord
+from graph_registry.services.datasets import DatasetVersionRef, require_run, resolve_refs
+from graph_registry.services.models import ModelService, VersionSelector
+from graph_registry.services.runs import NewCommit, NewRun, RunInput, record_run
+from graph_registry.storage.database import Database, Transaction
+
+VersionKey = tuple[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class LineageDeclaration:
+    """What createModelVersion says about where a version came from."""
+
+    run_id: str | None = None
+    trained_on: Sequence[DatasetVersionRef] = ()
+    commit: NewCommit | None = None
+    base_model: VersionSelector | None = None
+    requirements: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class VersionLineage:
+    """A validated declaration, linked inside the transaction that creates the version."""
+
+    run_id: str | None
+    trained_on: tuple[DatasetVersionRef, ...]
+    commit: NewCommit | None
+    base_model: VersionKey | None
+    packages: tuple[PackageRecord, ...]
+
+    async def check(self, tx: Transaction) -> None:
+        """NotFound for a missing run or dataset version, before anything is written."""
+        if self.run_id is not None:
+            await require_run(tx, self.run_id)
+        await resolve_refs(tx, self.trained_on)
+
+    async def link(self, tx: Transaction, version: VersionRecord) -> None:
+        """Link a freshly created version; the trainedOn/commit shortcut records an implicit run."""
+        run_id = self.run_id
+        if run_id is None and (self.trained_on or self.commit):
+            run = await record_run(
+                tx,
+                NewRun(
+                    experiment=version.model,
+                    name=f"{version.model} v{version.version} (implicit)",
+                    commit=self.commit,
+                    inputs=[RunInput(dataset_version=ref) for ref in self.trained_on],
+                ),
+                status=RunStatus.FINISHED,
+            )
+            run_id = run.run_id
+        await tx.run(
+            "link_model_version",
+            model=version.model,
+            version=version.version,
+            runId=run_id,
+            baseModel=self.base_model[0] if self.base_model else None,
+            baseVersion=self.base_model[1] if self.base_model else None,
+            packages=[{"name": p.name, "version": p.version} for p in self.packages],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ValueChange:
+    key: str
+    a: str | None
+    b: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenanceDiff:
+    a: VersionRecord
+    b: VersionRecord
+    datasets_added: tuple[DatasetVersionRecord, ...]
+    datasets_removed: tuple[DatasetVersionRecord, ...]
+    commit_a: CommitRecord | None
+    commit_b: CommitRecord | None
+    param_changes: tuple[ValueChange, ...]
+    metric_changes: tuple[ValueChange, ...]
+    package_changes: tuple[ValueChange, ...]
+    base_model_changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenanceGap:
+    version: VersionRecord
+    missing: tuple[str, ...]
+
+
+class ProvenanceService:
+    def __init__(self, database: Database, models: ModelService) -> None:
+        self._db = database
+        self._models = models
+
+    async def declare(self, declaration: LineageDeclaration) -> VersionLineage | None:
+        """Validate a declaration and resolve its base model; None when it declares nothing."""
+        d = declaration
+        if d.run_id is not None and (d.trained_on or d.commit):
+            raise InvalidInput("give runId, or the trainedOn/commit shortcut, not both", field="runId")
+        lineage_validation.ref_count(len(d.trained_on), what="trainedOn")
+        refs = tuple(ref.validated() for ref in d.trained_on)
+        if d.commit is not None:
+            d.commit.params()
+        packages = tuple(lineage_validation.requirements(d.requirements))
+        base: VersionKey | None = None
+        if d.base_model is not None:
+            found = await self._models.find_version(d.base_model)
+            if found is None:
+                raise NotFound(f"base model {d.base_model.model!r} has no such version", model=d.base_model.model)
+            base = found.key
+        if d.run_id is None and not refs and d.commit is None and base is None and not packages:
+            return None
+        return VersionLineage(run_id=d.run_id, trained_on=refs, commit=d.commit, base_model=base, packages=packages)
+
+    async def provenance(self, keys: Sequence[VersionKey]) -> dict[VersionKey, VersionProvenance]:
+        rows = await self._db.read("get_version_provenance", keys=[list(key) for key in keys])
+        return {(row["model"], row["version"]): VersionProvenance.from_row(row) for row in rows}
+
+    async def diff(self, a: VersionSelector, b: VersionSelector) -> ProvenanceDiff:
+        first, second = await self._models.find_version(a), await self._models.find_version(b)
+        for selector, found in ((a, first), (b, second)):
+            if found is None:
+                raise NotFound(f"model {selector.model!r} has no such version", model=selector.model)
+        assert first is not None and second is not None
+        both = await self.provenance([first.key, second.key])
+        pa, pb = both.get(first.key, EMPTY_PROVENANCE), both.get(second.key, EMPTY_PROVENANCE)
+        inputs_a = {i.dataset_version.key: i.dataset_version for i in pa.inputs}
+        inputs_b = {i.dataset_version.key: i.dataset_version for i in pb.inputs}
+        return ProvenanceDiff(
+            a=first,
+            b=second,
+            datasets_added=tuple(inputs_b[key] for key in sorted(inputs_b.keys() - inputs_a.keys())),
+            datasets_removed=tuple(inputs_a[key] for key in sorted(inputs_a.keys() - inputs_b.keys())),
+            commit_a=pa.commit,
+            commit_b=pb.commit,
+            param_changes=_changes(dict(pa.run.params if pa.run else ()), dict(pb.run.params if pb.run else ())),
+            metric_changes=_changes(_metrics(first, pa), _metrics(second, pb)),
+            package_changes=_changes(
+                {p.name: p.version for p in pa.packages}, {p.name: p.version for p in pb.packages}
+            ),
+            base_model_changed=_key(pa.base_model) != _key(pb.base_model),
+        )
+
+    async def package_impact(
+        self, *, name: str, spec: str | None, stage: Stage | None, alias: str | None
+    ) -> list[VersionRecord]:
+        """Non-deleted versions requiring `name` at a version the PEP 440 specifier matches (any, without one)."""
+        validation.text(name, what="name", limit=256)
+        if alias is not None:
+            validation.alias(alias)
+        try:
+            specifier = SpecifierSet(spec or "")
+        except InvalidSpecifier as error:
+            raise InvalidInput(f"invalid version specifier {spec!r}", field="spec") from error
+        rows = await self._db.read(
+            "find_package_dependents",
+            name=canonicalize_name(name),
+            stage=stage.value if stage else None,
+            alias=alias,
+        )
+        return [
+            VersionRecord.from_row(row["modelVersion"]) for row in rows if _matches(specifier, row["packageVersion"])
+        ]
+
+    async def gaps(self, stage: Stage) -> list[ProvenanceGap]:
+        rows = await self._db.read("find_provenance_gaps", stage=stage.value)
+        return [
+            ProvenanceGap(version=VersionRecord.from_row(row["modelVersion"]), missing=tuple(row["missing"]))
+            for row in rows
+        ]
+
+
+def _matches(specifier: SpecifierSet, version: str) -> bool:
+    try:
+        return specifier.contains(Version(version), prereleases=True)
+    except InvalidVersion:
+        return False
+
+
+def _key(record: VersionRecord | None) -> VersionKey | None:
+    return None if record is None else record.key
+
+
+def _metrics(version: VersionRecord, provenance: VersionProvenance) -> dict[str, str]:
+    """The run's metrics, overridden by the version's own: the last value of each key."""
+    values: dict[str, str] = {}
+    for metric in (*(provenance.run.metrics if provenance.run else ()), *version.metrics):
+        values[metric.key] = repr(metric.value)
+    return values
+
+
+def _changes(a: dict[str, str], b: dict[str, str]) -> tuple[ValueChange, ...]:
+    keys = sorted(a.keys() | b.keys())
+    return tuple(ValueChange(key=key, a=a.get(key), b=b.get(key)) for key in keys if a.get(key) != b.get(key))

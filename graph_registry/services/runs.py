@@ -1,0 +1,177 @@
+"""Experiments, runs and commits: record them (commits idempotently), finish runs, find and list them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from graph_registry import ids, lineage_validation, validation
+from graph_registry.errors import Conflict, InvalidInput, NotFound
+from graph_registry.lineage_records import (
+    CommitRecord,
+    ExperimentRecord,
+    PackageRecord,
+    RunLinks,
+    RunRecord,
+    RunStatus,
+)
+from graph_registry.records import Metric, Page, metrics_to_json, pairs_to_strings
+from graph_registry.services.datasets import DatasetVersionRef, resolve_refs
+from graph_registry.storage.database import Database, Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class NewCommit:
+    repo: str
+    sha: str
+    branch: str | None = None
+    author: str | None = None
+    message: str | None = None
+    committed_at: datetime | None = None
+
+    def params(self) -> dict[str, Any]:
+        """Validated, as the queries take it (sha lower-cased)."""
+        lineage_validation.repo(self.repo)
+        validation.text(self.branch, what="branch", limit=256)
+        validation.text(self.author, what="author", limit=256)
+        validation.text(self.message, what="message")
+        return {
+            "repo": self.repo,
+            "sha": lineage_validation.sha(self.sha),
+            "branch": self.branch,
+            "author": self.author,
+            "message": self.message,
+            "committedAt": self.committed_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RunInput:
+    dataset_version: DatasetVersionRef
+    role: str = "training"
+
+
+@dataclass(frozen=True, slots=True)
+class NewRun:
+    experiment: str
+    name: str | None = None
+    params: Sequence[tuple[str, str]] = ()
+    commit: NewCommit | None = None
+    inputs: Sequence[RunInput] = ()
+
+
+async def record_run(
+    tx: Transaction, new: NewRun, *, status: RunStatus = RunStatus.RUNNING, metrics: Sequence[Metric] = ()
+) -> RunRecord:
+    """Inside a write transaction: resolve the inputs (NotFound writes nothing), then create the run."""
+    validation.name(new.experiment, what="experiment")
+    validation.text(new.name, what="name", limit=256)
+    params = pairs_to_strings(validation.tags(new.params, what="param"))
+    commit = new.commit.params() if new.commit else None
+    lineage_validation.ref_count(len(new.inputs), what="inputs")
+    refs = [item.dataset_version.validated() for item in new.inputs]
+    roles = [lineage_validation.role(item.role) for item in new.inputs]
+    inputs = await resolve_refs(tx, refs)
+    rows = await tx.run(
+        "start_run",
+        runId=str(uuid.uuid4()),
+        experiment=new.experiment,
+        name=new.name,
+        params=params,
+        status=status.value,
+        metrics=metrics_to_json(validation.metrics(metrics)),
+        commit=commit,
+        inputs=[
+            {"dataset": record.dataset, "version": record.version, "role": role}
+            for record, role in zip(inputs, roles, strict=True)
+        ],
+    )
+    return RunRecord.from_row(rows[0]["run"])
+
+
+class RunService:
+    def __init__(self, database: Database, *, max_page_size: int = 100) -> None:
+        self._db = database
+        self._max_page_size = max_page_size
+
+    async def record_commit(self, new: NewCommit) -> CommitRecord:
+        """Same (repo, sha) -> same node: a repeat returns what was stored first."""
+        rows = await self._db.write("merge_commit", **new.params())
+        return CommitRecord.from_row(rows[0]["commit"])
+
+    async def start_run(self, new: NewRun) -> RunRecord:
+        async def work(tx: Transaction) -> RunRecord:
+            return await record_run(tx, new)
+
+        return await self._db.write_transaction(work)
+
+    async def finish_run(self, *, run_id: str, status: RunStatus, metrics: Sequence[Metric]) -> RunRecord:
+        if status is RunStatus.RUNNING:
+            raise InvalidInput("a run finishes as FINISHED or FAILED", field="status")
+        rows = await self._db.write(
+            "finish_run", runId=run_id, status=status.value, metrics=metrics_to_json(validation.metrics(metrics))
+        )
+        if not rows:
+            raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
+        if rows[0]["before"] != RunStatus.RUNNING.value:
+            raise Conflict(f"run {run_id!r} already ended as {rows[0]['before']}", runId=run_id)
+        return RunRecord.from_row(rows[0]["run"])
+
+    async def runs_by_id(self, run_ids: Sequence[str]) -> dict[str, RunRecord]:
+        rows = await self._db.read("get_runs", runIds=list(run_ids))
+        return {row["run"]["runId"]: RunRecord.from_row(row["run"]) for row in rows}
+
+    async def get_run(self, run_id: str) -> RunRecord | None:
+        return (await self.runs_by_id([run_id])).get(run_id)
+
+    async def experiments_by_name(self, names: Sequence[str]) -> dict[str, ExperimentRecord]:
+        rows = await self._db.read("get_experiments", names=list(names))
+        return {row["experiment"]["name"]: ExperimentRecord.from_row(row["experiment"]) for row in rows}
+
+    async def get_experiment(self, name: str) -> ExperimentRecord | None:
+        validation.name(name, what="experiment")
+        return (await self.experiments_by_name([name])).get(name)
+
+    async def commits_by_key(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], CommitRecord]:
+        rows = await self._db.read("get_commits", keys=[list(key) for key in keys])
+        found = (CommitRecord.from_row(row["commit"]) for row in rows)
+        return {record.key: record for record in found}
+
+    async def get_commit(self, *, repo: str, sha: str) -> CommitRecord | None:
+        key = (lineage_validation.repo(repo), lineage_validation.sha(sha))
+        return (await self.commits_by_key([key])).get(key)
+
+    async def packages_by_key(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], PackageRecord]:
+        rows = await self._db.read("get_packages", keys=[list(key) for key in keys])
+        found = (PackageRecord.from_row(row["package"]) for row in rows)
+        return {record.key: record for record in found}
+
+    async def links(self, run_ids: Sequence[str]) -> dict[str, RunLinks]:
+        rows = await self._db.read("get_run_links", runIds=list(run_ids))
+        return {row["runId"]: RunLinks.from_row(row) for row in rows}
+
+    async def list_runs(self, *, experiment: str, first: int, after: str | None) -> Page[RunRecord]:
+        validation.page_size(first, limit=self._max_page_size)
+        position = ids.parse_cursor(after)
+        after_started: datetime | None = None
+        after_run: str | None = None
+        if position is not None:
+            started, _, after_run = str(position).rpartition("|")
+            try:
+                after_started = datetime.fromisoformat(started)
+            except ValueError as error:
+                raise InvalidInput("malformed cursor", field="after") from error
+        rows = await self._db.read(
+            "list_runs", experiment=experiment, after=after_run, afterStartedAt=after_started, limit=first + 1
+        )
+        runs = [RunRecord.from_row(row) for row in rows[0]["runs"]]
+        shown = runs[:first]
+        return Page(
+            items=tuple(shown),
+            cursors=tuple(ids.cursor(f"{run.started_at.isoformat()}|{run.run_id}") for run in shown),
+            has_next_page=len(runs) > first,
+            total_count=rows[0]["total"],
+        )

@@ -1,0 +1,109 @@
+"""The audit log: every state-changing attempt with who, when, what and how it ended; read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.security.client import Caller
+
+LOG = """
+query($m: String, $v: Int, $first: Int = 100, $after: String) {
+  auditLog(model: $m, version: $v, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { id at actor role operation outcome model version arguments requestId message } }
+  }
+}
+"""
+VERSION = "mutation($m: String!) { createModelVersion(input: {model: $m}) { version } }"
+STAGE = "mutation($m: String!, $v: Int!, $s: Stage!) { transitionStage(model: $m, version: $v, stage: $s) { stage } }"
+ALIAS = "mutation($m: String!, $a: String!, $v: Int!) { setAlias(model: $m, alias: $a, version: $v) { version } }"
+
+
+async def _log(caller: Caller, model: str, version: int | None = None) -> list[dict[str, Any]]:
+    result = await caller.data(LOG, m=model, v=version)
+    return [edge["node"] for edge in result["auditLog"]["edges"]]
+
+
+def _summary(entries: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(e["operation"], e["outcome"], e["actor"], e["version"]) for e in entries]
+
+
+async def test_every_attempt_is_logged_per_model_and_version(
+    reader: Caller, writer: Caller, maintainer: Caller, unique: str
+) -> None:
+    model = f"m-{unique}"
+    await writer.data('mutation($m: String!) { createModel(name: $m, description: "audited") { name } }', m=model)
+    await writer.data(VERSION, m=model)
+    await writer.data(VERSION, m=model)
+    await writer.data(STAGE, m=model, v=1, s="STAGING")
+    await writer.data(ALIAS, m=model, a="challenger", v=1)
+    await maintainer.data(STAGE, m=model, v=2, s="PRODUCTION")
+    assert await writer.code(STAGE, m=model, v=1, s="PRODUCTION") == "FORBIDDEN"
+    assert await writer.code(ALIAS, m=model, a="champion", v=2) == "FORBIDDEN"
+    assert await writer.code(STAGE, m=model, v=9, s="STAGING") == "NOT_FOUND"
+
+    entries = await _log(reader, model)
+    assert _summary(entries) == [  # newest first
+        ("transitionStage", "NOT_FOUND", writer.name, 9),
+        ("setAlias", "FORBIDDEN", writer.name, 2),
+        ("transitionStage", "FORBIDDEN", writer.name, 1),
+        ("transitionStage", "OK", maintainer.name, 2),
+        ("setAlias", "OK", writer.name, 1),
+        ("transitionStage", "OK", writer.name, 1),
+        ("createModelVersion", "OK", writer.name, 2),  # the number comes from the answer
+        ("createModelVersion", "OK", writer.name, 1),
+        ("createModel", "OK", writer.name, None),
+    ]
+    refused = entries[1]
+    assert refused["role"] == "writer"
+    assert "maintainer" in refused["message"]
+    assert '"alias":"champion"' in refused["arguments"]
+    assert [e["at"] for e in entries] == sorted((e["at"] for e in entries), reverse=True)
+
+    of_v1 = await _log(reader, model, 1)
+    assert _summary(of_v1) == [e for e in _summary(entries) if e[3] == 1]
+
+
+async def test_pages_follow_cursors_without_gaps(reader: Caller, writer: Caller, unique: str) -> None:
+    model = f"m-{unique}"
+    for _ in range(5):
+        await writer.data(VERSION, m=model)
+    everything = [e["id"] for e in await _log(reader, model)]
+    seen: list[str] = []
+    after = None
+    while True:
+        page = (await reader.data(LOG, m=model, first=2, after=after))["auditLog"]
+        assert page["totalCount"] == 5
+        seen += [edge["node"]["id"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == everything and len(seen) == 5
+
+
+async def test_the_request_id_ties_an_entry_to_the_server_log(writer: Caller, reader: Caller, unique: str) -> None:
+    model = f"m-{unique}"
+    response = await writer.http.post(
+        "/graphql", json={"query": VERSION, "variables": {"m": model}}, headers={"X-Request-Id": f"req-{unique}"}
+    )
+    assert response.headers["x-request-id"] == f"req-{unique}"
+    [entry] = await _log(reader, model)
+    assert entry["requestId"] == f"req-{unique}"
+
+
+async def test_entries_outlive_what_they_describe(
+    reader: Caller, writer: Caller, maintainer: Caller, unique: str
+) -> None:
+    model = f"m-{unique}"
+    await writer.data(VERSION, m=model)
+    outcome = await maintainer.code(
+        "mutation($m: String!) { deleteModelVersion(model: $m, version: 1, hard: true) }", m=model
+    )
+    assert _summary(await _log(reader, model, 1)) == [
+        ("deleteModelVersion", outcome or "OK", maintainer.name, 1),
+        ("createModelVersion", "OK", writer.name, 1),
+    ]
+
+
+async def test_a_version_needs_its_model(reader: Caller) -> None:
+    assert await reader.code("{ auditLog(version: 1) { totalCount } }") == "INVALID_INPUT"

@@ -1,0 +1,99 @@
+import { Background, Controls, MiniMap, ReactFlow, useReactFlow, type NodeMouseHandler } from '@xyflow/react';
+import { useEffect, useMemo, useState } from 'react';
+import { download, downloadText, exportImage } from './exporting';
+import { GraphNode } from './GraphNode';
+import { kindStyle, KIND_STYLE } from './kinds';
+import { layoutGraph, type FlowNode } from './layout';
+import { MermaidDialog } from './MermaidDialog';
+import type { LineageGraph as Graph, NodeKind } from './types';
+
+const NODE_TYPES = { lineage: GraphNode };
+
+interface Props {
+  graph: Graph;
+  path: string[];
+  fileStem: string;
+  onRecentre: (id: string) => void;
+}
+
+/** The lineage graph of the current root, laid out by dagre and drawn by React Flow. */
+export function LineageGraph({ graph, path, fileStem, onRecentre }: Props) {
+  const { nodes, edges } = useMemo(() => layoutGraph(graph, path), [graph, path]);
+  const flow = useReactFlow<FlowNode>();
+  const [mermaidOpen, setMermaidOpen] = useState(false);
+  const [exportError, setExportError] = useState<string | null>(null);
+
+  // A new root or depth: show the whole graph again.
+  useEffect(() => {
+    const frame = window.requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1.2 }));
+    return () => window.cancelAnimationFrame(frame);
+  }, [flow, nodes]);
+
+  const onNodeClick: NodeMouseHandler<FlowNode> = (_event, node) => {
+    if (node.id !== graph.root.id) onRecentre(node.id);
+  };
+
+  async function saveImage(format: 'png' | 'svg') {
+    setExportError(null);
+    try {
+      download(await exportImage(flow.getNodes(), format), `${fileStem}.${format}`);
+    } catch (error) {
+      setExportError(`Export failed: ${String(error)}`);
+    }
+  }
+
+  const kindsShown = new Set(graph.nodes.map((entry) => entry.kind));
+  return (
+    <div className="graph-panel">
+      <div className="graph-toolbar">
+        <span className="graph-count" data-testid="graph-count">
+          {graph.nodes.length} nodes · {graph.edges.length} edges
+          {graph.truncated && <span className="graph-truncated"> · more beyond this depth</span>}
+        </span>
+        <span className="graph-legend">
+          {(Object.keys(KIND_STYLE) as NodeKind[])
+            .filter((kind) => kindsShown.has(kind))
+            .map((kind) => (
+              <span key={kind} className="legend-item">
+                <span className="legend-swatch" style={{ background: kindStyle(kind).color }} />
+                {kindStyle(kind).name}
+              </span>
+            ))}
+        </span>
+        <span className="graph-exports">
+          <button type="button" onClick={() => saveImage('png')}>
+            PNG
+          </button>
+          <button type="button" onClick={() => saveImage('svg')}>
+            SVG
+          </button>
+          <button type="button" onClick={() => setMermaidOpen(true)}>
+            Mermaid
+          </button>
+          <button type="button" onClick={() => downloadText(graph.dot, `${fileStem}.dot`, 'text/vnd.graphviz')}>
+            DOT
+          </button>
+        </span>
+      </div>
+      {exportError && <div className="error">{exportError}</div>}
+      <div className="graph-canvas" data-testid="lineage-graph">
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={NODE_TYPES}
+          onNodeClick={onNodeClick}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          edgesFocusable={false}
+          minZoom={0.1}
+          fitView
+        >
+          <Background gap={24} size={1} />
+          <Controls showInteractive={false} />
+          <MiniMap pannable zoomable nodeColor={(node) => kindStyle((node as FlowNode).data.lineage.kind).color} />
+        </ReactFlow>
+      </div>
+      {mermaidOpen && <MermaidDialog text={graph.mermaid} fileStem={fileStem} onClose={() => setMermaidOpen(false)} />}
+    </div>
+  );
+}

@@ -1,0 +1,88 @@
+import { useEffect, useState } from 'react';
+import { ApiError, request } from '../shared/api';
+import { MODELS, PAGE_SIZE } from './queries';
+import type { Connection, ModelSummary } from './types';
+
+interface Props {
+  selected: string | null;
+  onSelect: (name: string) => void;
+  onError: (error: ApiError) => void;
+}
+
+/** Find a model by name, a page at a time (cursor pagination). */
+export function ModelSearch({ selected, onSelect, onError }: Props) {
+  const [text, setText] = useState('');
+  const [models, setModels] = useState<ModelSummary[]>([]);
+  const [total, setTotal] = useState(0);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+
+  async function fetchPage(nameContains: string, after: string | null) {
+    setLoading(true);
+    try {
+      const data = await request<{ models: Connection<ModelSummary> }>(MODELS, {
+        first: PAGE_SIZE,
+        after,
+        nameContains: nameContains || null,
+      });
+      const page = data.models;
+      setModels((shown) => (after ? [...shown, ...page.edges.map((edge) => edge.node)] : page.edges.map((edge) => edge.node)));
+      setTotal(page.totalCount);
+      setCursor(page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null);
+    } catch (error) {
+      onError(error as ApiError);
+    } finally {
+      setLoading(false);
+    }
+  }
+
+  // Search as the user types, once they pause.
+  useEffect(() => {
+    const timer = window.setTimeout(() => void fetchPage(text.trim(), null), 250);
+    return () => window.clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [text]);
+
+  return (
+    <section className="model-search">
+      <input
+        type="search"
+        placeholder="Search models"
+        aria-label="Search models"
+        value={text}
+        onChange={(event) => setText(event.target.value)}
+      />
+      <div className="model-count">
+        {loading ? 'Searching…' : `${total} model${total === 1 ? '' : 's'}`}
+      </div>
+      <ul className="model-list" data-testid="model-list">
+        {models.map((model) => (
+          <li key={model.id}>
+            <button
+              type="button"
+              className={model.name === selected ? 'selected' : undefined}
+              onClick={() => onSelect(model.name)}
+              title={model.description ?? model.name}
+            >
+              <span className="model-name">{model.name}</span>
+              <span className="model-meta">
+                {model.productionVersion ? (
+                  <span className="badge badge-stage stage-production">v{model.productionVersion.version}</span>
+                ) : model.latestVersion ? (
+                  `v${model.latestVersion.version}`
+                ) : (
+                  'no versions'
+                )}
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      {cursor && (
+        <button type="button" className="load-more" disabled={loading} onClick={() => void fetchPage(text.trim(), cursor)}>
+          Load more
+        </button>
+      )}
+    </section>
+  );
+}
