@@ -147,6 +147,7 @@ class MlflowSide:
         self._http = http
         self.workload = workload
         self.calls = 0
+        self.retries = 0
         self._experiments: dict[str, str] = {}
         self._by_digest = {mlflow_digest(spec): spec.key for spec in workload.dataset_versions}
         self._new = workload.new_versions(10_000)
@@ -159,8 +160,11 @@ class MlflowSide:
                 response = await self._http.get(f"/api/2.0/mlflow/{path}", params=body)
             else:
                 response = await self._http.post(f"/api/2.0/mlflow/{path}", json=body)
-            # SQLite allows one writer: concurrent loads may see "database is locked"; the write rolled back.
-            if response.status_code >= 500 and attempt + 1 < RETRIES:
+            # SQLite allows one writer: concurrent loads may see "database is locked"; and two runs logging
+            # the same new dataset at once race on its unique key (IntegrityError). Both writes rolled back.
+            transient = response.status_code >= 500 or "IntegrityError" in response.text
+            if transient and attempt + 1 < RETRIES:
+                self.retries += 1
                 await asyncio.sleep(0.05 * 2**attempt)
                 continue
             if response.status_code != 200:

@@ -84,7 +84,13 @@ def request_id(value: str | None) -> str | None:
     return value
 
 
-def page_size(first: int, *, limit: int) -> int:
+DEFAULT_PAGE_SIZE = 20
+
+
+def page_size(first: int | None, *, limit: int) -> int:
+    """The page size asked for (`null` means the default), within 0..limit."""
+    if first is None:
+        return min(DEFAULT_PAGE_SIZE, limit)
     if not 0 <= first <= limit:
         raise InvalidInput(f"first must be between 0 and {limit}, got {first}", field="first")
     return first

@@ -55,7 +55,7 @@ async def database(neo4j_settings: Settings) -> AsyncIterator[Database]:
 
 @pytest.fixture(scope="session")
 def api(neo4j_settings: Settings, database: Database) -> Iterator[LiveServer]:
-    with LiveServer.serving(neo4j_settings.model_copy(update={"auth": False})) as server:
+    with LiveServer.serving(neo4j_settings.model_copy(update={"auth": False, "require_provenance": False})) as server:
         yield server
 
 

@@ -41,8 +41,12 @@ async def dataset(
     result = await data(
         client,
         REGISTER,
-        input={"dataset": name, "digest": digest(f"{name}/{content}"), "derivedFrom": [ref(p) for p in parents],
-               "producedBy": run},
+        input={
+            "dataset": name,
+            "digest": digest(f"{name}/{content}"),
+            "derivedFrom": [ref(p) for p in parents],
+            "producedBy": run,
+        },
     )
     version: dict[str, Any] = result["registerDatasetVersion"]
     return version

@@ -161,13 +161,17 @@ def _unknown(key: str) -> Forbidden:
     return Forbidden(f"{key} has no authorization policy", operation=key)
 
 
-def _touched(arguments: Mapping[str, Any], result: object = None) -> tuple[str | None, int | None]:
+# Mutations whose model is not in a `model` argument (or `input.model`).
+_MODEL_ARGUMENT = {"createModel": "name", "updateModel": "name"}
+
+
+def _touched(operation: str, arguments: Mapping[str, Any], result: object = None) -> tuple[str | None, int | None]:
     """The model (and version) a mutation names in its arguments or returns, for the audit log."""
     record = getattr(result, "record", None)
     returned = (getattr(record, "model", None), getattr(record, "version", None))
     if isinstance(returned[0], str) and isinstance(returned[1], int):
         return returned[0], returned[1]
-    model = arguments.get("model")
+    model = arguments.get(_MODEL_ARGUMENT.get(operation, "model"))
     if model is None and isinstance(arguments.get("input"), Mapping):
         model = arguments["input"].get("model")
     version = arguments.get("version")
@@ -233,7 +237,7 @@ class Authorization(SchemaExtension):
         context: Context = info.context
         principal = _principal(context)  # anonymous attempts are not logged: they could flood the log
         audit = context.services.audit
-        model, version = _touched(arguments)
+        model, version = _touched(info.field_name, arguments)
         attempt = Attempt(
             actor=principal.actor,
             role=principal.role.value,
@@ -263,7 +267,7 @@ class Authorization(SchemaExtension):
         except Exception:
             await self._finish(entry, context, "INTERNAL", f"unexpected error, request {context.request_id}")
             raise
-        await self._finish(entry, context, OK, None, *_touched(arguments, result))
+        await self._finish(entry, context, OK, None, *_touched(info.field_name, arguments, result))
         return result
 
     @staticmethod

@@ -104,14 +104,14 @@ class ModelMutations:
         model: str,
         version: int,
         stage: Stage,
-        archive_existing: bool = True,
+        archive_existing: bool | None = True,
         comment: str | None = None,
     ) -> ModelVersion:
         record = await info.context.services.lifecycle.transition_stage(
             model=model,
             version=version,
             stage=stage,
-            archive_existing=archive_existing,
+            archive_existing=archive_existing is not False,
             comment=comment,
             actor=info.context.actor,
         )

@@ -28,7 +28,7 @@ class ModelQueries:
     async def models(
         self,
         info: Info,
-        first: int = 20,
+        first: int | None = 20,
         after: str | None = None,
         name_contains: str | None = None,
         tag: TagInput | None = None,

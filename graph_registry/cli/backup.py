@@ -84,9 +84,12 @@ async def _import(settings: Settings, path: Path) -> None:
         console.print(f"checking {path} ...")
         backup = await asyncio.to_thread(inspect_backup, path)
         service = BackupService(database)
+        done = await service.prepare_restore(backup)
+        if done:
+            console.print(f"resuming an interrupted import of this file after {done} records")
         with _progress() as progress:
-            task = progress.add_task("importing", total=backup.records)
-            await service.restore(backup, lambda n: progress.advance(task, n))
+            task = progress.add_task("importing", total=backup.records, completed=done)
+            await service.restore(backup, lambda n: progress.advance(task, n), done=done)
         console.print(
             f"imported {backup.nodes.total()} nodes and {backup.relationships.total()} relationships from {path}"
         )

@@ -251,8 +251,9 @@ class BackupService:
         counts: dict[str, int] = last["end"]
         return counts
 
-    async def restore(self, backup: BackupFile, on_progress: Progress = _no_progress) -> None:
-        """Import an inspected backup into an empty database; run again, it resumes where it stopped."""
+    async def prepare_restore(self, backup: BackupFile) -> int:
+        """Check the database may take the backup and record the import; returns the records already
+        imported by an interrupted run of the same file (0 for a new import)."""
         known = {migration.version: migration.checksum for migration in migrations.load()}
         for version, checksum in sorted(backup.migrations.items()):
             if known.get(version) != checksum:
@@ -269,6 +270,7 @@ class BackupService:
                 "an import of another backup file was interrupted in this database; "
                 "finish it (import that file again) or start from an empty database"
             )
+        # Once every record is in, finishing strips the import's labels: those nodes then count as data.
         finishing = bool(resuming) and resuming[0]["done"] >= resuming[0]["records"]
         if state["occupied"] and not finishing:
             held = ", ".join(f"{item['label']} {item['nodes']}" for item in state["occupied"])
@@ -276,10 +278,17 @@ class BackupService:
                 f"the database is not empty ({held}); import restores into an empty database only: "
                 "point NEO4J_URI (or GRAPH_REGISTRY_HOME) at a new one"
             )
-        done = (await self._db.write("start_import", digest=backup.digest, records=backup.records))[0]["done"]
+        done: int = (await self._db.write("start_import", digest=backup.digest, records=backup.records))[0]["done"]
         await self._db.write("create_import_index")
         await self._db.read("await_import_index")
-        on_progress(done)
+        return done
+
+    async def restore(
+        self, backup: BackupFile, on_progress: Progress = _no_progress, *, done: int | None = None
+    ) -> None:
+        """Import an inspected backup into an empty database; run again, it resumes where it stopped."""
+        if done is None:
+            done = await self.prepare_restore(backup)
         await self._import_records(backup, done, on_progress)
         while (await self._db.write("finish_imported_nodes", limit=self._batch_size * 5))[0]["finished"]:
             pass

@@ -198,7 +198,7 @@ def _require_provenance(target: VersionRecord, *, has_dataset: bool, has_commit:
     missing = [what for what, present in (("a dataset", has_dataset), ("a commit", has_commit)) if not present]
     if missing:
         raise PreconditionFailed(
-            f"{target.model} v{target.version} cannot go to PRODUCTION: its lineage has no {' and no '.join(missing)} "
+            f"{target.model} v{target.version} cannot go to PRODUCTION: its lineage lacks {' and '.join(missing)} "
             "(record them with runId, or trainedOn and commit, when creating the version)",
             model=target.model,
             version=target.version,

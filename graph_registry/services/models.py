@@ -122,9 +122,9 @@ class ModelService:
         return (await self.models_by_name([name])).get(name)
 
     async def list_models(
-        self, *, first: int, after: str | None, name_contains: str | None, tag: tuple[str, str] | None
+        self, *, first: int | None, after: str | None, name_contains: str | None, tag: tuple[str, str] | None
     ) -> Page[ModelRecord]:
-        validation.page_size(first, limit=self._max_page_size)
+        first = validation.page_size(first, limit=self._max_page_size)
         validation.text(name_contains, what="nameContains", limit=128)
         if tag is not None:
             validation.tags([tag])
@@ -226,9 +226,9 @@ class ModelService:
         return record
 
     async def list_versions(
-        self, *, model: str, first: int, after: str | None, stage: Stage | None
+        self, *, model: str, first: int | None, after: str | None, stage: Stage | None
     ) -> Page[VersionRecord]:
-        validation.page_size(first, limit=self._max_page_size)
+        first = validation.page_size(first, limit=self._max_page_size)
         after_version = ids.parse_cursor(after)
         if after_version is not None and not isinstance(after_version, int):
             raise InvalidInput("malformed cursor", field="after")

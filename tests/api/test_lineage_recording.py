@@ -7,7 +7,7 @@ import httpx
 from tests.graphql import data, error_code, execute
 from tests.lineage_graphs import REGISTER, START_RUN, dataset, digest, model_version, ref, run, sha
 
-FINISH = "mutation($r: String!, $s: RunStatus) { finishRun(runId: $r, status: $s, metrics: [{key: \"auc\", value: 0.9}]) { status endedAt metrics { key value } } }"
+FINISH = 'mutation($r: String!, $s: RunStatus) { finishRun(runId: $r, status: $s, metrics: [{key: "auc", value: 0.9}]) { status endedAt metrics { key value } } }'
 RECORD_COMMIT = "mutation($input: CommitInput!) { recordCommit(input: $input) { id repo sha branch } }"
 
 
@@ -25,7 +25,9 @@ async def test_same_digest_is_the_same_version(client: httpx.AsyncClient, unique
 async def test_malformed_digests_are_invalid(client: httpx.AsyncClient, unique: str) -> None:
     for bad in ["abc", "sha256:" + "0" * 63, "sha256:" + "g" * 64, "crc32:deadbeef", "md5:" + "0" * 64]:
         assert await error_code(client, REGISTER, input={"dataset": f"ds-{unique}", "digest": bad}) == "INVALID_INPUT"
-    assert (await data(client, "query($d: String!) { dataset(name: $d) { name } }", d=f"ds-{unique}"))["dataset"] is None
+    assert (await data(client, "query($d: String!) { dataset(name: $d) { name } }", d=f"ds-{unique}"))[
+        "dataset"
+    ] is None
     md5 = await data(client, REGISTER, input={"dataset": f"ds-{unique}", "digest": "md5:" + "a" * 32})
     assert md5["registerDatasetVersion"]["version"] == 1
 
@@ -34,14 +36,20 @@ async def test_missing_parent_is_not_found_and_writes_nothing(client: httpx.Asyn
     code = await error_code(
         client,
         REGISTER,
-        input={"dataset": f"ds-{unique}", "digest": digest("x"), "derivedFrom": [{"dataset": f"gone-{unique}", "version": 1}]},
+        input={
+            "dataset": f"ds-{unique}",
+            "digest": digest("x"),
+            "derivedFrom": [{"dataset": f"gone-{unique}", "version": 1}],
+        },
     )
     assert code == "NOT_FOUND"
     code = await error_code(
         client, REGISTER, input={"dataset": f"ds-{unique}", "digest": digest("x"), "producedBy": "no-such-run"}
     )
     assert code == "NOT_FOUND"
-    assert (await data(client, "query($d: String!) { dataset(name: $d) { name } }", d=f"ds-{unique}"))["dataset"] is None
+    assert (await data(client, "query($d: String!) { dataset(name: $d) { name } }", d=f"ds-{unique}"))[
+        "dataset"
+    ] is None
 
 
 async def test_derivation_cycle_is_a_conflict(client: httpx.AsyncClient, unique: str) -> None:
@@ -75,7 +83,9 @@ async def test_record_commit_is_idempotent_and_validated(client: httpx.AsyncClie
 
 async def test_run_lifecycle_and_links(client: httpx.AsyncClient, unique: str) -> None:
     source = await dataset(client, f"ds-{unique}", "1")
-    started = await run(client, f"exp-{unique}", inputs=[source], repo="github.com/acme/x", params={"lr": "0.1"}, name="r1")
+    started = await run(
+        client, f"exp-{unique}", inputs=[source], repo="github.com/acme/x", params={"lr": "0.1"}, name="r1"
+    )
     assert started["status"] == "RUNNING"
     output = await dataset(client, f"out-{unique}", "1", parents=[source], run=started["runId"])
     finished = await data(client, FINISH, r=started["runId"], s="FINISHED")
@@ -125,7 +135,9 @@ query($m: String!, $v: Int!) {
 async def test_version_from_a_run_takes_its_lineage(client: httpx.AsyncClient, unique: str, model_name: str) -> None:
     source = await dataset(client, f"ds-{unique}", "1")
     started = await run(client, f"exp-{unique}", inputs=[source], repo="github.com/acme/x", name="train")
-    await model_version(client, model_name, runId=started["runId"], requirements=["Torch==2.3.1", "scikit_learn == 1.5.0"])
+    await model_version(
+        client, model_name, runId=started["runId"], requirements=["Torch==2.3.1", "scikit_learn == 1.5.0"]
+    )
     child = await model_version(
         client, model_name, baseModel={"model": model_name, "version": 1}, trainedOn=[ref(source)]
     )
@@ -153,6 +165,10 @@ async def test_bad_version_lineage_is_refused_and_writes_nothing(client: httpx.A
     for lineage, code in bad:
         body = await data(client, "query($m: String!) { model(name: $m) { name } }", m=model_name)
         assert body["model"] is None
-        result = await execute(client, "mutation($input: CreateModelVersionInput!) { createModelVersion(input: $input) { version } }", input={"model": model_name, **lineage})
+        result = await execute(
+            client,
+            "mutation($input: CreateModelVersionInput!) { createModelVersion(input: $input) { version } }",
+            input={"model": model_name, **lineage},
+        )
         assert result["errors"][0]["extensions"]["code"] == code, lineage
     assert (await data(client, "query($m: String!) { model(name: $m) { name } }", m=model_name))["model"] is None

@@ -92,7 +92,13 @@ async def test_kinds_filter_the_nodes_not_the_walk(client: httpx.AsyncClient, un
     kinds = {n["kind"] for n in everything["nodes"]}
     assert kinds == {"MODEL_VERSION", "MODEL", "RUN", "EXPERIMENT", "COMMIT", "DATASET_VERSION", "DATASET", "PACKAGE"}
     assert {e["type"] for e in everything["edges"]} == {
-        "PRODUCED_BY", "USED", "RAN", "REQUIRES", "VERSION_OF", "IN", "DERIVED_FROM"
+        "PRODUCED_BY",
+        "USED",
+        "RAN",
+        "REQUIRES",
+        "VERSION_OF",
+        "IN",
+        "DERIVED_FROM",
     }
     datasets = await walk(client, version["id"], depth=3, kinds=["DATASET_VERSION"])
     # Two hops through a run the filter hides: the dataset versions are still found.
@@ -102,13 +108,17 @@ async def test_kinds_filter_the_nodes_not_the_walk(client: httpx.AsyncClient, un
     assert depths(down) == {source["id"]: 0, version["id"]: 3}
 
 
-async def test_model_version_lineage_field_and_pictures(client: httpx.AsyncClient, unique: str, model_name: str) -> None:
+async def test_model_version_lineage_field_and_pictures(
+    client: httpx.AsyncClient, unique: str, model_name: str
+) -> None:
     source = await dataset(client, f"src-{unique}", "1")
-    version = await model_version(client, model_name, trainedOn=[ref(source)], commit={"repo": 'acme/"x"<y>', "sha": "a" * 40})
+    version = await model_version(
+        client, model_name, trainedOn=[ref(source)], commit={"repo": 'acme/"x"<y>', "sha": "a" * 40}
+    )
     graph = (
         await data(
             client,
-            'query($m: String!) { modelVersion(model: $m, version: 1) { lineage(depth: 2, kinds: [MODEL_VERSION, RUN, COMMIT, DATASET_VERSION]) { nodes { label } mermaid dot } } }',
+            "query($m: String!) { modelVersion(model: $m, version: 1) { lineage(depth: 2, kinds: [MODEL_VERSION, RUN, COMMIT, DATASET_VERSION]) { nodes { label } mermaid dot } } }",
             m=model_name,
         )
     )["modelVersion"]["lineage"]

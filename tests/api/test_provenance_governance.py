@@ -65,7 +65,9 @@ async def governed_client(counted: tuple[LiveServer, CountingDatabase]) -> Async
         yield http
 
 
-async def test_production_needs_a_dataset_and_a_commit(governed_client: httpx.AsyncClient, unique: str, model_name: str) -> None:
+async def test_production_needs_a_dataset_and_a_commit(
+    governed_client: httpx.AsyncClient, unique: str, model_name: str
+) -> None:
     client = governed_client
     source = await dataset(client, f"src-{unique}", "1")
     await model_version(client, model_name)
@@ -81,7 +83,9 @@ async def test_production_needs_a_dataset_and_a_commit(governed_client: httpx.As
 async def test_governance_off_lets_anything_in(ungoverned: LiveServer, model_name: str) -> None:
     async with httpx.AsyncClient(base_url=ungoverned.url, timeout=60) as client:
         await model_version(client, model_name)
-        assert (await data(client, PROMOTE, m=model_name, v=1, s="PRODUCTION"))["transitionStage"]["stage"] == "PRODUCTION"
+        assert (await data(client, PROMOTE, m=model_name, v=1, s="PRODUCTION"))["transitionStage"][
+            "stage"
+        ] == "PRODUCTION"
 
 
 NESTED = """
@@ -108,8 +112,13 @@ async def _build(client: httpx.AsyncClient, prefix: str, model: str, size: int) 
         made_by = await run(client, f"{prefix}-pipeline", inputs=[raw], repo="github.com/acme/p", name=str(index))
         features = await dataset(client, f"{prefix}-features", str(index), parents=[raw], run=made_by["runId"])
         trained = await run(client, f"{prefix}-training", inputs=[features], repo="github.com/acme/t", name=str(index))
-        await model_version(client, model, runId=trained["runId"], requirements=[f"torch==2.{index}.0"],
-                            baseModel={"model": model, "version": index} if index else None)
+        await model_version(
+            client,
+            model,
+            runId=trained["runId"],
+            requirements=[f"torch==2.{index}.0"],
+            baseModel={"model": model, "version": index} if index else None,
+        )
 
 
 async def test_round_trips_do_not_grow_with_the_result(
@@ -126,6 +135,5 @@ async def test_round_trips_do_not_grow_with_the_result(
         edges = result["model"]["versions"]["edges"]
         assert len(edges) == size
         assert all(e["node"]["trainedOn"][0]["producedBy"]["inputs"][0]["datasetVersion"]["derivatives"] for e in edges)
-    print("round trips", trips)
     assert trips[2] == trips[6], trips
     assert trips[6] <= 14, trips

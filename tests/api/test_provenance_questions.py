@@ -16,7 +16,9 @@ query($d: String!, $v: Int!, $stage: Stage, $alias: String, $depth: Int) {
 """
 
 
-async def test_impact_gives_one_shortest_path_per_version(client: httpx.AsyncClient, unique: str, model_name: str) -> None:
+async def test_impact_gives_one_shortest_path_per_version(
+    client: httpx.AsyncClient, unique: str, model_name: str
+) -> None:
     raw = await dataset(client, f"raw-{unique}", "1")
     left = await dataset(client, f"left-{unique}", "1", parents=[raw])
     right = await dataset(client, f"right-{unique}", "1", parents=[raw])
@@ -51,11 +53,15 @@ async def test_impact_filters_by_stage_and_alias_now_and_in_the_past(
     first = await trained_version(client, model_name, [source])
     second = await trained_version(client, model_name, [source], description="two")
     await data(client, PROMOTE, m=model_name, v=1, s="PRODUCTION")
-    at = (await data(client, "query($m: String!) { modelVersion(model: $m, version: 1) { stageHistory { at } } }", m=model_name))[
-        "modelVersion"
-    ]["stageHistory"][-1]["at"]
+    at = (
+        await data(
+            client, "query($m: String!) { modelVersion(model: $m, version: 1) { stageHistory { at } } }", m=model_name
+        )
+    )["modelVersion"]["stageHistory"][-1]["at"]
     await data(client, PROMOTE, m=model_name, v=2, s="PRODUCTION")
-    await data(client, 'mutation($m: String!) { setAlias(model: $m, alias: "champion", version: 1) { version } }', m=model_name)
+    await data(
+        client, 'mutation($m: String!) { setAlias(model: $m, alias: "champion", version: 1) { version } }', m=model_name
+    )
     production = (await data(client, IMPACT, d=f"src-{unique}", v=1, stage="PRODUCTION"))["impact"]
     assert [hit["modelVersion"]["id"] for hit in production] == [second["id"]]
     champion = (await data(client, IMPACT, d=f"src-{unique}", v=1, alias="champion"))["impact"]
@@ -95,13 +101,25 @@ async def test_provenance_diff(client: httpx.AsyncClient, unique: str, model_nam
     old = await dataset(client, f"ds-{unique}", "old")
     kept = await dataset(client, f"ds-{unique}", "kept")
     new = await dataset(client, f"ds-{unique}", "new")
-    run_a = await run(client, f"exp-{unique}", inputs=[old, kept], repo="r/a", params={"lr": "0.1", "gone": "x"}, name="a")
+    run_a = await run(
+        client, f"exp-{unique}", inputs=[old, kept], repo="r/a", params={"lr": "0.1", "gone": "x"}, name="a"
+    )
     run_b = await run(client, f"exp-{unique}", inputs=[kept, new], repo="r/b", params={"lr": "0.2"}, name="b")
-    await model_version(client, model_name, runId=run_a["runId"], requirements=["torch==2.1.0", "numpy==1.0"],
-                        metrics=[{"key": "auc", "value": 0.9}])
-    await model_version(client, model_name, runId=run_b["runId"], requirements=["torch==2.3.1", "numpy==1.0"],
-                        metrics=[{"key": "auc", "value": 0.9}, {"key": "f1", "value": 0.5}],
-                        baseModel={"model": model_name, "version": 1})
+    await model_version(
+        client,
+        model_name,
+        runId=run_a["runId"],
+        requirements=["torch==2.1.0", "numpy==1.0"],
+        metrics=[{"key": "auc", "value": 0.9}],
+    )
+    await model_version(
+        client,
+        model_name,
+        runId=run_b["runId"],
+        requirements=["torch==2.3.1", "numpy==1.0"],
+        metrics=[{"key": "auc", "value": 0.9}, {"key": "f1", "value": 0.5}],
+        baseModel={"model": model_name, "version": 1},
+    )
     diff = (
         await data(
             client,
@@ -131,11 +149,17 @@ async def test_provenance_gaps(client: httpx.AsyncClient, unique: str, model_nam
     await model_version(client, model_name, trainedOn=[ref(source)])
     await data(client, PROMOTE, m=model_name, v=1, s="STAGING")
     await data(client, PROMOTE, m=model_name, v=2, s="STAGING")
-    await data(client, 'mutation($m: String!) { transitionStage(model: $m, version: 1, stage: STAGING, archiveExisting: false) { stage } }', m=model_name)
-    gaps = (await data(client, "{ provenanceGaps(stage: STAGING) { modelVersion { model { name } version } missing } }"))[
-        "provenanceGaps"
-    ]
-    mine = {g["modelVersion"]["version"]: g["missing"] for g in gaps if g["modelVersion"]["model"]["name"] == model_name}
+    await data(
+        client,
+        "mutation($m: String!) { transitionStage(model: $m, version: 1, stage: STAGING, archiveExisting: false) { stage } }",
+        m=model_name,
+    )
+    gaps = (
+        await data(client, "{ provenanceGaps(stage: STAGING) { modelVersion { model { name } version } missing } }")
+    )["provenanceGaps"]
+    mine = {
+        g["modelVersion"]["version"]: g["missing"] for g in gaps if g["modelVersion"]["model"]["name"] == model_name
+    }
     assert mine == {1: ["ARTIFACT_NOT_READY"], 2: ["NO_COMMIT", "ARTIFACT_NOT_READY"]}
 
 
@@ -150,7 +174,9 @@ async def test_hard_delete_rules(client: httpx.AsyncClient, unique: str, model_n
     assert await error_code(client, delete, m=model_name, v=2, h=True) == "PRECONDITION_FAILED"
     assert await error_code(client, delete, m=model_name, v=2, h=False) == "PRECONDITION_FAILED"
     await data(client, PROMOTE, m=model_name, v=2, s="ARCHIVED")
-    await data(client, 'mutation($m: String!) { setAlias(model: $m, alias: "keep", version: 2) { version } }', m=model_name)
+    await data(
+        client, 'mutation($m: String!) { setAlias(model: $m, alias: "keep", version: 2) { version } }', m=model_name
+    )
     assert await error_code(client, delete, m=model_name, v=2, h=True) == "PRECONDITION_FAILED"
     await data(client, 'mutation($m: String!) { deleteAlias(model: $m, alias: "keep") }', m=model_name)
     assert (await data(client, delete, m=model_name, v=2, h=True))["deleteModelVersion"] is True
@@ -171,6 +197,15 @@ async def test_dataset_deletion_refused_while_production_depends(
     await dataset(client, f"der-{unique}", "1", parents=[raw])  # same digest: back again
     await data(client, PROMOTE, m=model_name, v=1, s="PRODUCTION")
     assert await error_code(client, delete, d=f"raw-{unique}") == "PRECONDITION_FAILED"
-    assert await error_code(client, "mutation($d: String!) { deleteDatasetVersion(dataset: $d, version: 5) }", d=f"raw-{unique}") == "NOT_FOUND"
-    listing = await data(client, "query($d: String!) { dataset(name: $d) { versions { totalCount } latestVersion { deleted } } }", d=f"raw-{unique}")
+    assert (
+        await error_code(
+            client, "mutation($d: String!) { deleteDatasetVersion(dataset: $d, version: 5) }", d=f"raw-{unique}"
+        )
+        == "NOT_FOUND"
+    )
+    listing = await data(
+        client,
+        "query($d: String!) { dataset(name: $d) { versions { totalCount } latestVersion { deleted } } }",
+        d=f"raw-{unique}",
+    )
     assert listing["dataset"] == {"versions": {"totalCount": 1}, "latestVersion": {"deleted": False}}

@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import expect
 
 from graph_registry.services.demo import DemoSummary
-from tests.browser.conftest import Visit, needs_chromium
+from tests.browser.conftest import ARTIFACTS, Visit, needs_chromium
 from tests.graphql import data
 
 pytestmark = [pytest.mark.browser, needs_chromium]
@@ -82,6 +82,15 @@ async def test_lineage_view_finds_the_demo_model_and_explores_its_graph(
     await page.get_by_test_id("impact-panel").get_by_role("button", name="Ask").click()
     await expect(page.locator(".lineage-node.on-path")).to_have_count(len(hits[0]["path"]))
     await visit.screenshot("lineage-impact.png")
+
+    # Pictures of the whole graph.
+    for button, suffix, opening in (("PNG", ".png", b"\x89PNG"), ("SVG", ".svg", b"<svg")):
+        async with page.expect_download() as image_info:
+            await page.get_by_role("button", name=button, exact=True).click()
+        image = await image_info.value
+        assert image.suggested_filename.endswith(suffix)
+        assert Path(await image.path()).read_bytes().startswith(opening)
+        await image.save_as(ARTIFACTS / f"lineage-export{suffix}")
 
     # Mermaid: the API's own text, shown and downloadable.
     await page.get_by_role("button", name="Mermaid", exact=True).click()

@@ -55,7 +55,7 @@ class Model(Node):
 
     @strawberry.field
     async def versions(
-        self, info: Info, first: int = 20, after: str | None = None, stage: Stage | None = None
+        self, info: Info, first: int | None = 20, after: str | None = None, stage: Stage | None = None
     ) -> ModelVersionConnection:
         page = await info.context.services.models.list_versions(model=self.name, first=first, after=after, stage=stage)
         return ModelVersionConnection.from_page(page)

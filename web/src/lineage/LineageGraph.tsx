@@ -1,4 +1,4 @@
-import { Background, Controls, MiniMap, ReactFlow, useReactFlow, type NodeMouseHandler } from '@xyflow/react';
+import { Background, Controls, MiniMap, Panel, ReactFlow, useReactFlow, type NodeMouseHandler } from '@xyflow/react';
 import { useEffect, useMemo, useState } from 'react';
 import { download, downloadText, exportImage } from './exporting';
 import { GraphNode } from './GraphNode';
@@ -23,9 +23,12 @@ export function LineageGraph({ graph, path, fileStem, onRecentre }: Props) {
   const [mermaidOpen, setMermaidOpen] = useState(false);
   const [exportError, setExportError] = useState<string | null>(null);
 
-  // A new root or depth: show the whole graph again.
+  // A new graph shows all of it; a highlighted impact path is brought into view.
   useEffect(() => {
-    const frame = window.requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1.2 }));
+    const onPath = nodes.filter((node) => node.data.onPath).map((node) => ({ id: node.id }));
+    const frame = window.requestAnimationFrame(() =>
+      flow.fitView(onPath.length ? { nodes: onPath, padding: 0.3, maxZoom: 1 } : { padding: 0.12, maxZoom: 1.2 }),
+    );
     return () => window.cancelAnimationFrame(frame);
   }, [flow, nodes]);
 
@@ -49,16 +52,6 @@ export function LineageGraph({ graph, path, fileStem, onRecentre }: Props) {
         <span className="graph-count" data-testid="graph-count">
           {graph.nodes.length} nodes · {graph.edges.length} edges
           {graph.truncated && <span className="graph-truncated"> · more beyond this depth</span>}
-        </span>
-        <span className="graph-legend">
-          {(Object.keys(KIND_STYLE) as NodeKind[])
-            .filter((kind) => kindsShown.has(kind))
-            .map((kind) => (
-              <span key={kind} className="legend-item">
-                <span className="legend-swatch" style={{ background: kindStyle(kind).color }} />
-                {kindStyle(kind).name}
-              </span>
-            ))}
         </span>
         <span className="graph-exports">
           <button type="button" onClick={() => saveImage('png')}>
@@ -89,8 +82,23 @@ export function LineageGraph({ graph, path, fileStem, onRecentre }: Props) {
           fitView
         >
           <Background gap={24} size={1} />
+          <Panel position="top-left" className="graph-legend">
+            {(Object.keys(KIND_STYLE) as NodeKind[])
+              .filter((kind) => kindsShown.has(kind))
+              .map((kind) => (
+                <span key={kind} className="legend-item">
+                  <span className="legend-swatch" style={{ background: kindStyle(kind).color }} />
+                  {kindStyle(kind).name}
+                </span>
+              ))}
+          </Panel>
           <Controls showInteractive={false} />
-          <MiniMap pannable zoomable nodeColor={(node) => kindStyle((node as FlowNode).data.lineage.kind).color} />
+          <MiniMap
+            pannable
+            zoomable
+            style={{ width: 160, height: 100 }}
+            nodeColor={(node) => kindStyle((node as FlowNode).data.lineage.kind).color}
+          />
         </ReactFlow>
       </div>
       {mermaidOpen && <MermaidDialog text={graph.mermaid} fileStem={fileStem} onClose={() => setMermaidOpen(false)} />}

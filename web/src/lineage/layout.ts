@@ -2,8 +2,8 @@ import { Graph, layout } from '@dagrejs/dagre';
 import { MarkerType, Position, type Edge, type Node } from '@xyflow/react';
 import type { LineageGraph, LineageNode } from './types';
 
-export const NODE_WIDTH = 230;
-export const NODE_HEIGHT = 72;
+export const NODE_WIDTH = 200;
+export const NODE_HEIGHT = 64;
 
 export interface NodeData extends Record<string, unknown> {
   lineage: LineageNode;
@@ -29,7 +29,7 @@ function pathPairs(path: string[]): Set<string> {
  */
 export function layoutGraph(graph: LineageGraph, path: string[] = []): { nodes: FlowNode[]; edges: Edge[] } {
   const dagreGraph = new Graph({ multigraph: true });
-  dagreGraph.setGraph({ rankdir: 'LR', nodesep: 28, ranksep: 90, marginx: 16, marginy: 16 });
+  dagreGraph.setGraph({ rankdir: 'LR', nodesep: 16, ranksep: 56, marginx: 16, marginy: 16 });
   dagreGraph.setDefaultEdgeLabel(() => ({}));
   const known = new Set(graph.nodes.map((entry) => entry.node.id));
   for (const entry of graph.nodes) {
@@ -47,6 +47,9 @@ export function layoutGraph(graph: LineageGraph, path: string[] = []): { nodes: 
       id: entry.node.id,
       type: 'lineage',
       position: { x: placed.x - NODE_WIDTH / 2, y: placed.y - NODE_HEIGHT / 2 },
+      // Fixed sizes: the minimap and image export need them before (and without) measuring.
+      width: NODE_WIDTH,
+      height: NODE_HEIGHT,
       sourcePosition: Position.Right,
       targetPosition: Position.Left,
       data: { lineage: entry, isRoot: entry.node.id === graph.root.id, onPath: onPath.has(entry.node.id) },
