@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     max_query_tokens: int = 5000
     max_query_aliases: int = 50
     max_query_cost: int = 20_000
+    # Any one string argument; services cap the fields they know far lower.
+    max_string_length: int = 64 * 1024
     # Bodies of POST /graphql (the artifact routes stream and have their own limit).
     max_body_bytes: int = 1024 * 1024
     # Seconds a POST /graphql body may take to arrive (slow-body clients get 408).

@@ -42,9 +42,13 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     Undefined,
     VariableNode,
+    Visitor,
     get_named_type,
+    value_from_ast_untyped,
+    visit,
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import (
@@ -73,6 +77,7 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
             max_page_size=settings.max_page_size,
             max_depth=settings.max_lineage_depth,
         ),
+        lambda: StringLimit(max_length=settings.max_string_length),
     ]
     if settings.production:
         factories.append(DisableIntrospection)
@@ -151,7 +156,12 @@ def operation_cost(
     max_depth: int,
 ) -> int:
     root = schema.get_root_type(operation.operation)
-    walk = _CostWalk(schema, fragments, variables, max_page_size, max_depth)
+    defaults = {
+        definition.variable.name.value: value_from_ast_untyped(definition.default_value)
+        for definition in operation.variable_definitions or ()
+        if definition.default_value is not None
+    }
+    walk = _CostWalk(schema, fragments, {**defaults, **variables}, max_page_size, max_depth)
     return walk.selections(operation.selection_set, root, frozenset())
 
 
@@ -197,6 +207,50 @@ class QueryCost(SchemaExtension):
                         ],
                     )
         yield
+
+
+def _longest(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, Mapping):
+        return max((_longest(item) for item in value.values()), default=0)
+    if isinstance(value, list):
+        return max((_longest(item) for item in value), default=0)
+    return 0
+
+
+class StringLimit(SchemaExtension):
+    """Refuses any string argument (literal or variable) over the cap, whatever field it feeds.
+
+    Services cap the fields they know (names, descriptions, ...); this is the backstop for a field
+    someone forgot, so no unbounded string reaches a resolver, the graph or an error message.
+    """
+
+    def __init__(self, *, max_length: int) -> None:
+        self.max_length = max_length
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        document = execution.graphql_document
+        literals = [0]
+        if document is not None:
+            visit(document, _StringLengths(literals))
+        longest = max(_longest(execution.variables or {}), *literals)
+        if longest > self.max_length and not execution.result:
+            execution.result = ExecutionResult(
+                data=None,
+                errors=[_invalid(f"a string argument of {longest} characters is over the limit of {self.max_length}")],
+            )
+        yield
+
+
+class _StringLengths(Visitor):
+    def __init__(self, found: list[int]) -> None:
+        super().__init__()
+        self.found = found
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        self.found.append(len(node.value))
 
 
 def request_id_of(scope: Mapping[str, Any]) -> str:

@@ -16,7 +16,6 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from graph_registry.errors import RegistryError
 from graph_registry.local_neo4j import LocalNeo4jError
@@ -104,17 +103,13 @@ def create(
 def list_tokens() -> None:
     """List every token (never a secret): role, state, and when it was created, expires and was revoked."""
     tokens = _run(Settings(), lambda service: service.list_tokens())
-    table = Table("name", "role", "state", "created", "expires", "revoked")
+    width = max([len("name"), *(len(token.name) for token in tokens)])
+    typer.echo(f"{'name':<{width}}  role        state    created                    expires                    revoked")
     for token in tokens:
-        table.add_row(
-            token.name,
-            token.role.value,
-            _state(token),
-            _when(token.created_at),
-            _when(token.expires_at),
-            _when(token.revoked_at),
+        typer.echo(
+            f"{token.name:<{width}}  {token.role.value:<10}  {_state(token):<7}  {_when(token.created_at):<25}  "
+            f"{_when(token.expires_at):<25}  {_when(token.revoked_at)}"
         )
-    Console().print(table)
 
 
 @app.command()

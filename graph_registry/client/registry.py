@@ -21,7 +21,7 @@ from graph_registry.client import artifacts, calls, digests, git
 from graph_registry.client import operations as ops
 from graph_registry.client import requirements as requirements_module
 from graph_registry.client.calls import Call
-from graph_registry.client.errors import NotFoundError, PreconditionFailedError
+from graph_registry.client.errors import ArtifactError, NotFoundError
 from graph_registry.client.events import follow
 from graph_registry.client.refs import VersionSelector, dataset_ref, selector
 from graph_registry.client.runs import ActiveRun
@@ -321,7 +321,7 @@ class Registry:
             raise NotFoundError(f"{current} declares no artifact")
         with artifacts.prepared(path, progress=self.progress) as prepared:
             if prepared.sha256 != current.artifact.sha256:
-                raise PreconditionFailedError(
+                raise ArtifactError(
                     f"{path} has sha256 {prepared.sha256}, but {current} declared {current.artifact.sha256}"
                 )
             artifacts.upload(self._write, current, prepared.path, progress=self.progress)
@@ -336,7 +336,7 @@ class Registry:
         found = ModelVersion.from_json(data)
         url = (data.get("artifact") or {}).get("downloadUrl")
         if found.artifact is None or url is None:
-            raise PreconditionFailedError(f"{found} has no verified artifact to download")
+            raise NotFoundError(f"{found} has no verified artifact to download")
         return artifacts.download(found, url, Path(to), progress=self.progress)
 
     def _write(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:

@@ -198,3 +198,19 @@ async def test_a_malformed_model_name_is_invalid_input(api: LiveServer, model: s
     assert message["type"] in {"next", "error"}, message
     errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
     assert errors[0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+async def test_deletions_are_events_even_when_the_version_is_gone(
+    api: LiveServer, client: httpx.AsyncClient, model_name: str
+) -> None:
+    since = await create_model(client, model_name)
+    for _ in range(2):
+        await create_version(client, model_name)
+    delete = "mutation($m: String!, $v: Int!, $h: Boolean!) { deleteModelVersion(model: $m, version: $v, hard: $h) }"
+    await data(client, delete, m=model_name, v=1, h=False)
+    await data(client, delete, m=model_name, v=2, h=True)
+    async with subscribe(api.url, model=model_name, since=since) as subscription:
+        events = [await subscription.event() for _ in range(4)]
+    assert [summary(event) for event in events[2:]] == [("VERSION_DELETED", 1, "soft"), ("VERSION_DELETED", 2, "hard")]
+    # The soft-deleted version is still stored; the hard-deleted one is described from its event.
+    assert [event["modelVersion"]["deleted"] for event in events] == [True, True, True, True]

@@ -7,6 +7,7 @@ Every test here is skipped, with that reason, only when /usr/bin/chromium is abs
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,7 +83,7 @@ async def chromium() -> AsyncIterator[Browser]:
 
 @dataclass
 class Visit:
-    """A fresh browser context on the live server that records every request and lets none leave it."""
+    """One browser page on a live server, with every request it made and every uncaught error."""
 
     page: Page
     origin: str
@@ -98,18 +99,19 @@ class Visit:
         return path
 
 
-@pytest.fixture
-async def visit(chromium: Browser, api: LiveServer) -> AsyncIterator[Visit]:
+@contextlib.asynccontextmanager
+async def visiting(chromium: Browser, server: LiveServer) -> AsyncIterator[Visit]:
+    """A fresh browser context on `server` that records every request and lets none leave it."""
     context = await chromium.new_context(
-        base_url=api.url, viewport={"width": 1440, "height": 900}, accept_downloads=True
+        base_url=server.url, viewport={"width": 1600, "height": 1000}, accept_downloads=True
     )
     page = await context.new_page()
-    session = Visit(page=page, origin=api.url)
+    session = Visit(page=page, origin=server.url)
     context.on("request", lambda request: session.requests.append(request.url))
     page.on("pageerror", lambda error: session.errors.append(str(error)))
 
     async def same_origin_only(route: Route) -> None:
-        if route.request.url.startswith(api.url + "/"):
+        if route.request.url.startswith(server.url + "/"):
             await route.continue_()
         else:
             await route.abort()
@@ -119,3 +121,9 @@ async def visit(chromium: Browser, api: LiveServer) -> AsyncIterator[Visit]:
         yield session
     finally:
         await context.close()
+
+
+@pytest.fixture
+async def visit(chromium: Browser, api: LiveServer) -> AsyncIterator[Visit]:
+    async with visiting(chromium, api) as session:
+        yield session

@@ -11,7 +11,9 @@ from tests.browser.conftest import Visit, needs_chromium
 pytestmark = [pytest.mark.browser, needs_chromium]
 
 
-async def test_graphiql_loads_with_no_external_request_and_runs_an_example(visit: Visit, demo_graph: DemoSummary) -> None:
+async def test_graphiql_loads_with_no_external_request_and_runs_an_example(
+    visit: Visit, demo_graph: DemoSummary
+) -> None:
     page = visit.page
     await page.goto("/graphql", wait_until="networkidle")
     await expect(page.locator(".graphiql-container")).to_be_visible()

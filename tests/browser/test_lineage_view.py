@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Download, expect
 
 from graph_registry.services.demo import DemoSummary
 from tests.browser.conftest import ARTIFACTS, Visit, needs_chromium
@@ -26,6 +27,10 @@ query($dataset: String!, $version: Int!) {
   impact(datasetVersion: {dataset: $dataset, version: $version}, stage: PRODUCTION) { path { id } }
 }
 """
+
+
+async def content_of(download: Download) -> bytes:
+    return await asyncio.to_thread(Path(await download.path()).read_bytes)
 
 
 async def lineage_of(client: httpx.AsyncClient, node_id: str) -> dict[str, Any]:
@@ -89,7 +94,7 @@ async def test_lineage_view_finds_the_demo_model_and_explores_its_graph(
             await page.get_by_role("button", name=button, exact=True).click()
         image = await image_info.value
         assert image.suggested_filename.endswith(suffix)
-        assert Path(await image.path()).read_bytes().startswith(opening)
+        assert (await content_of(image)).startswith(opening)
         await image.save_as(ARTIFACTS / f"lineage-export{suffix}")
 
     # Mermaid: the API's own text, shown and downloadable.
@@ -101,7 +106,7 @@ async def test_lineage_view_finds_the_demo_model_and_explores_its_graph(
         await page.get_by_role("button", name="Download .mmd").click()
     download = await download_info.value
     assert download.suggested_filename.endswith(".mmd")
-    assert Path(await download.path()).read_text(encoding="utf-8") == current["mermaid"]
+    assert (await content_of(download)).decode() == current["mermaid"]
     await visit.screenshot("lineage-mermaid.png")
 
     assert visit.external_requests() == []

@@ -14,7 +14,9 @@ from tests.live_server import LiveServer
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "train_fraud.py"
 
 
-def test_training_example_records_full_lineage(api: LiveServer, registry: Registry, unique: str, tmp_path: Path) -> None:
+def test_training_example_records_full_lineage(
+    api: LiveServer, registry: Registry, unique: str, tmp_path: Path
+) -> None:
     # The example detects the commit of its own folder: give it a git work tree of its own.
     code = tmp_path / "code"
     code.mkdir()
@@ -27,9 +29,9 @@ def test_training_example_records_full_lineage(api: LiveServer, registry: Regist
         subprocess.run(["git", *args], cwd=code, check=True, capture_output=True)
 
     model, prefix = f"fraud-{unique}", f"fx-{unique}"
+    arguments = ["--workdir", str(tmp_path / "work"), "--model", model, "--dataset-prefix", prefix]
     done = subprocess.run(
-        [sys.executable, str(code / "train_fraud.py"), "--workdir", str(tmp_path / "work"), "--model", model]
-        + ["--dataset-prefix", prefix, "--rows", "600", "--epochs", "5"],
+        [sys.executable, str(code / "train_fraud.py"), *arguments, "--rows", "600", "--epochs", "5"],
         env={**os.environ, "GRAPH_REGISTRY_URL": api.url},
         capture_output=True,
         text=True,

@@ -139,8 +139,7 @@ def test_register_model_records_full_lineage_and_a_verified_artifact(
 
     [hit] = registry.impact(f"raw-{unique}:1", stage="production")
     assert hit.model_version.key == version.key
-    assert [step.label for step in hit.path][0] == f"raw-{unique}:1"
-    assert [step.label for step in hit.path][-1] == str(version.key)
+    assert (hit.path[0].label, hit.path[-1].label) == (f"raw-{unique}:1", str(version.key))
     assert registry.impact(raw, stage="staging") == []
 
     downloaded = registry.download(f"model-{unique}@production", to=tmp_path / "out")

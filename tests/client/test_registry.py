@@ -67,9 +67,10 @@ def test_registry_errors_are_typed_with_the_contract_code(registry: Registry, mo
     registry.register_model(model_name, requirements=None, commit=None)
     with pytest.raises(NotFoundError):
         registry.set_alias(model_name, "champion", version=7)
-    # PRODUCTION needs provenance (data and code) by default: a governance refusal.
+    # A soft-deleted version stays in lineage but may not take an alias: a governance refusal.
+    registry.execute("mutation($m: String!) { deleteModelVersion(model: $m, version: 1) }", {"m": model_name})
     with pytest.raises(PreconditionFailedError) as refused:
-        registry.promote(f"{model_name}:1", "production")
+        registry.set_alias(f"{model_name}:1", "champion")
     assert refused.value.fields.get("model") == model_name
 
     create = "mutation($n: String!) { createModel(name: $n) { name } }"

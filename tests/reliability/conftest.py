@@ -35,6 +35,10 @@ def max_requests() -> int:
     return int(os.environ.get("RELIABILITY_MAX_REQUESTS", "5000"))
 
 
+def min_requests() -> int:
+    return int(os.environ.get("RELIABILITY_MIN_REQUESTS", "300"))
+
+
 @pytest.fixture(scope="session")
 def figures() -> dict[str, Any]:
     """What the suite measured, printed at the end of the run (and written to RELIABILITY_REPORT)."""

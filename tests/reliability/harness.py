@@ -27,7 +27,9 @@ REGISTER = """mutation($input: RegisterDatasetVersionInput!) {
   registerDatasetVersion(input: $input) { version digest } }"""
 TRANSITION = """mutation($m: String!, $v: Int!, $s: Stage!, $a: Boolean!) {
   transitionStage(model: $m, version: $v, stage: $s, archiveExisting: $a) { version stage } }"""
-SET_ALIAS = """mutation($m: String!, $a: String!, $v: Int!) { setAlias(model: $m, alias: $a, version: $v) { version } }"""
+SET_ALIAS = (
+    """mutation($m: String!, $a: String!, $v: Int!) { setAlias(model: $m, alias: $a, version: $v) { version } }"""
+)
 MODEL_STATE = """query($m: String!) { model(name: $m) {
   productionVersion { version }
   versions(stage: PRODUCTION, first: 10) { totalCount }
@@ -52,6 +54,8 @@ class LoadSize:
     clients: int
     seconds: float
     max_requests: int
+    # On a slow machine the run goes on past `seconds` until this many requests were made (up to 5x).
+    min_requests: int = 0
     models: int = 4
     datasets: int = 3
     digests_per_dataset: int = 6
@@ -116,25 +120,33 @@ class LoadRun:
         self.seed = seed
         self.models = [f"{prefix}-model-{i}" for i in range(size.models)]
         self.dataset_names = [f"{prefix}-data-{i}" for i in range(size.datasets)]
-        self.shas = [hashlib.sha1(f"{prefix}/{i}".encode()).hexdigest() for i in range(5)]  # noqa: S324
+        self.shas = [hashlib.sha1(f"{prefix}/{i}".encode()).hexdigest() for i in range(5)]
         self.repo = f"github.com/reliability/{prefix}"
         self.log = LoadLog()
         self._ids = itertools.count(1)
         self._budget = size.max_requests
-        self._deadline = 0.0
+        self._deadline = self._hard_deadline = 0.0
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
         self._stop.set()
 
     def _running(self) -> bool:
-        return not self._stop.is_set() and self._budget > 0 and time.monotonic() < self._deadline
+        now = time.monotonic()
+        short = self.size.max_requests - self._budget < self.size.min_requests
+        return (
+            not self._stop.is_set()
+            and self._budget > 0
+            and (now < self._deadline or (short and now < self._hard_deadline))
+        )
 
     async def run(self, *, seconds: float | None = None) -> LoadLog:
         limits = httpx.Limits(max_connections=self.size.clients + 4, max_keepalive_connections=self.size.clients + 4)
         async with httpx.AsyncClient(base_url=self.url, timeout=60, limits=limits) as http:
             await self._seed(http)
-            self._deadline = time.monotonic() + (seconds if seconds is not None else self.size.seconds)
+            seconds = seconds if seconds is not None else self.size.seconds
+            self._deadline = time.monotonic() + seconds
+            self._hard_deadline = time.monotonic() + 5 * seconds
             workers = [self._worker(http, random.Random(self.seed * 1000 + i)) for i in range(self.size.clients)]
             await asyncio.gather(*workers, self._sampler(http))
         return self.log
@@ -175,7 +187,9 @@ class LoadRun:
             await rng.choices(ops, weights)[0](http, rng)
 
     async def _register(self, http: httpx.AsyncClient, dataset: str, digest: str) -> bool:
-        data, _ = await self._call(http, "registerDatasetVersion", REGISTER, input={"dataset": dataset, "digest": digest})
+        data, _ = await self._call(
+            http, "registerDatasetVersion", REGISTER, input={"dataset": dataset, "digest": digest}
+        )
         if data is None:
             return False
         version = data["registerDatasetVersion"]["version"]

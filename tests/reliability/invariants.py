@@ -84,7 +84,9 @@ def histories_match_state(graph: Graph, prefix: str) -> list[str]:
             if event["type"] != "STAGE_CHANGED":
                 continue
             if stage.get(event["version"]) != event["fromStage"]:
-                problems.append(f"{name} v{event['version']}: moved from {event['fromStage']}, was {stage.get(event['version'])}")
+                problems.append(
+                    f"{name} v{event['version']}: moved from {event['fromStage']}, was {stage.get(event['version'])}"
+                )
             stage[event["version"]] = event["toStage"]
             holders = [number for number, held in stage.items() if held == "PRODUCTION"]
             if len(holders) > 1:
@@ -138,7 +140,9 @@ def versions_have_their_lineage(graph: Graph, log: LoadLog, prefix: str) -> list
         declared = log.declared.get(version.get("requestId", ""))
         runs = graph.follow(version, "PRODUCED_BY")
         if declared is None or len(runs) != 1:
-            problems.append(f"{version['model']} v{version['version']}: produced by {len(runs)} runs, declared {declared}")
+            problems.append(
+                f"{version['model']} v{version['version']}: produced by {len(runs)} runs, declared {declared}"
+            )
             continue
         used = {(d["dataset"], d["digest"]) for d in graph.follow(runs[0], "USED")}
         commits = [c["sha"] for c in graph.follow(runs[0], "RAN")]

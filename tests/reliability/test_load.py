@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from graph_registry.storage.database import Database
-from tests.reliability.conftest import load_clients, load_seconds, max_requests
+from tests.reliability.conftest import load_clients, load_seconds, max_requests, min_requests
 from tests.reliability.graph import Graph
 from tests.reliability.harness import EXPECTED_REFUSALS, LoadRun, LoadSize
 from tests.reliability.invariants import check_all
@@ -18,7 +18,9 @@ from tests.reliability.servers import ApiProcess
 async def test_concurrent_clients_keep_every_promise(
     clients: int, scratch_api: ApiProcess, scratch_database: Database, figures: dict[str, Any], unique: str
 ) -> None:
-    run = LoadRun(scratch_api.url, f"load{clients}-{unique}", LoadSize(clients, load_seconds(), max_requests()))
+    run = LoadRun(
+        scratch_api.url, f"load{clients}-{unique}", LoadSize(clients, load_seconds(), max_requests(), min_requests())
+    )
     log = await run.run()
     graph = await Graph.read(scratch_database)
     problems = log.violations + check_all(graph, log, run.prefix)

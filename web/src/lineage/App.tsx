@@ -177,7 +177,7 @@ export function App() {
       )}
       <div className="layout">
         <aside className="sidebar">
-          <ModelSearch selected={modelName} onSelect={pickModel} onError={onError} />
+          <ModelSearch key={reloads} selected={modelName} onSelect={pickModel} onError={onError} />
         </aside>
         <main className="content">
           {!modelName && <p className="muted placeholder">Pick a model to see its versions and lineage.</p>}

@@ -26,7 +26,9 @@ function show(field: string, value: unknown): string {
 /** What the API says about the node at the centre of the graph. */
 export function NodeDetails({ entry }: { entry: LineageNode }) {
   const style = kindStyle(entry.kind);
-  const fields = Object.entries(entry.node).filter(([field]) => field !== '__typename');
+  // The global id last: useful to paste into GraphiQL, noise at the top.
+  const fields = Object.entries(entry.node).filter(([field]) => field !== '__typename' && field !== 'id');
+  fields.push(['id', entry.node.id]);
   return (
     <section className="node-details" data-testid="node-details">
       <div className="node-details-kind" style={{ color: style.color }}>

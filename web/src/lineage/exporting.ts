@@ -1,4 +1,6 @@
 import { getNodesBounds, getViewportForBounds, type Node } from '@xyflow/react';
+// html-to-image is pinned to 1.11.11: later 1.11.x releases drop React Flow's
+// edges and paint edge labels black (React Flow's docs pin it for the same reason).
 import { toPng, toSvg } from 'html-to-image';
 
 const PADDING = 24;

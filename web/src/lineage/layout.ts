@@ -2,8 +2,8 @@ import { Graph, layout } from '@dagrejs/dagre';
 import { MarkerType, Position, type Edge, type Node } from '@xyflow/react';
 import type { LineageGraph, LineageNode } from './types';
 
-export const NODE_WIDTH = 200;
-export const NODE_HEIGHT = 64;
+export const NODE_WIDTH = 184;
+export const NODE_HEIGHT = 60;
 
 export interface NodeData extends Record<string, unknown> {
   lineage: LineageNode;
@@ -29,7 +29,7 @@ function pathPairs(path: string[]): Set<string> {
  */
 export function layoutGraph(graph: LineageGraph, path: string[] = []): { nodes: FlowNode[]; edges: Edge[] } {
   const dagreGraph = new Graph({ multigraph: true });
-  dagreGraph.setGraph({ rankdir: 'LR', nodesep: 16, ranksep: 56, marginx: 16, marginy: 16 });
+  dagreGraph.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 48, marginx: 16, marginy: 16 });
   dagreGraph.setDefaultEdgeLabel(() => ({}));
   const known = new Set(graph.nodes.map((entry) => entry.node.id));
   for (const entry of graph.nodes) {
