@@ -67,7 +67,7 @@ class Outcome:
     request_id: str
     started: float
     ended: float
-    result: str  # "ok", an extensions.code, "HTTP <status>" or "TRANSPORT"
+    result: str  # "ok", an extensions.code, "HTTP <status>" or "TRANSPORT <httpx error>"
 
 
 @dataclass(frozen=True)
@@ -166,8 +166,8 @@ class LoadRun:
             response = await http.post(
                 "/graphql", json={"query": query, "variables": variables}, headers={"x-request-id": request_id}
             )
-        except httpx.TransportError:
-            result, data = "TRANSPORT", None
+        except httpx.TransportError as error:
+            result, data = f"TRANSPORT {type(error).__name__}", None
         else:
             body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
             if response.status_code != 200:

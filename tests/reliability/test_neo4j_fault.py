@@ -69,6 +69,9 @@ async def test_neo4j_killed_mid_load_loses_nothing_and_recovers(
         "neo4j restart seconds": round(restart_seconds, 1),
         "recovery after restart seconds": round(recovered_at - restarted_at, 2),
         "outage seconds (kill to first acknowledged write)": round(recovered_at - killed_at, 1),
+        "slowest UNAVAILABLE seconds": round(
+            max((o.ended - o.started for o in log.outcomes if o.result == "UNAVAILABLE"), default=0), 1
+        ),
         "lost": len([p for p in problems if p.startswith("acknowledged")]),
         "violations": len(problems),
     }

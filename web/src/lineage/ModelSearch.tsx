@@ -36,11 +36,10 @@ export function ModelSearch({ selected, onSelect, onError }: Props) {
     }
   }
 
-  // Search as the user types, once they pause.
+  // Search as the user types, once they pause; a new search starts from the first page.
   useEffect(() => {
     const timer = window.setTimeout(() => void fetchPage(text.trim(), null), 250);
     return () => window.clearTimeout(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [text]);
 
   return (
