@@ -111,3 +111,18 @@ async def test_lineage_view_finds_the_demo_model_and_explores_its_graph(
 
     assert visit.external_requests() == []
     assert visit.errors == []
+
+
+async def test_model_search_pages_with_cursors(visit: Visit, client: httpx.AsyncClient, unique: str) -> None:
+    names = [f"paged-{unique}-{index:02d}" for index in range(21)]
+    for name in names:
+        await data(client, "mutation($n: String!) { createModel(name: $n) { name } }", n=name)
+    page = visit.page
+    await page.goto("/ui")
+    await page.get_by_label("Search models").fill(f"paged-{unique}")
+    listed = page.locator(".model-list .model-name")
+    await expect(listed).to_have_count(20)
+    await expect(page.locator(".model-count")).to_have_text("21 models")
+    await page.get_by_role("button", name="Load more").click()
+    await expect(listed).to_have_text(names)
+    await expect(page.get_by_role("button", name="Load more")).to_have_count(0)

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError, request } from '../shared/api';
 import { MODELS, PAGE_SIZE } from './queries';
 import type { Connection, ModelSummary } from './types';
@@ -16,8 +16,11 @@ export function ModelSearch({ selected, onSelect, onError }: Props) {
   const [total, setTotal] = useState(0);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
+  // Answers to an older search may arrive after newer ones: only the latest counts.
+  const latest = useRef(0);
 
   async function fetchPage(nameContains: string, after: string | null) {
+    const asked = ++latest.current;
     setLoading(true);
     try {
       const data = await request<{ models: Connection<ModelSummary> }>(MODELS, {
@@ -25,6 +28,7 @@ export function ModelSearch({ selected, onSelect, onError }: Props) {
         after,
         nameContains: nameContains || null,
       });
+      if (asked !== latest.current) return;
       const page = data.models;
       setModels((shown) => (after ? [...shown, ...page.edges.map((edge) => edge.node)] : page.edges.map((edge) => edge.node)));
       setTotal(page.totalCount);
@@ -32,7 +36,7 @@ export function ModelSearch({ selected, onSelect, onError }: Props) {
     } catch (error) {
       onError(error as ApiError);
     } finally {
-      setLoading(false);
+      if (asked === latest.current) setLoading(false);
     }
   }
 
