@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -65,6 +66,15 @@ class Runtime:
 class RegistryGraphQL(GraphQL[Context, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson reports invalid UTF-8 as a JSONDecodeError, which Strawberry answers with 400 (the
+        # standard library's UnicodeDecodeError escaped as a 500); so is a body that is no object,
+        # which Strawberry would fail on with a 500 too.
+        decoded = orjson.loads(data)
+        if not isinstance(decoded, dict | list):
+            raise json.JSONDecodeError("a GraphQL request is a JSON object", "", 0)
+        return decoded
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         runtime: Runtime = request.app.state.runtime

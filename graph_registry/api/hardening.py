@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 from graphql import (
+    ASTValidationRule,
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
@@ -52,26 +53,43 @@ from graphql import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
+    ParserCache,
     SchemaExtension,
+    ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
 from graph_registry.settings import Settings
 
 GRAPHQL_PATH = "/graphql"
 REQUEST_ID_KEY = "graph_registry.request_id"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# Distinct documents whose parse and validation are kept (clients send a few fixed ones).
+_CACHED_DOCUMENTS = 256
 
 
 def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """Factories (one fresh extension per request) for the limits the settings ask for."""
+    """Factories (one fresh extension per request) for the limits the settings ask for.
+
+    The depth and alias rules are built once, here: Strawberry's QueryDepthLimiter and
+    MaxAliasesLimiter build a new rule class per instance, so every request had a new rule set,
+    paid for building it, and could never reuse a validation. With the same rules each time (they
+    depend on the document alone), ParserCache and ValidationCache skip parsing and validating a
+    document already seen: bounded LRU caches, shared by all requests.
+    """
+    rules: list[type[ASTValidationRule]] = [
+        max_depth_rule(settings.max_query_depth, None, None),
+        max_aliases_rule(settings.max_query_aliases),
+    ]
     factories: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: ParserCache(maxsize=_CACHED_DOCUMENTS),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
         lambda: QueryCost(
             max_cost=settings.max_query_cost,
             max_page_size=settings.max_page_size,
@@ -286,6 +304,10 @@ class _TooSlow(Exception):
     pass
 
 
+class _ClientGone(Exception):
+    pass
+
+
 class HttpGuard:
     """ASGI middleware: request ids everywhere; size and content-type rules on /graphql."""
 
@@ -346,6 +368,8 @@ class HttpGuard:
                     message = await receive()
             except TimeoutError:
                 raise _TooSlow from None
+            if message["type"] == "http.disconnect":
+                raise _ClientGone
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 body_done = not message.get("more_body", False)
@@ -369,6 +393,10 @@ class HttpGuard:
                 raise
             message = f"the request body did not arrive within {self.body_timeout:g} seconds"
             await _refuse(scope, receive, send, 408, message, close=True)
+        except _ClientGone:
+            # The client left before its request was whole: nothing ran, no one to answer.
+            if started:
+                raise
 
 
 async def _refuse(

@@ -87,7 +87,8 @@ def encode_properties(properties: list[dict[str, Any]], where: str) -> dict[str,
         if kind in TAGGED_TYPES and kind != "FLOAT":
             encoded[prop["key"]] = {"$type": kind, "value": value}
         elif kind == "FLOAT" and not math.isfinite(value):
-            encoded[prop["key"]] = {"$type": "FLOAT", "value": str(value)}
+            text = "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+            encoded[prop["key"]] = {"$type": "FLOAT", "value": text}
         elif kind in PLAIN_TYPES and not (kind == "LIST<FLOAT>" and not all(map(math.isfinite, value))):
             encoded[prop["key"]] = value
         else:
@@ -116,6 +117,7 @@ def split_properties(properties: Any, where: str) -> tuple[dict[str, Any], list[
             valid_text = (
                 isinstance(text, list) and all(isinstance(x, str) for x in text) if listed else isinstance(text, str)
             )
+            valid_text = valid_text and (kind != "FLOAT" or text in {"NaN", "Infinity", "-Infinity"})
             if kind not in TAGGED_TYPES or set(value) != {"$type", "value"} or not valid_text:
                 raise InvalidInput(f"{where}: property {key!r} has an unknown tagged value")
             tagged.append({"key": key, "type": kind, "value": text})

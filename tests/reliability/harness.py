@@ -142,7 +142,8 @@ class LoadRun:
 
     async def run(self, *, seconds: float | None = None) -> LoadLog:
         limits = httpx.Limits(max_connections=self.size.clients + 4, max_keepalive_connections=self.size.clients + 4)
-        async with httpx.AsyncClient(base_url=self.url, timeout=60, limits=limits) as http:
+        # Generous: during a database outage an answer may take a minute (driver retries).
+        async with httpx.AsyncClient(base_url=self.url, timeout=180, limits=limits) as http:
             await self._seed(http)
             seconds = seconds if seconds is not None else self.size.seconds
             self._deadline = time.monotonic() + seconds

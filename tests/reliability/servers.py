@@ -78,7 +78,8 @@ class ScratchNeo4j:
     def wipe(self) -> None:
         """Back to a fresh database: no nodes, no constraints, no indexes (test setup only)."""
         with GraphDatabase.driver(self.uri, auth=(self.local.user, self.local.password())) as driver:
-            driver.execute_query("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS")
+            with driver.session() as session:  # CALL IN TRANSACTIONS needs an auto-commit transaction
+                session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
             for kind, plural in (("CONSTRAINT", "CONSTRAINTS"), ("INDEX", "INDEXES")):
                 records, _, _ = driver.execute_query(f"SHOW {plural} YIELD name, type")
                 for record in records:

@@ -1,12 +1,14 @@
 """Property test: queries and mutations generated from the exported schema, sent to the real server.
 
-Whatever hypothesis-graphql builds (valid documents with arbitrary argument values), the server
-answers without a 5xx and without an internal error, masked or not.
+Whatever hypothesis-graphql builds (valid documents with arbitrary argument values, most of them
+steered to a seeded graph so they reach the resolvers), the server answers without a 5xx and
+without an internal error, masked or not.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -20,6 +22,7 @@ from hypothesis_graphql import mutations, queries
 from graph_registry.api.schema import sdl
 from graph_registry.services.tokens import Role
 from tests.live_server import LiveServer
+from tests.security.steering import steered
 
 SCHEMA = graphql.build_schema(sdl())
 SCALARS = {
@@ -39,10 +42,42 @@ CODES = {"UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "INVALID_INPUT
 LEAKS = ("Traceback", "neo4j.", "Neo.ClientError", 'File "', "strawberry", "graphql_core")
 
 
+# Names and ids of the seeded graph, by argument name; filled by the `fuzz_http` fixture.
+TARGETS: dict[str, list[str]] = {}
+SEED = f"fuzz-{uuid.uuid4().hex[:8]}"
+SEED_MUTATIONS = [
+    ("registerDatasetVersion(input: {dataset: $n, digest: $d}) { id dataset { id } }", {"d": "sha256:" + "cd" * 32}),
+    ("recordCommit(input: {repo: $n, sha: $s}) { id }", {"s": "ab" * 20}),
+    ("startRun(input: {experiment: $n, commit: {repo: $n, sha: $s}}) { id runId experiment { id } }", {"s": "ab" * 20}),
+    ('createModelVersion(input: {model: $n, requirements: ["torch==2.3.1"]}) { id model { id } }', {}),
+    ("createModelVersion(input: {model: $n}) { id }", {}),
+    ('setAlias(model: $n, alias: "champion", version: 1) { id }', {}),
+]
+
+
+def _collect(value: object) -> None:
+    """Every id and runId in a seeding answer becomes a target."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("id", "runId") and isinstance(item, str):
+                TARGETS.setdefault(key, []).append(item)
+            _collect(item)
+
+
 @pytest.fixture(scope="module")
 def fuzz_http(secure_api: LiveServer, role_tokens: dict[Role, tuple[str, str]]) -> Iterator[httpx.Client]:
     _, secret = role_tokens[Role.ADMIN]
     with httpx.Client(base_url=secure_api.url, headers={"Authorization": f"Bearer {secret}"}, timeout=60) as http:
+        for call, extra in SEED_MUTATIONS:
+            names = ", ".join(f"${key}: String!" for key in ("n", *extra))
+            answer = http.post(
+                "/graphql", json={"query": f"mutation({names}) {{ {call} }}", "variables": {"n": SEED, **extra}}
+            )
+            _collect(answer.json().get("data"))
+        for key in ("model", "name", "dataset", "experiment", "repo"):
+            TARGETS[key] = [SEED]
+        TARGETS.update(alias=["champion", "challenger"], sha=["ab" * 20], digest=["sha256:" + "cd" * 32], spec=["<2.2"])
+        TARGETS["name"].append("torch")
         yield http
 
 
@@ -58,12 +93,12 @@ def check(http: httpx.Client, document: str) -> None:
 
 
 @BOUNDED
-@given(document=queries(SCHEMA, custom_scalars=SCALARS))
+@given(document=queries(SCHEMA, custom_scalars=SCALARS, print_ast=lambda document: steered(document, TARGETS)))
 def test_generated_queries_never_break_the_server(fuzz_http: httpx.Client, document: str) -> None:
     check(fuzz_http, document)
 
 
 @BOUNDED
-@given(document=mutations(SCHEMA, custom_scalars=SCALARS))
+@given(document=mutations(SCHEMA, custom_scalars=SCALARS, print_ast=lambda document: steered(document, TARGETS)))
 def test_generated_mutations_never_break_the_server(fuzz_http: httpx.Client, document: str) -> None:
     check(fuzz_http, document)

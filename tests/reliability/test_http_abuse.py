@@ -1,0 +1,206 @@
+"""Bad input at the HTTP layer, against `graph-registry serve` as deployed: each gets a clear refusal,
+the server stays up, and a healthy client keeps being served while the abuse goes on."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import orjson
+import pytest
+
+from tests.reliability.servers import ApiProcess
+
+JSON = {"content-type": "application/json"}
+DEEP = '{ model(name: "x") { ' + "versions { edges { node { model { " * 12 + "name" + " } } } }" * 12 + " } }"
+HEALTHY = "{ models(first: 1) { totalCount } }"
+
+
+def _aliases(count: int) -> str:
+    return "{ " + " ".join(f'a{i}: model(name: "x") {{ name }}' for i in range(count)) + " }"
+
+
+def _nested_json(depth: int) -> bytes:
+    return b'{"query": "{ __typename }", "variables": {"a": ' + b"[" * depth + b"]" * depth + b"}}"
+
+
+async def _chunks() -> Any:
+    yield b'{"query": "'
+    for _ in range(40):
+        yield b"a" * 100_000
+    yield b'"}'
+
+
+# (case, headers, body, statuses a correct server may answer)
+CASES: list[tuple[str, dict[str, str], Any, set[int]]] = [
+    ("malformed JSON", JSON, b'{"query": ', {400}),
+    ("invalid UTF-8", JSON, b'{"query": "{ model(name: \\"\xff\xfe\\") { name } }"}', {400}),
+    ("a JSON array (batch)", JSON, b'[{"query": "{ __typename }"}]', {400}),
+    ("a JSON string", JSON, b'"{ __typename }"', {400}),
+    ("query not a string", JSON, b'{"query": 5}', {400}),
+    ("variables not an object", JSON, b'{"query": "{ __typename }", "variables": "x"}', {400}),
+    ("JSON nested 100000 deep", JSON, _nested_json(100_000), {400}),
+    ("text/plain", {"content-type": "text/plain"}, b'{"query": "{ __typename }"}', {415}),
+    ("form post (CSRF shape)", {"content-type": "application/x-www-form-urlencoded"}, b"query=%7B__typename%7D", {415}),
+    ("no content type", {}, b'{"query": "{ __typename }"}', {415}),
+    ("5 MB body", JSON, b'{"query": "' + b"a" * 5_000_000 + b'"}', {413}),
+    ("4 MB chunked body", JSON, _chunks, {413}),
+    ("depth 50 query", JSON, orjson.dumps({"query": DEEP}), {200, 400}),
+    ("3000 aliases", JSON, orjson.dumps({"query": _aliases(3000)}), {200, 400}),
+    ("60 aliases", JSON, orjson.dumps({"query": _aliases(60)}), {200, 400}),
+    ("20000 fields", JSON, orjson.dumps({"query": "{ " + "__typename " * 20_000 + "}"}), {200, 400}),
+    (
+        "900 KB model name",
+        JSON,
+        orjson.dumps({"query": "query($m: String!) { model(name: $m) { name } }", "variables": {"m": "m" * 900_000}}),
+        {200, 400},
+    ),
+    ("NUL in a name", JSON, orjson.dumps({"query": '{ model(name: "a\\u0000b") { name } }'}), {200, 400}),
+]
+
+
+@pytest.mark.parametrize(("case", "headers", "body", "statuses"), CASES, ids=[case[0] for case in CASES])
+async def test_bad_request_gets_a_clear_refusal(
+    scratch_api: ApiProcess, case: str, headers: dict[str, str], body: Any, statuses: set[int]
+) -> None:
+    async with httpx.AsyncClient(base_url=scratch_api.url, timeout=30) as http:
+        content = body() if callable(body) else body
+        response = await http.post("/graphql", content=content, headers=headers)
+        assert response.status_code in statuses, f"{case}: {response.status_code} {response.text[:300]}"
+        assert "Traceback" not in response.text and "MATCH" not in response.text
+        if response.status_code == 200:
+            # Refused by the GraphQL layer: application/json answers carry the error in the body.
+            answer = response.json()
+            assert answer["data"] is None or all(value is None for value in answer["data"].values())
+            assert answer["errors"][0]["extensions"]["code"] == "INVALID_INPUT", answer
+        else:
+            assert response.text.strip(), "a refusal says why"
+        assert (await http.get("/healthz")).status_code == 200
+    assert scratch_api.alive()
+
+
+async def _raw(url: str, request: bytes, *, read_timeout: float = 15) -> bytes:
+    target = urlparse(url)
+    reader, writer = await asyncio.open_connection(target.hostname, target.port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(4096), read_timeout)
+    finally:
+        writer.close()
+
+
+async def test_a_huge_header_block_is_refused(scratch_api: ApiProcess) -> None:
+    junk = b"".join(b"x-junk-%d: %s\r\n" % (i, b"a" * 1000) for i in range(1000))
+    answer = await _raw(scratch_api.url, b"GET /healthz HTTP/1.1\r\nhost: x\r\n" + junk + b"\r\n")
+    assert answer.startswith(b"HTTP/1.1 4") or answer == b"", answer[:200]
+    assert scratch_api.alive()
+
+
+async def _slow_body(url: str, results: list[str], *, seconds: float) -> None:
+    """Declares a 10 KB body and sends a byte every 200 ms: the server must give up on it (408)."""
+    target = urlparse(url)
+    reader, writer = await asyncio.open_connection(target.hostname, target.port)
+    writer.write(
+        b"POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 10000\r\n\r\n{"
+    )
+    began = time.monotonic()
+    try:
+        while time.monotonic() - began < seconds:
+            writer.write(b" ")
+            await writer.drain()
+            try:
+                answer = await asyncio.wait_for(reader.read(4096), 0.2)
+            except TimeoutError:
+                continue
+            results.append(answer.split(b"\r\n")[0].decode() if answer else "closed")
+            return
+        results.append("still open")
+    except ConnectionError:
+        results.append("reset")
+    finally:
+        writer.close()
+
+
+async def _slow_headers(url: str, stop: asyncio.Event) -> None:
+    """Sends a header line a byte at a time until told to stop (uvicorn has no header timeout)."""
+    target = urlparse(url)
+    _, writer = await asyncio.open_connection(target.hostname, target.port)
+    writer.write(b"GET /healthz HTTP/1.1\r\nhost: x\r\nx-slow: ")
+    try:
+        while not stop.is_set():
+            writer.write(b"a")
+            await writer.drain()
+            await asyncio.sleep(0.5)
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+
+
+async def _repeat(send: Callable[[], Any], stop: asyncio.Event, answers: list[int]) -> None:
+    while not stop.is_set():
+        try:
+            answers.append((await send()).status_code)
+        except httpx.TransportError:
+            answers.append(0)
+
+
+async def test_abuse_leaves_other_clients_served(scratch_api: ApiProcess, figures: dict[str, Any]) -> None:
+    stop = asyncio.Event()
+    latencies: list[float] = []
+    healthy_failures: list[str] = []
+
+    async def healthy() -> None:
+        async with httpx.AsyncClient(base_url=scratch_api.url, timeout=30) as http:
+            while not stop.is_set():
+                began = time.monotonic()
+                response = await http.post("/graphql", json={"query": HEALTHY})
+                latencies.append(time.monotonic() - began)
+                if response.status_code != 200 or response.json().get("errors"):
+                    healthy_failures.append(response.text[:200])
+                await asyncio.sleep(0.05)
+
+    slow_bodies: list[str] = []
+    refusals: list[int] = []
+    async with httpx.AsyncClient(base_url=scratch_api.url, timeout=60) as abuser:
+        attacks = [
+            *(_slow_headers(scratch_api.url, stop) for _ in range(100)),
+            *(_slow_body(scratch_api.url, slow_bodies, seconds=15) for _ in range(50)),
+            *(
+                _repeat(lambda body=body: abuser.post("/graphql", content=body, headers=JSON), stop, refusals)
+                for body in (
+                    b'{"query": "' + b"a" * 3_000_000 + b'"}',
+                    orjson.dumps({"query": _aliases(3000)}),
+                    orjson.dumps({"query": DEEP}),
+                    b'{"query": "\xff"}',
+                )
+                for _ in range(3)
+            ),
+        ]
+        watcher = asyncio.create_task(healthy())
+        attacking = asyncio.gather(*attacks)
+        await asyncio.sleep(8)
+        stop.set()
+        await attacking
+        await watcher
+
+    latencies.sort()
+    figures["healthy client during HTTP abuse"] = {
+        "answers": len(latencies),
+        "p50 ms": round(latencies[len(latencies) // 2] * 1000),
+        "max ms": round(latencies[-1] * 1000),
+        "abusive requests refused": len(refusals),
+        "refusal statuses": sorted(set(refusals)),
+        "slow bodies": dict(sorted((r, slow_bodies.count(r)) for r in set(slow_bodies))),
+        "slow-header connections held": 100,
+    }
+    assert not healthy_failures, healthy_failures[:3]
+    assert latencies and latencies[-1] < 10, "a healthy client waited over 10 s"
+    assert set(slow_bodies) == {"HTTP/1.1 408 Request Timeout"}, slow_bodies
+    assert refusals and set(refusals) <= {200, 400, 413}
+    assert scratch_api.alive()
