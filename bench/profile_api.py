@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import contextlib
+import cProfile
 import pstats
 import time
 from collections.abc import AsyncIterator

@@ -27,7 +27,7 @@ import psutil  # type: ignore[import-untyped]
 
 from bench.mlflow_side import MlflowServer, MlflowSide, mlflow_version
 from bench.processes import RssWatch, folder_size, load_average, tree_rss
-from bench.registry_side import RawCypher, RegistryServer, RegistrySide
+from bench.registry_side import RawCypher, RegistryServer, RegistrySide, bulk_ingest
 from bench.timing import Counter, Figures, latencies, throughput
 from bench.workload import LISTING_PAGE, LISTING_TAG, LISTING_TASK, Scale, Workload
 from graph_registry.local_neo4j import LocalNeo4j
@@ -235,6 +235,9 @@ async def run_registry(workload: Workload, options: Options, args: argparse.Name
             report.extra["api_peak_rss_total_mb"] = round(rss.peak_total / 2**20, 1)
         report.extra["raw_cypher"] = await _raw_cypher(driver, workload, options, report.figures)
         report.extra["neo4j"] = await _neo4j_figures(driver, server)
+        if args.bulk_ingest:
+            report.extra["bulk_ingest"] = await bulk_ingest(server.neo4j, home, port=args.neo4j_port + 1)
+            print(f"  bulk ingest    {report.extra['bulk_ingest']}", flush=True)
         if args.keep_alive_check:
             report.extra["keep_alive"] = await _registry_keep_alive(server, workload, args)
     finally:
@@ -399,6 +402,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep data loaded by an earlier run of the same scale")
     parser.add_argument("--keep", action="store_true", help="leave the bench Neo4j running afterwards")
     parser.add_argument("--no-keep-alive-check", dest="keep_alive_check", action="store_false")
+    parser.add_argument("--no-bulk-ingest", dest="bulk_ingest", action="store_false")
     args = parser.parse_args()
     workload = Workload.generate(Scale.parse(args.scale), seed=args.seed)
     options = Options(args.iterations, args.warmup, args.concurrency, args.time_limit, args.load_concurrency)

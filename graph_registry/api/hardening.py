@@ -20,6 +20,7 @@ artifact store's signed upload URLs) are left as they are.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import re
 import uuid
@@ -86,7 +87,7 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
         max_aliases_rule(settings.max_query_aliases),
     ]
     factories: list[Callable[[], SchemaExtension]] = [
-        lambda: ParserCache(maxsize=_CACHED_DOCUMENTS),
+        lambda: _ParserCache(maxsize=_CACHED_DOCUMENTS),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
@@ -100,6 +101,16 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
     if settings.production:
         factories.append(DisableIntrospection)
     return factories
+
+
+class _ParserCache(ParserCache):
+    """ParserCache that leaves a document it cannot parse to Strawberry, which reports it as usual."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        yield
 
 
 def _invalid(message: str, **extensions: Any) -> GraphQLError:

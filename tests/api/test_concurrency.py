@@ -91,7 +91,7 @@ async def test_concurrent_alias_moves_leave_the_alias_on_one_version(
     client: httpx.AsyncClient, model_name: str
 ) -> None:
     await _versions(client, model_name, 10)
-    set_alias = "mutation($m: String!, $v: Int!) { setAlias(model: $m, alias: \"champion\", version: $v) { version } }"
+    set_alias = 'mutation($m: String!, $v: Int!) { setAlias(model: $m, alias: "champion", version: $v) { version } }'
     await asyncio.gather(*(data(client, set_alias, m=model_name, v=number) for number in range(1, 11)))
 
     state = await data(

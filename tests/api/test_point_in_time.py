@@ -11,7 +11,7 @@ from tests.graphql import data
 
 CREATE = "mutation($m: String!) { createModelVersion(input: {model: $m}) { version createdAt } }"
 PROMOTE = "mutation($m: String!, $v: Int!) { transitionStage(model: $m, version: $v, stage: PRODUCTION) { stage } }"
-ALIAS = "mutation($m: String!, $v: Int!) { setAlias(model: $m, alias: \"champion\", version: $v) { version } }"
+ALIAS = 'mutation($m: String!, $v: Int!) { setAlias(model: $m, alias: "champion", version: $v) { version } }'
 AT = """
 query($m: String!, $at: DateTime!) {
   byStage: modelVersion(model: $m, stage: PRODUCTION, at: $at) { version }

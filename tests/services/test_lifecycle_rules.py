@@ -26,7 +26,9 @@ def version(number: int, stage: Stage = Stage.NONE, *, deleted: bool = False) ->
 
 
 def test_promotion_archives_the_previous_holder_first() -> None:
-    changes = plan_transition(target=version(3), stage=Stage.PRODUCTION, holders=[2], archive_existing=True, comment="go")
+    changes = plan_transition(
+        target=version(3), stage=Stage.PRODUCTION, holders=[2], archive_existing=True, comment="go"
+    )
     assert changes == [
         StageChange(2, Stage.PRODUCTION, Stage.ARCHIVED, "archived: v3 moved to PRODUCTION"),
         StageChange(3, Stage.NONE, Stage.PRODUCTION, "go"),
@@ -49,10 +51,14 @@ def test_moving_to_the_current_stage_changes_nothing() -> None:
 
 
 def test_archived_holders_do_not_multiply() -> None:
-    changes = plan_transition(target=version(4), stage=Stage.ARCHIVED, holders=[1, 2], archive_existing=True, comment=None)
+    changes = plan_transition(
+        target=version(4), stage=Stage.ARCHIVED, holders=[1, 2], archive_existing=True, comment=None
+    )
     assert changes == [StageChange(4, Stage.NONE, Stage.ARCHIVED, None)]
 
 
 def test_a_deleted_version_cannot_move() -> None:
     with pytest.raises(PreconditionFailed, match="deleted"):
-        plan_transition(target=version(3, deleted=True), stage=Stage.STAGING, holders=[], archive_existing=True, comment=None)
+        plan_transition(
+            target=version(3, deleted=True), stage=Stage.STAGING, holders=[], archive_existing=True, comment=None
+        )

@@ -24,7 +24,9 @@ async def test_applying_again_changes_nothing(database: Database) -> None:
     assert [row["version"] for row in applied] == [m.version for m in migrations.load()]
 
 
-async def test_concurrent_runs_of_a_new_migration_end_in_one_state(database: Database, tmp_path: Path, unique: str) -> None:
+async def test_concurrent_runs_of_a_new_migration_end_in_one_state(
+    database: Database, tmp_path: Path, unique: str
+) -> None:
     existing = migrations.load()
     index = f"concurrency_probe_{unique}"
     extra = migrations.Migration(
