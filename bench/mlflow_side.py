@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from bench.processes import free_port, stop_group, wait_http
+from bench.processes import free_port, send_with_retries, stop_group, wait_http
 from bench.workload import (
     LISTING_PAGE,
     LISTING_TAG,
@@ -155,11 +155,12 @@ class MlflowSide:
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         self.calls += 1
+        url = f"/api/2.0/mlflow/{path}"
         for attempt in range(RETRIES):
             if method == "GET":
-                response = await self._http.get(f"/api/2.0/mlflow/{path}", params=body)
+                response = await send_with_retries(lambda: self._http.get(url, params=body))
             else:
-                response = await self._http.post(f"/api/2.0/mlflow/{path}", json=body)
+                response = await send_with_retries(lambda: self._http.post(url, json=body))
             # SQLite allows one writer: concurrent loads may see "database is locked"; and two runs logging
             # the same new dataset at once race on its unique key (IntegrityError). Both writes rolled back.
             transient = response.status_code >= 500 or "IntegrityError" in response.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -9,6 +10,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -107,3 +109,20 @@ def folder_size(path: Path) -> int:
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+async def send_with_retries(send: Callable[[], Awaitable[httpx.Response]], *, attempts: int = 6) -> httpx.Response:
+    """A request, sent again when the connection broke before an answer (bounded).
+
+    uvicorn closes idle keep-alive connections after a few seconds and, with several workers,
+    restarts a worker that misses its health check (it happens on a loaded machine): a request
+    on such a connection gets no answer. Writes the benchmark sends are idempotent or checked.
+    """
+    for attempt in range(attempts):
+        try:
+            return await send()
+        except (httpx.RemoteProtocolError, httpx.ConnectError, httpx.ReadError, httpx.WriteError):
+            if attempt + 1 == attempts:
+                raise
+            await asyncio.sleep(0.1 * 2**attempt)
+    raise AssertionError("unreachable")

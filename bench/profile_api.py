@@ -42,7 +42,7 @@ async def in_process(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 async def profile(args: argparse.Namespace) -> None:
     workload = Workload.generate(Scale.parse(args.scale), seed=args.seed)
     home = STATE / f"registry-{workload.scale}-s{workload.seed}"
-    local = LocalNeo4j(home / "neo4j", port=args.neo4j_port)
+    local = LocalNeo4j(home / "neo4j", port=args.neo4j_port or workload.scale.neo4j_port)
     if not local.status().running:
         raise SystemExit(f"no bench Neo4j running under {home}: run bench.run --scale {args.scale} --keep first")
     settings = Settings(
@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--question", default="alias")
     parser.add_argument("--iterations", type=int, default=200)
-    parser.add_argument("--neo4j-port", type=int, default=7717)
+    parser.add_argument("--neo4j-port", type=int, help="default: the bench's port for the scale")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=40)
     asyncio.run(profile(parser.parse_args()))

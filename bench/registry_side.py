@@ -22,7 +22,7 @@ import httpx
 import neo4j
 from neo4j import AsyncDriver
 
-from bench.processes import free_port, stop_group, wait_http
+from bench.processes import free_port, send_with_retries, stop_group, wait_http
 from bench.workload import (
     CHAIN,
     LISTING_PAGE,
@@ -101,7 +101,7 @@ class RegistryServer:
 
     @classmethod
     def prepare(cls, home: Path, *, neo4j_port: int, heap: str = "1g", pagecache_mb: int = 512) -> RegistryServer:
-        local = LocalNeo4j(home / "neo4j", port=neo4j_port, heap=heap, pagecache_mb=pagecache_mb)
+        local = LocalNeo4j(home.absolute() / "neo4j", port=neo4j_port, heap=heap, pagecache_mb=pagecache_mb)
         local.start(timeout=240)
         return cls(home=home, neo4j=local)
 
@@ -160,6 +160,8 @@ def _database(local: LocalNeo4j) -> Database:
 
 async def bulk_ingest(source: LocalNeo4j, home: Path, *, port: int) -> dict[str, Any]:
     """Nodes + edges per second through `graph-registry import` (BackupService.restore) into an empty Neo4j.
+
+    `home` is an absolute folder (the bench state folder of the scale).
 
     The loaded registry is exported first (not timed); the restore alone is timed, in-process, so
     the figure is the ingest path itself, without the CLI's start-up.
@@ -233,7 +235,8 @@ class RegistrySide:
 
     async def graphql(self, document: str, **variables: Any) -> dict[str, Any]:
         self.calls += 1
-        response = await self._http.post("/graphql", json={"query": document, "variables": variables})
+        payload = {"query": document, "variables": variables}
+        response = await send_with_retries(lambda: self._http.post("/graphql", json=payload))
         body = response.json()
         if body.get("errors") or response.status_code != 200:
             raise GraphQLError(f"{response.status_code}: {body.get('errors')}")
@@ -288,7 +291,12 @@ class RegistrySide:
                 raise GraphQLError(f"{spec.dataset}: got version {created['registerDatasetVersion']['version']}")
 
     async def _model(self, name: str, team: str) -> None:
-        await self.graphql(CREATE_MODEL, name=name, tags=[{"key": "team", "value": team}])
+        try:
+            await self.graphql(CREATE_MODEL, name=name, tags=[{"key": "team", "value": team}])
+        except GraphQLError as error:
+            # A retried createModel whose first attempt went through (send_with_retries).
+            if "CONFLICT" not in str(error):
+                raise
 
     # Questions -----------------------------------------------------------------------------
 

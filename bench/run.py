@@ -35,6 +35,7 @@ from graph_registry.storage.queries import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".bench"
+PROPOSED_MIGRATION = Path(__file__).with_name("V0006__Single_property_lookups.cypher")
 BENCH_QUERIES = {q.name: q.text for q in parse(Path(__file__).with_name("bench.cypher"))}
 
 
@@ -187,6 +188,10 @@ async def keep_alive_check(
                 await ask(http)
                 samples.append((time.perf_counter() - start) * 1000)
         result[label] = round(Figures(latencies=samples[5:]).p50, 3)
+    async with _client(url) as http:
+        result["ops_per_second_8_clients"] = round(
+            await throughput(lambda _: ask(http), Counter(), concurrency=8, iterations=400, time_limit=30), 1
+        )
     return result
 
 
@@ -203,6 +208,8 @@ async def run_registry(workload: Workload, options: Options, args: argparse.Name
     try:
         server.start_api(workers=args.registry_workers, auth=args.auth)
         assert server.api is not None
+        if args.proposed_indexes:
+            report.extra["proposed_indexes"] = await _apply_proposed_indexes(driver)
         with RssWatch(server.api.pid) as rss:
             async with _client(server.url) as http:
                 side = RegistrySide(http, workload)
@@ -236,7 +243,7 @@ async def run_registry(workload: Workload, options: Options, args: argparse.Name
         report.extra["raw_cypher"] = await _raw_cypher(driver, workload, options, report.figures)
         report.extra["neo4j"] = await _neo4j_figures(driver, server)
         if args.bulk_ingest:
-            report.extra["bulk_ingest"] = await bulk_ingest(server.neo4j, home, port=args.neo4j_port + 1)
+            report.extra["bulk_ingest"] = await bulk_ingest(server.neo4j, home, port=args.neo4j_port + 10)
             print(f"  bulk ingest    {report.extra['bulk_ingest']}", flush=True)
         if args.keep_alive_check:
             report.extra["keep_alive"] = await _registry_keep_alive(server, workload, args)
@@ -247,6 +254,17 @@ async def run_registry(workload: Workload, options: Options, args: argparse.Name
         else:
             server.stop()
     return report
+
+
+async def _apply_proposed_indexes(driver: neo4j.AsyncDriver) -> list[str]:
+    """The proposed migration's indexes (idempotent: nothing changes once it has landed)."""
+    text = PROPOSED_MIGRATION.read_text(encoding="utf-8")
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+    statements = [part.strip() for part in code.split(";") if part.strip()]
+    for statement in statements:
+        await driver.execute_query(statement, database_="neo4j")
+    await driver.execute_query(BENCH_QUERIES["await_indexes"], database_="neo4j")
+    return [statement.split(" IF NOT EXISTS")[0] for statement in statements]
 
 
 async def _counts(driver: neo4j.AsyncDriver) -> tuple[int, int]:
@@ -395,7 +413,7 @@ def main() -> None:
     parser.add_argument("--load-concurrency", type=int, default=8)
     parser.add_argument("--registry-workers", type=int, default=2)
     parser.add_argument("--mlflow-workers", type=int, default=4)
-    parser.add_argument("--neo4j-port", type=int, default=7717)
+    parser.add_argument("--neo4j-port", type=int, help="Bolt port of the bench Neo4j (default: by scale, 7713..)")
     parser.add_argument("--neo4j-heap", default="1g")
     parser.add_argument("--pagecache-mb", type=int, default=512)
     parser.add_argument("--auth", action="store_true", help="serve graph-registry with authentication on")
@@ -403,8 +421,15 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="leave the bench Neo4j running afterwards")
     parser.add_argument("--no-keep-alive-check", dest="keep_alive_check", action="store_false")
     parser.add_argument("--no-bulk-ingest", dest="bulk_ingest", action="store_false")
+    parser.add_argument(
+        "--no-proposed-indexes",
+        dest="proposed_indexes",
+        action="store_false",
+        help="do not apply bench/V0006__*.cypher (the proposed migration) to the bench Neo4j",
+    )
     args = parser.parse_args()
     workload = Workload.generate(Scale.parse(args.scale), seed=args.seed)
+    args.neo4j_port = args.neo4j_port or workload.scale.neo4j_port
     options = Options(args.iterations, args.warmup, args.concurrency, args.time_limit, args.load_concurrency)
     STATE.mkdir(exist_ok=True)
     (STATE / ".gitignore").write_text("*\n")

@@ -58,6 +58,11 @@ class Scale:
     def __str__(self) -> str:
         return f"{self.models}x{self.versions}"
 
+    @property
+    def neo4j_port(self) -> int:
+        """The bench Neo4j's Bolt port for this scale (7713 for 100x.., 7714 for 1000x..): scales coexist."""
+        return 7710 + len(str(self.models))
+
 
 @dataclass(frozen=True, slots=True)
 class DatasetVersionSpec:

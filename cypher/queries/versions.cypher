@@ -90,19 +90,21 @@ RETURN v {.*} AS version
 ORDER BY v.version DESC LIMIT 1
 
 // name: list_versions
-// One page of a model's non-deleted versions, newest first, optionally in one stage, with the total.
-CALL () {
-  MATCH (v:ModelVersion {model: $model})
+// One page of each model's non-deleted versions, newest first, optionally in one stage, with the
+// total: one row per model, for the per-request loader (a listing of N models is one query, not N).
+UNWIND $models AS model
+CALL (model) {
+  MATCH (v:ModelVersion {model: model})
   WHERE NOT v.deleted AND ($stage IS NULL OR v.stage = $stage)
   RETURN count(v) AS total
 }
-CALL () {
-  MATCH (v:ModelVersion {model: $model})
+CALL (model) {
+  MATCH (v:ModelVersion {model: model})
   WHERE NOT v.deleted AND ($stage IS NULL OR v.stage = $stage) AND ($after IS NULL OR v.version < $after)
   WITH v ORDER BY v.version DESC LIMIT $limit
   RETURN collect(v {.*}) AS versions
 }
-RETURN total, versions
+RETURN model, total, versions
 
 // name: get_stage_histories
 // Every stage change of each version, oldest first.

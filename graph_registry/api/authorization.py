@@ -23,6 +23,7 @@ from typing import Any
 
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLResolveInfo,
     InlineFragmentNode,
@@ -291,7 +292,7 @@ def _root_fields(execution: Any) -> list[str]:
     """Root field names of the operation to run, through fragments (directives ignored: check them all)."""
     document = execution.graphql_document
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    fragments = {d.name.value: d for d in document.definitions if hasattr(d, "type_condition") and d.name}
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     chosen = next(
         (
             o

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from graph_registry.records import (
     AliasAssignmentRecord,
     ModelRecord,
+    Page,
     Stage,
     StageTransitionRecord,
     VersionRecord,
@@ -30,6 +31,8 @@ def _loader(fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]], default: V
 
 
 VersionKey = tuple[str, int]
+# (model, first, after, stage): Model.versions arguments travel in the key.
+VersionsPageKey = tuple[str, int | None, str | None, Stage | None]
 
 
 class Loaders:
@@ -46,6 +49,20 @@ class Loaders:
             return await models.stage_holders(names, Stage.PRODUCTION)
 
         self.production_version: DataLoader[str, VersionRecord | None] = _loader(production, none_version)
+
+        async def versions_pages(keys: Sequence[VersionsPageKey]) -> Mapping[VersionsPageKey, Page[VersionRecord]]:
+            # One query per distinct (first, after, stage) in the request: a listing of models is one query.
+            groups: dict[tuple[int | None, str | None, Stage | None], list[str]] = {}
+            for model, first, after, stage in keys:
+                groups.setdefault((first, after, stage), []).append(model)
+            found: dict[VersionsPageKey, Page[VersionRecord]] = {}
+            for (first, after, stage), names in groups.items():
+                pages = await models.list_versions_of(names, first=first, after=after, stage=stage)
+                found.update({(name, first, after, stage): pages[name] for name in names})
+            return found
+
+        no_page: Page[VersionRecord] = Page(items=(), cursors=(), has_next_page=False, total_count=0)
+        self.versions: DataLoader[VersionsPageKey, Page[VersionRecord]] = _loader(versions_pages, no_page)
         self.version_aliases: DataLoader[VersionKey, list[str]] = _loader(lifecycle.aliases_of_versions, [])
         self.model_aliases: DataLoader[str, list[tuple[str, int]]] = _loader(lifecycle.aliases_of_models, [])
         self.stage_history: DataLoader[VersionKey, list[StageTransitionRecord]] = _loader(lifecycle.stage_histories, [])

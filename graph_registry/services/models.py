@@ -228,22 +228,32 @@ class ModelService:
     async def list_versions(
         self, *, model: str, first: int | None, after: str | None, stage: Stage | None
     ) -> Page[VersionRecord]:
+        pages = await self.list_versions_of([model], first=first, after=after, stage=stage)
+        return pages[model]
+
+    async def list_versions_of(
+        self, models: Sequence[str], *, first: int | None, after: str | None, stage: Stage | None
+    ) -> dict[str, Page[VersionRecord]]:
+        """The same page of several models' versions, in one query (the `Model.versions` loader)."""
         first = validation.page_size(first, limit=self._max_page_size)
         after_version = ids.parse_cursor(after)
         if after_version is not None and not isinstance(after_version, int):
             raise InvalidInput("malformed cursor", field="after")
         rows = await self._db.read(
             "list_versions",
-            model=model,
+            models=list(models),
             stage=stage.value if stage else None,
             after=after_version,
             limit=first + 1,
         )
-        versions = [VersionRecord.from_row(row) for row in rows[0]["versions"]]
-        shown = versions[:first]
-        return Page(
-            items=tuple(shown),
-            cursors=tuple(ids.cursor(version.version) for version in shown),
-            has_next_page=len(versions) > first,
-            total_count=rows[0]["total"],
-        )
+        pages = {}
+        for row in rows:
+            versions = [VersionRecord.from_row(version) for version in row["versions"]]
+            shown = versions[:first]
+            pages[row["model"]] = Page(
+                items=tuple(shown),
+                cursors=tuple(ids.cursor(version.version) for version in shown),
+                has_next_page=len(versions) > first,
+                total_count=row["total"],
+            )
+        return pages

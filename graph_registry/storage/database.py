@@ -7,8 +7,9 @@ only touch the database.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import neo4j
@@ -58,6 +59,18 @@ def translated_errors() -> Any:
         raise Unavailable("the graph database is unavailable; retry shortly") from error
     except DriverError as error:
         raise Unavailable("the graph database connection failed; retry shortly") from error
+
+
+async def _finish_even_if_cancelled(work: Coroutine[Any, Any, T]) -> T:
+    """Run a driver call to its end even when the request awaiting it is cancelled.
+
+    graphql-core cancels sibling fields when one fails, and the driver leaks its socket when it
+    is cancelled while opening a connection; shielded, the call finishes and returns its
+    connection to the pool. An outcome nobody awaits any more is retrieved here, not left to warn.
+    """
+    task = asyncio.ensure_future(work)
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return await asyncio.shield(task)
 
 
 class Transaction:
@@ -112,12 +125,14 @@ class Database:
 
     async def _execute(self, query_name: str, params: dict[str, Any], routing: RoutingControl) -> list[Row]:
         with translated_errors():
-            rows: list[Row] = await self._driver.execute_query(
-                query(query_name),
-                params,
-                database_=self._database,
-                routing_=routing,
-                result_transformer_=_rows,
+            rows: list[Row] = await _finish_even_if_cancelled(
+                self._driver.execute_query(
+                    query(query_name),
+                    params,
+                    database_=self._database,
+                    routing_=routing,
+                    result_transformer_=_rows,
+                )
             )
             return rows
 
@@ -131,11 +146,14 @@ class Database:
         async def run(tx: neo4j.AsyncManagedTransaction) -> T:
             return await work(Transaction(tx))
 
-        with translated_errors():
+        async def in_session() -> T:
             async with self._session() as session:
                 if write:
                     return await session.execute_write(run)
                 return await session.execute_read(run)
+
+        with translated_errors():
+            return await _finish_even_if_cancelled(in_session())
 
     @contextlib.asynccontextmanager
     async def _session(self) -> AsyncIterator[neo4j.AsyncSession]:

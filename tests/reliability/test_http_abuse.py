@@ -177,7 +177,9 @@ async def test_abuse_leaves_other_clients_served(scratch_api: ApiProcess, figure
     slow_bodies: list[str] = []
 
     async def under(name: str, seconds: float, attacks: Callable[[asyncio.Event, list[int]], list[Any]]) -> None:
-        stop, latencies, answers = asyncio.Event(), [], []
+        stop = asyncio.Event()
+        latencies: list[float] = []
+        answers: list[int] = []
         watcher = asyncio.create_task(_healthy(scratch_api.url, stop, latencies, failures))
         attacking = asyncio.gather(*attacks(stop, answers))
         await asyncio.sleep(seconds)
@@ -205,9 +207,11 @@ async def test_abuse_leaves_other_clients_served(scratch_api: ApiProcess, figure
             lambda stop, answers: [_slow_body(scratch_api.url, slow_bodies, seconds=15) for _ in range(50)],
         )
         for name, body in FLOODS.items():
-            await under(
-                name, 2, lambda stop, answers, body=body: [_repeat(abuser, body, stop, answers) for _ in range(3)]
-            )
+
+            def flood(stop: asyncio.Event, answers: list[int], body: bytes = body) -> list[Any]:
+                return [_repeat(abuser, body, stop, answers) for _ in range(3)]
+
+            await under(name, 2, flood)
 
     figures["healthy client under HTTP abuse"] = measured
     assert not failures, failures[:3]

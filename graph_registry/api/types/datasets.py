@@ -26,13 +26,24 @@ _LINEAGE = "graph_registry.api.types.lineage"
 @strawberry.type
 class Dataset(Node):
     name: str
-    description: str | None
+    # None when only the name is known (a version's dataset): loaded on first use, so `dataset { name }` is free.
+    record: strawberry.Private[DatasetRecord | None] = None
 
     @classmethod
     def from_record(cls, record: DatasetRecord) -> Dataset:
-        return cls(
-            id=strawberry.ID(ids.global_id("Dataset", record.name)), name=record.name, description=record.description
-        )
+        return cls(id=strawberry.ID(ids.global_id("Dataset", record.name)), name=record.name, record=record)
+
+    @classmethod
+    def named(cls, name: str) -> Dataset:
+        """A dataset known to exist (e.g. a stored version's), its record loaded only if a field needs it."""
+        return cls(id=strawberry.ID(ids.global_id("Dataset", name)), name=name)
+
+    @strawberry.field
+    async def description(self, info: Info) -> str | None:
+        if self.record is None:
+            self.record = await info.context.lineage.dataset.load(self.name)
+            assert self.record is not None, "a dataset version always belongs to a stored dataset"
+        return self.record.description
 
     @strawberry.field
     async def latest_version(self, info: Info) -> DatasetVersion | None:
@@ -77,10 +88,8 @@ class DatasetVersion(Node):
         return None if record is None else cls.from_record(record)
 
     @strawberry.field
-    async def dataset(self, info: Info) -> Dataset:
-        record = await info.context.lineage.dataset.load(self.record.dataset)
-        assert record is not None, "a dataset version always belongs to a stored dataset"
-        return Dataset.from_record(record)
+    def dataset(self) -> Dataset:
+        return Dataset.named(self.record.dataset)
 
     @strawberry.field(description="Dataset versions this one was built from.")
     async def derived_from(self, info: Info) -> list[DatasetVersion]:

@@ -27,19 +27,35 @@ _RUNS = "graph_registry.api.types.runs"
 @strawberry.type
 class Model(Node):
     name: str = strawberry.field(description="Unique. 1-128 chars of [A-Za-z0-9._-], starting with a letter or digit.")
-    description: str | None
-    tags: list[Tag]
-    created_at: datetime
+    # None when only the name is known (a version's model): loaded on first use, so `model { name }` costs no query.
+    record: strawberry.Private[ModelRecord | None] = None
 
     @classmethod
     def from_record(cls, record: ModelRecord) -> Model:
-        return cls(
-            id=strawberry.ID(ids.global_id("Model", record.name)),
-            name=record.name,
-            description=record.description,
-            tags=tags_of(record.tags),
-            created_at=record.created_at,
-        )
+        return cls(id=strawberry.ID(ids.global_id("Model", record.name)), name=record.name, record=record)
+
+    @classmethod
+    def named(cls, name: str) -> Model:
+        """A model known to exist (e.g. a stored version's), its record loaded only if a field needs it."""
+        return cls(id=strawberry.ID(ids.global_id("Model", name)), name=name)
+
+    async def _loaded(self, info: Info) -> ModelRecord:
+        if self.record is None:
+            self.record = await info.context.loaders.model.load(self.name)
+            assert self.record is not None, "a version always belongs to a stored model"
+        return self.record
+
+    @strawberry.field
+    async def description(self, info: Info) -> str | None:
+        return (await self._loaded(info)).description
+
+    @strawberry.field
+    async def tags(self, info: Info) -> list[Tag]:
+        return tags_of((await self._loaded(info)).tags)
+
+    @strawberry.field
+    async def created_at(self, info: Info) -> datetime:
+        return (await self._loaded(info)).created_at
 
     @strawberry.field
     async def latest_version(self, info: Info) -> ModelVersion | None:
@@ -57,7 +73,7 @@ class Model(Node):
     async def versions(
         self, info: Info, first: int | None = 20, after: str | None = None, stage: Stage | None = None
     ) -> ModelVersionConnection:
-        page = await info.context.services.models.list_versions(model=self.name, first=first, after=after, stage=stage)
+        page = await info.context.loaders.versions.load((self.name, first, after, stage))
         return ModelVersionConnection.from_page(page)
 
     @strawberry.field
@@ -111,10 +127,8 @@ class ModelVersion(Node):
         return None if record is None else cls.from_record(record)
 
     @strawberry.field
-    async def model(self, info: Info) -> Model:
-        record = await info.context.loaders.model.load(self.record.model)
-        assert record is not None, "a version always belongs to a stored model"
-        return Model.from_record(record)
+    def model(self) -> Model:
+        return Model.named(self.record.model)
 
     @strawberry.field
     async def aliases(self, info: Info) -> list[str]:
