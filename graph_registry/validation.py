@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import uuid
 from collections.abc import Sequence
 
 from graph_registry.errors import InvalidInput
@@ -85,6 +86,17 @@ def request_id(value: str | None) -> str | None:
 
 
 DEFAULT_PAGE_SIZE = 20
+
+
+def run_id(value: str) -> str:
+    """Run ids are the server-allocated UUIDs, in their canonical lowercase form."""
+    try:
+        canonical = str(uuid.UUID(value))
+    except ValueError:
+        canonical = None
+    if canonical != value:
+        raise InvalidInput(f"invalid run id {value[:80]!r}: expected a UUID such as startRun returns", field="runId")
+    return value
 
 
 def page_size(first: int | None, *, limit: int) -> int:

@@ -62,6 +62,7 @@ async def resolve_refs(tx: Transaction, refs: Sequence[DatasetVersionRef]) -> li
 
 
 async def require_run(tx: Transaction, run_id: str) -> None:
+    validation.run_id(run_id)
     if not await tx.run("get_runs", runIds=[run_id]):
         raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
 

@@ -111,6 +111,7 @@ class RunService:
     async def finish_run(self, *, run_id: str, status: RunStatus, metrics: Sequence[Metric]) -> RunRecord:
         if status is RunStatus.RUNNING:
             raise InvalidInput("a run finishes as FINISHED or FAILED", field="status")
+        validation.run_id(run_id)
         rows = await self._db.write(
             "finish_run", runId=run_id, status=status.value, metrics=metrics_to_json(validation.metrics(metrics))
         )
@@ -125,6 +126,7 @@ class RunService:
         return {row["run"]["runId"]: RunRecord.from_row(row["run"]) for row in rows}
 
     async def get_run(self, run_id: str) -> RunRecord | None:
+        validation.run_id(run_id)
         return (await self.runs_by_id([run_id])).get(run_id)
 
     async def experiments_by_name(self, names: Sequence[str]) -> dict[str, ExperimentRecord]:

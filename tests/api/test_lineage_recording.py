@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from tests.graphql import data, error_code, execute
@@ -44,9 +46,13 @@ async def test_missing_parent_is_not_found_and_writes_nothing(client: httpx.Asyn
     )
     assert code == "NOT_FOUND"
     code = await error_code(
-        client, REGISTER, input={"dataset": f"ds-{unique}", "digest": digest("x"), "producedBy": "no-such-run"}
+        client, REGISTER, input={"dataset": f"ds-{unique}", "digest": digest("x"), "producedBy": str(uuid.uuid4())}
     )
     assert code == "NOT_FOUND"
+    code = await error_code(
+        client, REGISTER, input={"dataset": f"ds-{unique}", "digest": digest("x"), "producedBy": "no-such-run"}
+    )
+    assert code == "INVALID_INPUT"
     assert (await data(client, "query($d: String!) { dataset(name: $d) { name } }", d=f"ds-{unique}"))[
         "dataset"
     ] is None
@@ -91,7 +97,8 @@ async def test_run_lifecycle_and_links(client: httpx.AsyncClient, unique: str) -
     finished = await data(client, FINISH, r=started["runId"], s="FINISHED")
     assert finished["finishRun"]["status"] == "FINISHED" and finished["finishRun"]["endedAt"]
     assert await error_code(client, FINISH, r=started["runId"], s="FAILED") == "CONFLICT"
-    assert await error_code(client, FINISH, r="no-such-run", s="FAILED") == "NOT_FOUND"
+    assert await error_code(client, FINISH, r=str(uuid.uuid4()), s="FAILED") == "NOT_FOUND"
+    assert await error_code(client, FINISH, r="no-such-run", s="FAILED") == "INVALID_INPUT"
     assert await error_code(client, FINISH, r=started["runId"], s="RUNNING") == "INVALID_INPUT"
     found = await data(
         client,
@@ -154,7 +161,8 @@ async def test_version_from_a_run_takes_its_lineage(client: httpx.AsyncClient, u
 
 async def test_bad_version_lineage_is_refused_and_writes_nothing(client: httpx.AsyncClient, model_name: str) -> None:
     bad = [
-        ({"runId": "no-such-run"}, "NOT_FOUND"),
+        ({"runId": str(uuid.uuid4())}, "NOT_FOUND"),
+        ({"runId": "no-such-run"}, "INVALID_INPUT"),
         ({"trainedOn": [{"dataset": "gone-dataset-x", "version": 1}]}, "NOT_FOUND"),
         ({"baseModel": {"model": model_name, "version": 9}}, "NOT_FOUND"),
         ({"requirements": ["torch>=2"]}, "INVALID_INPUT"),
