@@ -68,9 +68,9 @@ class Settings(BaseSettings):
     s3_multipart_threshold: int = 512 * 1024**2
     s3_part_size: int = 64 * 1024**2
 
-    # Security (api/auth.py, api/authorization.py, api/hardening.py). GRAPH_REGISTRY_AUTH=off is
-    # only honoured on loopback addresses.
-    auth: bool = True
+    # Security (api/auth.py, api/authorization.py, api/hardening.py). Unset, auth is on except for the
+    # embedded default on loopback; GRAPH_REGISTRY_AUTH=off is only honoured on loopback addresses.
+    auth: bool | None = None
     # Aliases only a maintainer may set or delete; GRAPH_REGISTRY_PROTECTED_ALIASES=champion,production.
     protected_aliases: Annotated[tuple[str, ...], NoDecode] = ("champion", "production")
     max_query_depth: int = 15
@@ -124,6 +124,11 @@ class Settings(BaseSettings):
             return self.neo4j_uri, self.neo4j_user, password
         local = self.local_neo4j()
         return local.uri, local.user, local.password()
+
+    @property
+    def auth_enabled(self) -> bool:
+        """Auth is on unless switched off, or left unset on the embedded default (a local sandbox)."""
+        return self.auth if self.auth is not None else not self.embedded
 
     @property
     def production(self) -> bool:

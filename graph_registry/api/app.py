@@ -80,7 +80,7 @@ class RegistryGraphQL(GraphQL[Context, None]):
         runtime: Runtime = request.app.state.runtime
         services = runtime.services
         auth = await authenticate(
-            request.headers.get("authorization"), enabled=services.settings.auth, tokens=services.tokens
+            request.headers.get("authorization"), enabled=services.settings.auth_enabled, tokens=services.tokens
         )
         return Context(
             request=request,
@@ -97,7 +97,9 @@ class RegistryGraphQL(GraphQL[Context, None]):
         header = header_of(context.connection_params)
         if header is None:
             return _ACCEPT
-        auth = await authenticate(header, enabled=context.services.settings.auth, tokens=context.services.tokens)
+        auth = await authenticate(
+            header, enabled=context.services.settings.auth_enabled, tokens=context.services.tokens
+        )
         if auth.principal is None:
             raise ConnectionRejectionError
         context.principal, context.auth_error, context.actor = auth.principal, None, auth.principal.actor
@@ -209,7 +211,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             Middleware(
                 HttpGuard,
                 max_body_bytes=settings.max_body_bytes,
-                auth=settings.auth,
+                auth=settings.auth_enabled,
                 body_timeout=settings.request_body_timeout,
             )
         ],

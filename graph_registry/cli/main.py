@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -44,6 +45,12 @@ def serve(
     """Serve the GraphQL API; without NEO4J_URI, on a local Neo4j that it starts and stops itself."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    if settings.auth is None:
+        # The embedded default on loopback is a local sandbox; anything else needs tokens. The
+        # decision travels to uvicorn's worker processes through their environment.
+        auth_on = not (settings.embedded and is_loopback(host))
+        os.environ["GRAPH_REGISTRY_AUTH"] = "on" if auth_on else "off"
+        settings = settings.model_copy(update={"auth": auth_on})
     _check_auth(settings, host, port)
     local = settings.local_neo4j() if settings.embedded else None
     started_here = False
@@ -88,7 +95,7 @@ def is_loopback(host: str) -> bool:
 
 def _check_auth(settings: Settings, host: str, port: int) -> None:
     """Auth is on unless switched off, and off is only allowed where no other machine can connect."""
-    if settings.auth:
+    if settings.auth_enabled:
         console.print(
             "authentication: on (clients send 'Authorization: Bearer <token>'; "
             "mint one with: graph-registry token create --name NAME --role admin)"

@@ -68,8 +68,10 @@ def test_loopback_names() -> None:
 
 def test_auth_is_on_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GRAPH_REGISTRY_AUTH", raising=False)
-    settings = Settings()
-    assert settings.auth is True
+    settings = Settings(neo4j_uri="bolt://neo4j.internal:7687")
+    assert settings.auth_enabled is True
+    assert Settings(neo4j_uri=None).auth_enabled is False, "the embedded default is a local sandbox"
+    assert Settings(neo4j_uri=None, auth=True).auth_enabled is True
     assert settings.protected_aliases == ("champion", "production")
     monkeypatch.setenv("GRAPH_REGISTRY_PROTECTED_ALIASES", "champion, live ,")
     assert Settings().protected_aliases == ("champion", "live")
