@@ -16,7 +16,7 @@ import json
 import platform
 import shutil
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,22 +175,22 @@ def _mark_loaded(folder: Path, workload: Workload) -> None:
     (folder / "loaded.json").write_text(json.dumps({"scale": str(workload.scale), "seed": workload.seed}))
 
 
-async def keep_alive_check(
-    url: str, ask: Callable[[httpx.AsyncClient], Awaitable[object]], rounds: int
-) -> dict[str, float]:
-    """p50 of one cheap question over a reused connection and over a new connection each time."""
+async def keep_alive_check(url: str, make_side: Callable[[httpx.AsyncClient], Any], model: str) -> dict[str, float]:
+    """p50 of one cheap question (alias) over a reused connection and over a new connection each time."""
     result = {}
     for label, keep in (("keep_alive_p50_ms", True), ("new_connection_p50_ms", False)):
         async with _client(url, keep_alive=keep) as http:
+            side = make_side(http)
             samples = []
-            for _ in range(rounds):
+            for _ in range(105):
                 start = time.perf_counter()
-                await ask(http)
+                await side.alias(model)
                 samples.append((time.perf_counter() - start) * 1000)
         result[label] = round(Figures(latencies=samples[5:]).p50, 3)
     async with _client(url) as http:
+        side = make_side(http)
         result["ops_per_second_8_clients"] = round(
-            await throughput(lambda _: ask(http), Counter(), concurrency=8, iterations=400, time_limit=30), 1
+            await throughput(lambda _: side.alias(model), Counter(), concurrency=8, iterations=400, time_limit=30), 1
         )
     return result
 
@@ -312,14 +312,12 @@ async def _neo4j_figures(driver: neo4j.AsyncDriver, server: RegistryServer) -> d
 
 async def _registry_keep_alive(server: RegistryServer, workload: Workload, args: argparse.Namespace) -> dict[str, Any]:
     model = workload.alias_targets()[0]
-
-    async def ask(http: httpx.AsyncClient) -> object:
-        return await RegistrySide(http, workload).alias(model)
-
     found = {}
     for workers in (1, 2):
         server.start_api(workers=workers, auth=args.auth)
-        found[f"workers_{workers}"] = await keep_alive_check(server.url, ask, rounds=105)
+        found[f"workers_{workers}"] = await keep_alive_check(
+            server.url, lambda http: RegistrySide(http, workload), model
+        )
         print(f"  keep-alive     workers={workers}: {found[f'workers_{workers}']}", flush=True)
     return found
 
@@ -352,13 +350,8 @@ async def run_mlflow(workload: Workload, options: Options, args: argparse.Namesp
         report.extra["database_mb"] = round(server.database.stat().st_size / 2**20, 1)
         if args.keep_alive_check:
             model = workload.alias_targets()[0]
-
-            async def ask(http: httpx.AsyncClient) -> object:
-                return await MlflowSide(http, workload).alias(model)
-
-            report.extra["keep_alive"] = {
-                f"workers_{args.mlflow_workers}": await keep_alive_check(server.url, ask, rounds=105)
-            }
+            check = await keep_alive_check(server.url, lambda http: MlflowSide(http, workload), model)
+            report.extra["keep_alive"] = {f"workers_{args.mlflow_workers}": check}
             print(f"  keep-alive     mlflow: {report.extra['keep_alive']}", flush=True)
     finally:
         server.stop()

@@ -138,7 +138,6 @@ RETURN v.model AS blockingModel, v.version AS blockingVersion
 
 // name: count_registry_objects
 // Whether the graph holds any model or dataset yet (the demo loads only into an empty registry).
-OPTIONAL MATCH (m:Model)
-WITH count(m) AS models
-OPTIONAL MATCH (d:Dataset)
-RETURN models + count(d) AS count
+CALL () { MATCH (m:Model) RETURN count(m) AS models }
+CALL () { MATCH (d:Dataset) RETURN count(d) AS datasets }
+RETURN models + datasets AS count

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from graph_registry.services.datasets import DatasetService
-from graph_registry.services.demo import load
+from graph_registry.services.demo import load, load_if_empty
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.models import ModelService
 from graph_registry.services.provenance import ProvenanceService
@@ -113,3 +113,10 @@ async def test_demo_answers_the_readme_questions(client: httpx.AsyncClient, data
     assert [(v["model"]["name"], v["version"]) for v in vulnerable] == [("fraud-detector", 2)]
     picture = (await data(client, PICTURE))["modelVersion"]["lineage"]
     assert picture["mermaid"].startswith("flowchart LR") and "transactions-raw v1" in picture["mermaid"]
+
+
+async def test_the_demo_loads_only_into_an_empty_registry(database: Database) -> None:
+    services = _Services(database)
+    await load(services)
+    assert (await database.read("count_registry_objects"))[0]["count"] > 0
+    assert await load_if_empty(database, services) is False
