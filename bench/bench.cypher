@@ -12,7 +12,3 @@ RETURN count(r) AS count
 // The JVM's heap use, read from JMX (available in Community).
 CALL dbms.queryJmx('java.lang:type=Memory') YIELD attributes
 RETURN attributes.HeapMemoryUsage.value.properties AS heap
-
-// name: await_indexes
-// Waits until every index is online (after the bench applied the proposed migration).
-CALL db.awaitIndexes(300)

@@ -35,7 +35,6 @@ from graph_registry.storage.queries import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".bench"
-PROPOSED_MIGRATION = Path(__file__).with_name("V0006__Single_property_lookups.cypher")
 BENCH_QUERIES = {q.name: q.text for q in parse(Path(__file__).with_name("bench.cypher"))}
 
 
@@ -216,8 +215,6 @@ async def run_registry(workload: Workload, options: Options, args: argparse.Name
     try:
         server.start_api(workers=args.registry_workers, auth=args.auth)
         assert server.api is not None
-        if args.proposed_indexes:
-            report.extra["proposed_indexes"] = await _apply_proposed_indexes(driver)
         with RssWatch(server.api.pid) as rss:
             async with _client(server.url) as http:
                 side = RegistrySide(http, workload)
@@ -262,17 +259,6 @@ async def run_registry(workload: Workload, options: Options, args: argparse.Name
         else:
             server.stop()
     return report
-
-
-async def _apply_proposed_indexes(driver: neo4j.AsyncDriver) -> list[str]:
-    """The proposed migration's indexes (idempotent: nothing changes once it has landed)."""
-    text = PROPOSED_MIGRATION.read_text(encoding="utf-8")
-    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
-    statements = [part.strip() for part in code.split(";") if part.strip()]
-    for statement in statements:
-        await driver.execute_query(statement, database_="neo4j")
-    await driver.execute_query(BENCH_QUERIES["await_indexes"], database_="neo4j")
-    return [statement.split(" IF NOT EXISTS")[0] for statement in statements]
 
 
 async def _counts(driver: neo4j.AsyncDriver) -> tuple[int, int]:
@@ -436,12 +422,6 @@ def main() -> None:
         dest="mlflow_new_connections",
         action="store_false",
         help="skip timing MLflow a second time with a new connection per request",
-    )
-    parser.add_argument(
-        "--no-proposed-indexes",
-        dest="proposed_indexes",
-        action="store_false",
-        help="do not apply bench/V0006__*.cypher (the proposed migration) to the bench Neo4j",
     )
     args = parser.parse_args()
     workload = Workload.generate(Scale.parse(args.scale), seed=args.seed)
