@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     s3_prefix: str = ""
     s3_region: str | None = None
     s3_endpoint_url: str | None = None
+    # The endpoint presigned URLs name, when clients reach S3 by another address than the
+    # server does (docker compose: the server uses http://minio:9000, clients 127.0.0.1:9000).
+    s3_public_endpoint_url: str | None = None
     # Optional: without them boto3's usual chain (AWS_* variables, profiles, instance roles) applies.
     s3_access_key_id: SecretStr | None = None
     s3_secret_access_key: SecretStr | None = None

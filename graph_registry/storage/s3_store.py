@@ -92,8 +92,11 @@ class S3Store(ArtifactStore):
         prefix: str = "",
         multipart_threshold: int = 512 * 1024**2,
         part_size: int = 64 * 1024**2,
+        signer: Any | None = None,
     ) -> None:
         self._s3 = client
+        # Presigns the URLs handed to clients: the same client unless they use another endpoint.
+        self._signer = signer or client
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.multipart_threshold = multipart_threshold
@@ -109,15 +112,17 @@ class S3Store(ArtifactStore):
                 "aws_access_key_id": settings.s3_access_key_id.get_secret_value(),
                 "aws_secret_access_key": settings.s3_secret_access_key.get_secret_value(),
             }
-        client = boto3.session.Session().client(
-            "s3",
-            endpoint_url=settings.s3_endpoint_url,
-            region_name=settings.s3_region,
-            config=client_config(),
-            **credentials,
-        )
+        session = boto3.session.Session()
+
+        def client(endpoint_url: str | None) -> Any:
+            return session.client(
+                "s3", endpoint_url=endpoint_url, region_name=settings.s3_region, config=client_config(), **credentials
+            )
+
+        public = settings.s3_public_endpoint_url
         return cls(
-            client,
+            client(settings.s3_endpoint_url),
+            signer=client(public) if public and public != settings.s3_endpoint_url else None,
             bucket=settings.s3_bucket,
             prefix=settings.s3_prefix,
             multipart_threshold=settings.s3_multipart_threshold,
@@ -151,7 +156,7 @@ class S3Store(ArtifactStore):
         expires_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=expires)
         with translated_errors():
             if size <= self.multipart_threshold:
-                url = self._s3.generate_presigned_url(
+                url = self._signer.generate_presigned_url(
                     "put_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires
                 )
                 return UploadTarget(url=url, method="PUT", headers=(), expires_at=expires_at)
@@ -164,7 +169,7 @@ class S3Store(ArtifactStore):
             step = part_size_for(size, self.part_size)
             for index, offset in enumerate(range(0, size, step)):
                 length = min(step, size - offset)
-                url = self._s3.generate_presigned_url(
+                url = self._signer.generate_presigned_url(
                     "upload_part",
                     Params={"Bucket": self.bucket, "Key": key, "UploadId": upload_id, "PartNumber": index + 1},
                     ExpiresIn=expires,
@@ -278,10 +283,12 @@ class S3Store(ArtifactStore):
 
     async def download_url(self, key: str, *, expires_in: float, base_url: str) -> str:
         with translated_errors():
-            url: str = self._s3.generate_presigned_url(
+            url: str = self._signer.generate_presigned_url(
                 "get_object", Params={"Bucket": self.bucket, "Key": self._final(key)}, ExpiresIn=max(1, int(expires_in))
             )
         return url
 
     def close(self) -> None:
         self._s3.close()
+        if self._signer is not self._s3:
+            self._signer.close()
