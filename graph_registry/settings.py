@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     auth: bool | None = None
     # Aliases only a maintainer may set or delete; GRAPH_REGISTRY_PROTECTED_ALIASES=champion,production.
     protected_aliases: Annotated[tuple[str, ...], NoDecode] = ("champion", "production")
+    # Seconds between checks that an open subscription's token is still valid (revoked: closed).
+    token_recheck_seconds: float = 10.0
     max_query_depth: int = 15
     max_query_tokens: int = 5000
     max_query_aliases: int = 50

@@ -12,6 +12,11 @@ RETURN t {.name, .role, .createdAt, .expiresAt, .revokedAt} AS token
 MATCH (t:ApiToken {hash: $hash})
 RETURN t {.name, .role, .createdAt, .expiresAt, .revokedAt} AS token
 
+// name: get_api_token
+// One token by name: a long-lived connection re-checks that its token was not revoked since.
+MATCH (t:ApiToken {name: $name})
+RETURN t {.name, .role, .createdAt, .expiresAt, .revokedAt} AS token
+
 // name: list_api_tokens
 // Every token ever minted, revoked and expired ones included, by name.
 MATCH (t:ApiToken)

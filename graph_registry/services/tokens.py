@@ -124,6 +124,15 @@ class TokenService:
             raise NotFound(f"no token named {name!r}", token=name)
         return TokenRecord.from_row(rows[0]["token"])
 
+    async def recheck(self, principal: Principal) -> None:
+        """Unauthenticated once the principal's token was revoked or expired (long-lived connections)."""
+        if principal is ANONYMOUS:
+            return
+        rows = await self._db.read("get_api_token", name=principal.actor)
+        if not rows:
+            raise Unauthenticated("invalid token")
+        _check(TokenRecord.from_row(rows[0]["token"]))
+
     async def authenticate(self, secret: str) -> Principal:
         """The principal a presented token stands for; Unauthenticated for anything else."""
         if not secret.startswith(TOKEN_PREFIX) or len(secret) > MAX_TOKEN_LENGTH:
@@ -132,8 +141,12 @@ class TokenService:
         if not rows:
             raise Unauthenticated("invalid token")
         token = TokenRecord.from_row(rows[0]["token"])
-        if token.revoked_at is not None:
-            raise Unauthenticated("the token was revoked")
-        if not token.active(_now()):
-            raise Unauthenticated("the token has expired")
+        _check(token)
         return Principal(actor=token.name, role=token.role)
+
+
+def _check(token: TokenRecord) -> None:
+    if token.revoked_at is not None:
+        raise Unauthenticated("the token was revoked")
+    if not token.active(_now()):
+        raise Unauthenticated("the token has expired")

@@ -25,7 +25,8 @@ from tests.security.client import Caller
 @pytest.fixture(scope="session")
 def secure_settings(neo4j_settings: Settings) -> Settings:
     # Provenance rules are tested elsewhere; here versions go to PRODUCTION without lineage.
-    return neo4j_settings.model_copy(update={"auth": True, "require_provenance": False})
+    # Subscriptions re-check their token often, so a revocation test ends quickly.
+    return neo4j_settings.model_copy(update={"auth": True, "require_provenance": False, "token_recheck_seconds": 0.5})
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -10,7 +11,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from graph_registry.services.audit import AuditService
-from graph_registry.services.tokens import Role
+from graph_registry.services.tokens import Role, TokenService
+from graph_registry.storage.database import Database
 from tests.live_server import LiveServer
 from tests.security.client import Caller
 
@@ -134,3 +136,37 @@ async def test_a_websocket_with_a_bad_token_is_closed(secure_api: LiveServer) ->
         with pytest.raises(ConnectionClosed) as closed:
             await socket.recv()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_a_subscription_ends_when_its_token_is_revoked(
+    secure_api: LiveServer, database: Database, writer: Caller, unique: str
+) -> None:
+    tokens = TokenService(database)
+    token = await tokens.create(name=f"sub-{unique}", role=Role.READER)
+    model = f"m-{unique}"
+    url = secure_api.url.replace("http://", "ws://") + "/graphql"
+    subscribe = {
+        "id": "1",
+        "type": "subscribe",
+        "payload": {
+            "query": "subscription($m: String!) { modelEvents(model: $m) { type } }",
+            "variables": {"m": model},
+        },
+    }
+    async with connect(url, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+        await socket.send(
+            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token.secret}"}})
+        )
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        await socket.send(json.dumps(subscribe))
+        await asyncio.sleep(1)  # let the subscription take its starting position before the event
+        await writer.data("mutation($n: String!) { createModelVersion(input: {model: $n}) { version } }", n=model)
+        event = json.loads(await asyncio.wait_for(socket.recv(), 30))
+        assert event["payload"] == {"data": {"modelEvents": {"type": "VERSION_CREATED"}}}
+
+        await tokens.revoke(f"sub-{unique}")
+        ended = json.loads(await asyncio.wait_for(socket.recv(), 30))
+        assert ended["type"] == "next"
+        assert ended["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "revoked" in ended["payload"]["errors"][0]["message"]
+        assert json.loads(await asyncio.wait_for(socket.recv(), 30))["type"] == "complete"
