@@ -10,6 +10,7 @@ from graph_registry.api.types.lineage_inputs import CommitInput, DatasetVersionR
 from graph_registry.api.types.models import Model, ModelVersion
 from graph_registry.services.models import NewVersion
 from graph_registry.services.provenance import LineageDeclaration
+from graph_registry.services.tokens import Role
 
 
 @strawberry.input
@@ -107,6 +108,7 @@ class ModelMutations:
         archive_existing: bool | None = True,
         comment: str | None = None,
     ) -> ModelVersion:
+        principal = info.context.principal
         record = await info.context.services.lifecycle.transition_stage(
             model=model,
             version=version,
@@ -114,6 +116,7 @@ class ModelMutations:
             archive_existing=archive_existing is not False,
             comment=comment,
             actor=info.context.actor,
+            may_leave_production=principal is not None and principal.role.allows(Role.MAINTAINER),
         )
         return ModelVersion.from_record(record)
 

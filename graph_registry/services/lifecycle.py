@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_registry import validation
-from graph_registry.errors import Conflict, NotFound, PreconditionFailed
+from graph_registry.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 from graph_registry.records import AliasAssignmentRecord, Stage, StageTransitionRecord, VersionRecord
 from graph_registry.storage.database import Database, Transaction
 
@@ -79,7 +79,14 @@ class LifecycleService:
         archive_existing: bool,
         comment: str | None,
         actor: str,
+        may_leave_production: bool = True,
     ) -> VersionRecord:
+        """Move a version to `stage`, archiving the holders it replaces.
+
+        `may_leave_production=False` (a caller who may not touch PRODUCTION) refuses moving a
+        version out of PRODUCTION, judged on the locked state: the version may have been
+        promoted between the caller's authorization and this transaction.
+        """
         validation.name(model)
         validation.version(version)
         validation.text(comment, what="comment", limit=2000)
@@ -88,6 +95,12 @@ class LifecycleService:
             rows = await tx.run("lock_for_transition", model=model, version=version, stage=stage.value)
             state = _require(rows, model, version)
             target = VersionRecord.from_row(state["version"])
+            if target.stage is Stage.PRODUCTION and stage is not Stage.PRODUCTION and not may_leave_production:
+                raise Forbidden(
+                    f"{model} v{target.version} is in PRODUCTION: moving it out needs the maintainer role",
+                    model=model,
+                    version=target.version,
+                )
             if stage is Stage.PRODUCTION and target.stage is not Stage.PRODUCTION and self._require_provenance:
                 _require_provenance(target, has_dataset=state["hasDataset"], has_commit=state["hasCommit"])
             changes = plan_transition(

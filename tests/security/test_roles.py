@@ -10,7 +10,11 @@ from typing import Any
 import pytest
 
 from graph_registry.api.schema import build_schema
+from graph_registry.errors import Forbidden
+from graph_registry.records import Stage
+from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.tokens import Role
+from graph_registry.storage.database import Database
 from tests.security.client import Caller
 
 ROLES: list[str | None] = [None, "reader", "writer", "maintainer", "admin"]
@@ -128,3 +132,38 @@ async def test_each_role_may_do_what_its_rank_allows(
     }
     seen = {who: code if code in ("UNAUTHENTICATED", "FORBIDDEN") else "allowed" for who, code in outcomes.items()}
     assert seen == expected, outcomes
+
+
+async def test_leaving_production_is_judged_on_the_locked_state(admin: Caller, database: Database, unique: str) -> None:
+    """A writer authorized while v2 was not yet in PRODUCTION cannot move it out once it is.
+
+    The HTTP check runs before the mutation's transaction; the service repeats it on the
+    version it locked, which is what this calls directly (the interleaving, made certain).
+    """
+    model = f"m-{unique}"
+    await _model_with_production_v2(admin, model)
+    lifecycle = LifecycleService(database, require_provenance=False)
+    with pytest.raises(Forbidden):
+        await lifecycle.transition_stage(
+            model=model,
+            version=2,
+            stage=Stage.ARCHIVED,
+            archive_existing=True,
+            comment=None,
+            actor="writer-token",
+            may_leave_production=False,
+        )
+    stage = "query($m: String!) { modelVersion(model: $m, version: 2) { stage stageHistory { to } } }"
+    after = (await admin.data(stage, m=model))["modelVersion"]
+    assert after == {"stage": "PRODUCTION", "stageHistory": [{"to": "PRODUCTION"}]}
+    # A writer's other moves are not affected.
+    moved = await lifecycle.transition_stage(
+        model=model,
+        version=1,
+        stage=Stage.STAGING,
+        archive_existing=True,
+        comment=None,
+        actor="writer-token",
+        may_leave_production=False,
+    )
+    assert moved.stage is Stage.STAGING
