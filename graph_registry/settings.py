@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     # Seconds between checks that an open subscription's token is still valid (revoked: closed).
     token_recheck_seconds: float = 10.0
     max_query_depth: int = 15
-    max_query_tokens: int = 5000
+    max_query_tokens: int = 2000
     max_query_aliases: int = 50
     max_query_cost: int = 20_000
     # Any one string argument; services cap the fields they know far lower.

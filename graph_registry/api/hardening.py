@@ -20,24 +20,20 @@ artifact store's signed upload URLs) are left as they are.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import re
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import orjson
-from graphql import (
-    ASTValidationRule,
-    GraphQLError,
-)
+from graphql import ASTValidationRule, DocumentNode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaxTokensLimiter,
-    ParserCache,
     SchemaExtension,
     ValidationCache,
 )
@@ -60,15 +56,16 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
     The depth and alias rules are built once, here: Strawberry's QueryDepthLimiter and
     MaxAliasesLimiter build a new rule class per instance, so every request had a new rule set,
     paid for building it, and could never reuse a validation. With the same rules each time (they
-    depend on the document alone), ParserCache and ValidationCache skip parsing and validating a
-    document already seen: bounded LRU caches, shared by all requests.
+    depend on the document alone), the parse cache and ValidationCache skip parsing and validating
+    a document already seen: bounded LRU caches, shared by all requests.
     """
+    documents = _Documents(maxsize=_CACHED_DOCUMENTS)
     rules: list[type[ASTValidationRule]] = [
         max_depth_rule(settings.max_query_depth, None, None),
         max_aliases_rule(settings.max_query_aliases),
     ]
     factories: list[Callable[[], SchemaExtension]] = [
-        lambda: _ParserCache(maxsize=_CACHED_DOCUMENTS),
+        lambda: _ParserCache(documents),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
@@ -84,14 +81,46 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
     return factories
 
 
-class _ParserCache(ParserCache):
-    """ParserCache that leaves a document it cannot parse to Strawberry, which reports it as usual."""
+class _Documents:
+    """Parsed documents by query text, least recently used dropped first."""
+
+    def __init__(self, *, maxsize: int) -> None:
+        self._maxsize = maxsize
+        self._parsed: OrderedDict[str, DocumentNode] = OrderedDict()
+
+    def get(self, query: str) -> DocumentNode | None:
+        document = self._parsed.get(query)
+        if document is not None:
+            self._parsed.move_to_end(query)
+        return document
+
+    def put(self, query: str, document: DocumentNode) -> None:
+        self._parsed[query] = document
+        self._parsed.move_to_end(query)
+        if len(self._parsed) > self._maxsize:
+            self._parsed.popitem(last=False)
+
+
+class _ParserCache(SchemaExtension):
+    """Reuses the parse of a document already seen; a new one is parsed once, by Strawberry.
+
+    Strawberry's ParserCache parses on its own and, on a syntax error, Strawberry parsed again to
+    report it: a document that fails (too many tokens) cost two parses, the costliest work an
+    anonymous caller can ask for. Here the document is only ever parsed by Strawberry, whose
+    error reporting stays as it is, and kept once it parsed.
+    """
+
+    def __init__(self, documents: _Documents) -> None:
+        self._documents = documents
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        with contextlib.suppress(GraphQLError):
-            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        query = context.query
+        if query is not None and context.graphql_document is None:
+            context.graphql_document = self._documents.get(query)
         yield
+        if query is not None and context.graphql_document is not None:
+            self._documents.put(query, context.graphql_document)
 
 
 def request_id_of(scope: Mapping[str, Any]) -> str:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+import strawberry.schema.schema as strawberry_schema
 
 from graph_registry.services.tokens import Role
 from graph_registry.settings import Environment, Settings
@@ -45,6 +46,30 @@ async def test_alias_floods_are_refused(reader: Caller, through_fragment: bool) 
 async def test_huge_documents_are_refused(reader: Caller) -> None:
     query = "{ " + " ".join("__typename" for _ in range(6000)) + " }"
     assert _code(await reader.execute(query)) == "INVALID_INPUT"
+
+
+async def test_documents_are_parsed_once(reader: Caller, monkeypatch: pytest.MonkeyPatch, unique: str) -> None:
+    """A document already seen is not parsed again; one that fails is parsed once, not twice.
+
+    Parsing is the costliest work a caller can ask for without a valid document: a flood of
+    oversized documents parsed twice each held the event loop twice as long.
+    """
+    parsed: list[str] = []
+    original = strawberry_schema.parse
+
+    def counting(query: str, **options: object) -> object:
+        parsed.append(query)
+        return original(query, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(strawberry_schema, "parse", counting)
+    fine = f"{{ x{unique}: __typename }}"
+    for _ in range(3):
+        assert await reader.execute(fine) == {"data": {f"x{unique}": "Query"}}
+    huge = f"{{ x{unique}: __typename " + " ".join("__typename" for _ in range(3000)) + " }"
+    for _ in range(2):
+        assert _code(await reader.execute(huge)) == "INVALID_INPUT"
+    assert parsed.count(fine) == 1
+    assert parsed.count(huge) == 2
 
 
 @pytest.mark.parametrize(
