@@ -373,7 +373,9 @@ class RawCypher:
 
     async def impact(self, key: DatasetKey, hops: int | None) -> None:
         depth = MAX_DEPTH if hops is None else hops + TRAINED_HOPS
-        await self.run("find_impacted_versions", keys=[list(key)], stage=None, alias="champion", depth=depth)
+        await self.run(
+            "find_impacted_versions", keys=[list(key)], stage=None, alias="champion", depth=depth, withPaths=False
+        )
 
     def questions(self) -> dict[str, Callable[[int], Awaitable[object]]]:
         aliases = self.workload.alias_targets()

@@ -78,7 +78,9 @@ RETURN elementId(root) AS rootId, truncated,
 // name: find_impacted_versions
 // For each dataset version, the model versions downstream of it within $depth hops (through derived
 // datasets, runs and fine-tuned children), each with one shortest path explaining why, both ends
-// included. Filtered to a stage and/or an alias. Soft-deleted versions stay in (they are lineage).
+// included (an empty path unless $withPaths: `impactedModels` asks for the versions alone, and the
+// nodes of every path cost their properties). Filtered to a stage and/or an alias. Soft-deleted
+// versions stay in (they are lineage).
 UNWIND $keys AS key
 MATCH (d:DatasetVersion {dataset: key[0], version: key[1]})
 CALL (d) {
@@ -87,7 +89,7 @@ CALL (d) {
   WHERE length(p) <= $depth
     AND ($stage IS NULL OR v.stage = $stage)
     AND ($alias IS NULL OR EXISTS { (:Alias {model: v.model, name: $alias})-[:POINTS_TO]->(v) })
-  RETURN v, [x IN nodes(p) | {labels: labels(x), props: properties(x)}] AS path
+  RETURN v, CASE WHEN $withPaths THEN [x IN nodes(p) | {labels: labels(x), props: properties(x)}] ELSE [] END AS path
 }
 RETURN key[0] AS dataset, key[1] AS version, v {.*} AS modelVersion, path
 ORDER BY v.model, v.version

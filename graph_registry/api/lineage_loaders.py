@@ -58,13 +58,14 @@ class LineageLoaders:
 
         async def impacted(keys: Sequence[ImpactKey]) -> Mapping[ImpactKey, list[ImpactHit]]:
             # One query per distinct (stage, alias, depth) in the request: a fixed, small number.
+            # impactedModels returns the versions alone, so the paths are not fetched.
             groups: dict[tuple[Stage | None, str | None, int], list[ImpactKey]] = {}
             for key in keys:
                 groups.setdefault((key[2], key[3], key[4]), []).append(key)
             found: dict[ImpactKey, list[ImpactHit]] = {}
             for (stage, alias, depth), members in groups.items():
                 hits = await lineage.impacted(
-                    [(key[0], key[1]) for key in members], stage=stage, alias=alias, depth=depth
+                    [(key[0], key[1]) for key in members], stage=stage, alias=alias, depth=depth, with_paths=False
                 )
                 for key in members:
                     found[key] = hits.get((key[0], key[1]), [])

@@ -175,9 +175,18 @@ class LineageService:
         )
 
     async def impacted(
-        self, keys: Sequence[tuple[str, int]], *, stage: Stage | None, alias: str | None, depth: int
+        self,
+        keys: Sequence[tuple[str, int]],
+        *,
+        stage: Stage | None,
+        alias: str | None,
+        depth: int,
+        with_paths: bool = True,
     ) -> dict[tuple[str, int], list[ImpactHit]]:
-        """For each dataset version, the model versions downstream, each with one shortest explaining path."""
+        """For each dataset version, the model versions downstream, each with one shortest explaining path.
+
+        `with_paths=False` leaves the paths empty, for callers that only need the versions.
+        """
         self._depth(depth)
         if alias is not None:
             validation.alias(alias)
@@ -187,6 +196,7 @@ class LineageService:
             stage=stage.value if stage else None,
             alias=alias,
             depth=depth,
+            withPaths=with_paths,
         )
         found: dict[tuple[str, int], list[ImpactHit]] = {}
         for row in rows:
