@@ -30,6 +30,31 @@ CALL (r) {
 }
 RETURN r {.*} AS run
 
+// name: lock_run
+// A run under its write lock until the transaction ends (so params and inputs are added to the state
+// that is read here), with its status.
+MATCH (r:Run {runId: $runId})
+SET r._lock = true
+REMOVE r._lock
+RETURN r {.*} AS run
+
+// name: add_run_inputs
+// Adds dataset versions a RUNNING run used, each with its role (resolved before, in the same
+// transaction); an input already recorded with that role stays one edge.
+MATCH (r:Run {runId: $runId})
+CALL (r) {
+  UNWIND $inputs AS input
+  MATCH (d:DatasetVersion {dataset: input.dataset, version: input.version})
+  MERGE (r)-[:USED {role: input.role}]->(d)
+}
+RETURN r {.*} AS run
+
+// name: set_run_params
+// Replaces a run's params with the merged list its service computed under the run's lock.
+MATCH (r:Run {runId: $runId})
+SET r.params = $params
+RETURN r {.*} AS run
+
 // name: finish_run
 // Ends a run that is still RUNNING, under the run's write lock; returns the status it had before,
 // so a second finish is reported (and changes nothing).

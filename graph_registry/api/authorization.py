@@ -125,6 +125,8 @@ POLICIES: dict[str, Rule] = {
     "Mutation.recordCommit": Role.WRITER,
     "Mutation.startRun": Role.WRITER,
     "Mutation.finishRun": Role.WRITER,
+    "Mutation.logRunInputs": Role.WRITER,
+    "Mutation.logRunParams": Role.WRITER,
     "Mutation.createArtifactUpload": Role.WRITER,
     "Mutation.completeArtifactUpload": Role.WRITER,
     # Governance: what production serves, and what cannot be undone.

@@ -6,7 +6,7 @@ import strawberry
 
 from graph_registry import ids
 from graph_registry.api.context import Info
-from graph_registry.api.types.common import MetricInput, Stage, metric_records
+from graph_registry.api.types.common import MetricInput, Stage, TagInput, metric_records, tag_pairs
 from graph_registry.api.types.datasets import Dataset, DatasetVersion
 from graph_registry.api.types.lineage import ImpactHit, LineageGraph, ProvenanceDiff, ProvenanceGap, walk
 from graph_registry.api.types.lineage_enums import Direction, NodeKind
@@ -15,6 +15,7 @@ from graph_registry.api.types.lineage_inputs import (
     DatasetVersionRef,
     ModelVersionRef,
     RegisterDatasetVersionInput,
+    RunInputInput,
     StartRunInput,
 )
 from graph_registry.api.types.models import ModelVersion
@@ -116,6 +117,22 @@ class LineageMutations:
     @strawberry.mutation
     async def start_run(self, info: Info, input: StartRunInput) -> Run:
         return Run.from_record(await info.context.services.runs.start_run(input.value()))
+
+    @strawberry.mutation(
+        description="Add dataset versions a RUNNING run used (an input already recorded with its role is kept "
+        "once); what the run produced sees them in its lineage at once. CONFLICT once the run has ended."
+    )
+    async def log_run_inputs(self, info: Info, run_id: str, inputs: list[RunInputInput]) -> Run:
+        record = await info.context.services.runs.log_inputs(run_id=run_id, inputs=[item.value() for item in inputs])
+        return Run.from_record(record)
+
+    @strawberry.mutation(
+        description="Add params to a RUNNING run. A param is set once: the same value again changes nothing, "
+        "another value is CONFLICT, as is a run that has ended."
+    )
+    async def log_run_params(self, info: Info, run_id: str, params: list[TagInput]) -> Run:
+        record = await info.context.services.runs.log_params(run_id=run_id, params=tag_pairs(params) or [])
+        return Run.from_record(record)
 
     @strawberry.mutation
     async def finish_run(

@@ -25,7 +25,7 @@ from graph_registry.client.errors import (
     UnavailableError,
 )
 from graph_registry.client.registry import Registry
-from graph_registry.client.runs import ActiveRun, RunAlreadyStarted
+from graph_registry.client.runs import ActiveRun
 from graph_registry.client.types import (
     Artifact,
     Commit,
@@ -65,7 +65,6 @@ __all__ = [
     "Registry",
     "RegistryClientError",
     "Run",
-    "RunAlreadyStarted",
     "RunStatus",
     "Stage",
     "TransportError",

@@ -229,6 +229,24 @@ mutation StartRun($input: StartRunInput!) { startRun(input: $input) { ...RunFiel
     + RUN_FIELDS
 )
 
+LOG_RUN_PARAMS = (
+    """
+mutation LogRunParams($runId: String!, $params: [TagInput!]!) {
+  logRunParams(runId: $runId, params: $params) { ...RunFields }
+}
+"""
+    + RUN_FIELDS
+)
+
+LOG_RUN_INPUTS = (
+    """
+mutation LogRunInputs($runId: String!, $inputs: [RunInputInput!]!) {
+  logRunInputs(runId: $runId, inputs: $inputs) { ...RunFields }
+}
+"""
+    + RUN_FIELDS
+)
+
 FINISH_RUN = (
     """
 mutation FinishRun($runId: String!, $status: RunStatus!, $metrics: [MetricInput!]) {

@@ -6,11 +6,11 @@
         run.log_metric("auc", 0.93)
         registry.register_model("fraud", artifact="model.pkl", run=run)
 
-The registry records a run's inputs when the run starts (the contract has no
-call to add them later), so the run is recorded when it is first needed: when
-a model or dataset is registered from it (`run.run_id`), or when the block
-ends. Log params and inputs before that; metrics may come at any time and are
-sent when the run finishes.
+The run is recorded (RUNNING, visible to everyone) when the block starts, with
+the params and inputs given to `start_run`; params and inputs logged later are
+sent at once (`logRunParams`, `logRunInputs`), and metrics when the run
+finishes. A run used outside a `with` block is recorded when first needed
+(`run.run_id`, `start()`).
 """
 
 from __future__ import annotations
@@ -26,10 +26,6 @@ from graph_registry.client.types import DatasetVersion, Metric, Run, RunStatus, 
 
 if TYPE_CHECKING:
     from graph_registry.client.registry import Registry
-
-
-class RunAlreadyStarted(RuntimeError):
-    """Params or inputs were logged after the run was recorded."""
 
 
 class ActiveRun:
@@ -64,22 +60,25 @@ class ActiveRun:
     def dirty(self) -> bool:
         return self.git is not None and self.git.dirty
 
-    def _open_for_setup(self, what: str) -> None:
-        if self.run is not None:
-            raise RunAlreadyStarted(f"run {self.run.run_id} is already recorded: log {what} before using run.run_id")
-
     def log_param(self, key: str, value: Any) -> None:
-        self._open_for_setup("params")
-        self.params[key] = str(value)
+        self.log_params({key: value})
 
     def log_params(self, params: Mapping[str, Any]) -> None:
-        for key, value in params.items():
-            self.log_param(key, value)
+        """Params are set once: the same value again changes nothing, another is a ConflictError."""
+        added = {key: str(value) for key, value in params.items()}
+        if self.run is not None:
+            variables = {"runId": self.run.run_id, "params": [{"key": k, "value": v} for k, v in added.items()]}
+            data = self._registry.execute(ops.LOG_RUN_PARAMS, variables, idempotent=True)
+            self.run = Run.from_json(data["logRunParams"])
+        self.params.update(added)
 
     def log_input(self, dataset_version: DatasetVersion | str | tuple[str, int], role: str = "training") -> None:
         """A dataset version the run used: an object from log_dataset, `name:version`, or (name, version)."""
-        self._open_for_setup("inputs")
-        dataset_ref(dataset_version)  # fail early on a malformed reference
+        ref = dataset_ref(dataset_version)  # fails early on a malformed reference
+        if self.run is not None:
+            variables = {"runId": self.run.run_id, "inputs": [{"datasetVersion": ref, "role": role}]}
+            data = self._registry.execute(ops.LOG_RUN_INPUTS, variables, idempotent=True)
+            self.run = Run.from_json(data["logRunInputs"])
         self._inputs.append((dataset_version, role))
 
     def log_metric(self, key: str, value: float, step: int | None = None) -> None:
@@ -123,6 +122,7 @@ class ActiveRun:
         return self.run
 
     def __enter__(self) -> ActiveRun:
+        self.start()
         return self
 
     def __exit__(

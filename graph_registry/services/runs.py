@@ -108,6 +108,59 @@ class RunService:
 
         return await self._db.write_transaction(work)
 
+    async def log_inputs(self, *, run_id: str, inputs: Sequence[RunInput]) -> RunRecord:
+        """Add dataset versions a RUNNING run used; an input already recorded with its role is kept once.
+
+        A finished run's inputs are fixed (CONFLICT): the models it produced were judged on them.
+        """
+        validation.run_id(run_id)
+        lineage_validation.ref_count(len(inputs), what="inputs")
+        refs = [item.dataset_version.validated() for item in inputs]
+        roles = [lineage_validation.role(item.role) for item in inputs]
+
+        async def work(tx: Transaction) -> RunRecord:
+            await self._running(tx, run_id, "inputs")
+            found = await resolve_refs(tx, refs)
+            rows = await tx.run(
+                "add_run_inputs",
+                runId=run_id,
+                inputs=[
+                    {"dataset": record.dataset, "version": record.version, "role": role}
+                    for record, role in zip(found, roles, strict=True)
+                ],
+            )
+            return RunRecord.from_row(rows[0]["run"])
+
+        return await self._db.write_transaction(work)
+
+    async def log_params(self, *, run_id: str, params: Sequence[tuple[str, str]]) -> RunRecord:
+        """Add params to a RUNNING run. A param is set once: the same value again is a no-op, another CONFLICT."""
+        validation.run_id(run_id)
+        added = validation.tags(params, what="param")
+
+        async def work(tx: Transaction) -> RunRecord:
+            run = await self._running(tx, run_id, "params")
+            merged = dict(run.params)
+            for key, value in added:
+                if merged.get(key, value) != value:
+                    raise Conflict(f"param {key!r} of run {run_id!r} is already {merged[key]!r}", runId=run_id, key=key)
+                merged[key] = value
+            pairs = validation.tags(list(merged.items()), what="param")
+            rows = await tx.run("set_run_params", runId=run_id, params=pairs_to_strings(pairs))
+            return RunRecord.from_row(rows[0]["run"])
+
+        return await self._db.write_transaction(work)
+
+    @staticmethod
+    async def _running(tx: Transaction, run_id: str, what: str) -> RunRecord:
+        rows = await tx.run("lock_run", runId=run_id)
+        if not rows:
+            raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
+        run = RunRecord.from_row(rows[0]["run"])
+        if run.status is not RunStatus.RUNNING:
+            raise Conflict(f"run {run_id!r} already ended as {run.status.value}: its {what} are fixed", runId=run_id)
+        return run
+
     async def finish_run(self, *, run_id: str, status: RunStatus, metrics: Sequence[Metric]) -> RunRecord:
         if status is RunStatus.RUNNING:
             raise InvalidInput("a run finishes as FINISHED or FAILED", field="status")

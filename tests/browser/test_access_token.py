@@ -40,8 +40,11 @@ async def test_token_is_asked_for_stored_and_sent(
         assert stored == token.secret
 
         # GraphiQL reads the same stored token.
-        await page.goto("/graphql")
+        await page.goto("/graphql", wait_until="networkidle")
+        await expect(page.locator(".graphiql-query-editor .monaco-editor")).to_be_visible()
         await page.get_by_role("button", name="Which data trained production?").click()
+        # Executing before the example is in the editor runs nothing (seen on a loaded machine).
+        await expect(page.locator(".graphiql-query-editor")).to_contain_text("WhichDataTrainedProduction")
         await page.locator(".graphiql-execute-button").click()
         await expect(page.locator(".graphiql-response")).to_contain_text('"trainedOn"')
         await expect(page.locator(".graphiql-response")).not_to_contain_text("UNAUTHENTICATED")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graph_registry.client import ArtifactError, Registry, RunAlreadyStarted, RunStatus, Stage
+from graph_registry.client import ArtifactError, ConflictError, Registry, RunStatus, Stage
 
 
 @pytest.fixture
@@ -85,13 +85,23 @@ def test_a_run_fails_when_its_block_raises(registry: Registry, unique: str, repo
     assert registry.run(run.run_id).status is RunStatus.FAILED
 
 
-def test_inputs_must_be_logged_before_the_run_is_recorded(registry: Registry, unique: str) -> None:
-    data = registry.log_dataset(f"tx-{unique}", "c" * 64)
-    with registry.start_run(f"exp-{unique}", commit=None) as run:
-        run_id = run.run_id
-        with pytest.raises(RunAlreadyStarted):
-            run.log_input(data)
-    assert registry.run(run_id).status is RunStatus.FINISHED
+def test_a_run_is_visible_while_it_runs_and_grows_as_it_logs(registry: Registry, unique: str) -> None:
+    train = registry.log_dataset(f"tx-{unique}", "c" * 64)
+    valid = registry.log_dataset(f"vx-{unique}", "d" * 64)
+    with registry.start_run(f"exp-{unique}", commit=None, params={"lr": 0.1}, inputs=[train]) as run:
+        seen = registry.run(run.run_id)
+        assert seen.status is RunStatus.RUNNING and seen.params == {"lr": "0.1"}
+        run.log_input(valid, role="validation")
+        run.log_params({"epochs": 3, "lr": 0.1})
+        with pytest.raises(ConflictError):
+            run.log_param("lr", 0.5)
+        during = registry.run(run.run_id)
+        assert during.params == {"lr": "0.1", "epochs": "3"}
+        assert {(item.role, item.dataset_version.digest) for item in during.inputs} == {
+            ("training", train.digest),
+            ("validation", valid.digest),
+        }
+    assert registry.run(run.run_id).status is RunStatus.FINISHED
 
 
 def test_dirty_work_tree_is_flagged(registry: Registry, unique: str, repo: Path) -> None:

@@ -64,6 +64,9 @@ class RunInputInput:
     dataset_version: DatasetVersionRef
     role: str | None = "training"
 
+    def value(self) -> RunInput:
+        return RunInput(dataset_version=self.dataset_version.value(), role=self.role or "training")
+
 
 @strawberry.input
 class StartRunInput:
@@ -79,10 +82,7 @@ class StartRunInput:
             name=self.name,
             params=tag_pairs(self.params) or [],
             commit=self.commit.value() if self.commit else None,
-            inputs=[
-                RunInput(dataset_version=item.dataset_version.value(), role=item.role or "training")
-                for item in self.inputs or ()
-            ],
+            inputs=[item.value() for item in self.inputs or ()],
         )
 
 
