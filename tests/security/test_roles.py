@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -143,27 +144,19 @@ async def test_leaving_production_is_judged_on_the_locked_state(admin: Caller, d
     model = f"m-{unique}"
     await _model_with_production_v2(admin, model)
     lifecycle = LifecycleService(database, require_provenance=False)
-    with pytest.raises(Forbidden):
-        await lifecycle.transition_stage(
-            model=model,
-            version=2,
-            stage=Stage.ARCHIVED,
-            archive_existing=True,
-            comment=None,
-            actor="writer-token",
-            may_leave_production=False,
-        )
-    stage = "query($m: String!) { modelVersion(model: $m, version: 2) { stage stageHistory { to } } }"
-    after = (await admin.data(stage, m=model))["modelVersion"]
-    assert after == {"stage": "PRODUCTION", "stageHistory": [{"to": "PRODUCTION"}]}
-    # A writer's other moves are not affected.
-    moved = await lifecycle.transition_stage(
+    as_writer = functools.partial(
+        lifecycle.transition_stage,
         model=model,
-        version=1,
-        stage=Stage.STAGING,
         archive_existing=True,
         comment=None,
         actor="writer-token",
         may_leave_production=False,
     )
+    with pytest.raises(Forbidden):
+        await as_writer(version=2, stage=Stage.ARCHIVED)
+    stage = "query($m: String!) { modelVersion(model: $m, version: 2) { stage stageHistory { to } } }"
+    after = (await admin.data(stage, m=model))["modelVersion"]
+    assert after == {"stage": "PRODUCTION", "stageHistory": [{"to": "PRODUCTION"}]}
+    # A writer's other moves are not affected.
+    moved = await as_writer(version=1, stage=Stage.STAGING)
     assert moved.stage is Stage.STAGING
