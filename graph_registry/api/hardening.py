@@ -23,12 +23,11 @@ import asyncio
 import ipaddress
 import re
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
-from graphql import ASTValidationRule, DocumentNode
+from graphql import ASTValidationRule
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import (
     AddValidationRules,
@@ -40,6 +39,7 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
+from graph_registry.api.parse_cache import ParsedDocuments, ParserCache
 from graph_registry.api.query_limits import QueryCost, StringLimit
 from graph_registry.settings import Settings
 
@@ -59,13 +59,13 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
     depend on the document alone), the parse cache and ValidationCache skip parsing and validating
     a document already seen: bounded LRU caches, shared by all requests.
     """
-    documents = _Documents(maxsize=_CACHED_DOCUMENTS)
+    documents = ParsedDocuments(maxsize=_CACHED_DOCUMENTS)
     rules: list[type[ASTValidationRule]] = [
         max_depth_rule(settings.max_query_depth, None, None),
         max_aliases_rule(settings.max_query_aliases),
     ]
     factories: list[Callable[[], SchemaExtension]] = [
-        lambda: _ParserCache(documents),
+        lambda: ParserCache(documents),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
@@ -79,48 +79,6 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
     if settings.production:
         factories.append(DisableIntrospection)
     return factories
-
-
-class _Documents:
-    """Parsed documents by query text, least recently used dropped first."""
-
-    def __init__(self, *, maxsize: int) -> None:
-        self._maxsize = maxsize
-        self._parsed: OrderedDict[str, DocumentNode] = OrderedDict()
-
-    def get(self, query: str) -> DocumentNode | None:
-        document = self._parsed.get(query)
-        if document is not None:
-            self._parsed.move_to_end(query)
-        return document
-
-    def put(self, query: str, document: DocumentNode) -> None:
-        self._parsed[query] = document
-        self._parsed.move_to_end(query)
-        if len(self._parsed) > self._maxsize:
-            self._parsed.popitem(last=False)
-
-
-class _ParserCache(SchemaExtension):
-    """Reuses the parse of a document already seen; a new one is parsed once, by Strawberry.
-
-    Strawberry's ParserCache parses on its own and, on a syntax error, Strawberry parsed again to
-    report it: a document that fails (too many tokens) cost two parses, the costliest work an
-    anonymous caller can ask for. Here the document is only ever parsed by Strawberry, whose
-    error reporting stays as it is, and kept once it parsed.
-    """
-
-    def __init__(self, documents: _Documents) -> None:
-        self._documents = documents
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        query = context.query
-        if query is not None and context.graphql_document is None:
-            context.graphql_document = self._documents.get(query)
-        yield
-        if query is not None and context.graphql_document is not None:
-            self._documents.put(query, context.graphql_document)
 
 
 def request_id_of(scope: Mapping[str, Any]) -> str:
