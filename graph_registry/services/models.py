@@ -164,12 +164,11 @@ class ModelService:
         }
 
         async def work(tx: Transaction) -> VersionRecord:
-            if new.lineage is not None:
-                await new.lineage.check(tx)
+            trained_on = await new.lineage.check(tx) if new.lineage is not None else []
             rows = await tx.run("create_model_version", **params)
             record = VersionRecord.from_row(rows[0]["version"])
             if new.lineage is not None and not rows[0]["replayed"]:
-                await new.lineage.link(tx, record)
+                await new.lineage.link(tx, record, trained_on)
             return record
 
         return await self._db.write_transaction(work)

@@ -54,13 +54,16 @@ class VersionLineage:
     base_model: VersionKey | None
     packages: tuple[PackageRecord, ...]
 
-    async def check(self, tx: Transaction) -> None:
-        """NotFound for a missing run or dataset version, before anything is written."""
+    async def check(self, tx: Transaction) -> list[DatasetVersionRecord]:
+        """NotFound for a missing run or dataset version, before anything is written.
+
+        Returns the trainedOn dataset versions, for `link` (resolved once per transaction).
+        """
         if self.run_id is not None:
             await require_run(tx, self.run_id)
-        await resolve_refs(tx, self.trained_on)
+        return await resolve_refs(tx, self.trained_on)
 
-    async def link(self, tx: Transaction, version: VersionRecord) -> None:
+    async def link(self, tx: Transaction, version: VersionRecord, trained_on: Sequence[DatasetVersionRecord]) -> None:
         """Link a freshly created version; the trainedOn/commit shortcut records an implicit run."""
         run_id = self.run_id
         if run_id is None and (self.trained_on or self.commit):
@@ -73,6 +76,7 @@ class VersionLineage:
                     inputs=[RunInput(dataset_version=ref) for ref in self.trained_on],
                 ),
                 status=RunStatus.FINISHED,
+                resolved=trained_on,
             )
             run_id = run.run_id
         await tx.run(

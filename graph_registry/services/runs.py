@@ -12,6 +12,7 @@ from graph_registry import ids, lineage_validation, validation
 from graph_registry.errors import Conflict, InvalidInput, NotFound
 from graph_registry.lineage_records import (
     CommitRecord,
+    DatasetVersionRecord,
     ExperimentRecord,
     PackageRecord,
     RunLinks,
@@ -64,9 +65,17 @@ class NewRun:
 
 
 async def record_run(
-    tx: Transaction, new: NewRun, *, status: RunStatus = RunStatus.RUNNING, metrics: Sequence[Metric] = ()
+    tx: Transaction,
+    new: NewRun,
+    *,
+    status: RunStatus = RunStatus.RUNNING,
+    metrics: Sequence[Metric] = (),
+    resolved: Sequence[DatasetVersionRecord] | None = None,
 ) -> RunRecord:
-    """Inside a write transaction: resolve the inputs (NotFound writes nothing), then create the run."""
+    """Inside a write transaction: resolve the inputs (NotFound writes nothing), then create the run.
+
+    `resolved`: the inputs' dataset versions, when this transaction resolved them already.
+    """
     validation.name(new.experiment, what="experiment")
     validation.text(new.name, what="name", limit=256)
     params = pairs_to_strings(validation.tags(new.params, what="param"))
@@ -74,7 +83,7 @@ async def record_run(
     lineage_validation.ref_count(len(new.inputs), what="inputs")
     refs = [item.dataset_version.validated() for item in new.inputs]
     roles = [lineage_validation.role(item.role) for item in new.inputs]
-    inputs = await resolve_refs(tx, refs)
+    inputs = list(resolved) if resolved is not None else await resolve_refs(tx, refs)
     rows = await tx.run(
         "start_run",
         runId=str(uuid.uuid4()),
