@@ -170,7 +170,16 @@ class AliasAssignmentRecord:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
+    """One page of a listing. `total_count` is None where the listing counts apart, on demand (its
+    service has a `count_*` method): a page read along an index costs what it shows, a count costs
+    every match, so registry-wide listings count only when asked."""
+
     items: tuple[T, ...]
     cursors: tuple[str, ...]
     has_next_page: bool
-    total_count: int
+    total_count: int | None
+
+    def counted(self) -> int:
+        if self.total_count is None:
+            raise ValueError("this listing counts on demand: ask its service's count method")
+        return self.total_count

@@ -17,37 +17,35 @@ RETURN e.id AS id
 
 // name: list_model_audit_entries
 // One page of a model's audit entries (optionally of one version and/or one actor), newest first,
-// after the (at, id) cursor, with the total count of matches.
-CALL () {
-  MATCH (e:AuditEntry {model: $model})
-  WHERE ($version IS NULL OR e.version = $version) AND ($actor IS NULL OR e.actor = $actor)
-  RETURN count(e) AS total
-}
-CALL () {
-  MATCH (e:AuditEntry {model: $model})
-  WHERE ($version IS NULL OR e.version = $version) AND ($actor IS NULL OR e.actor = $actor)
-    AND ($afterAt IS NULL OR e.at < $afterAt OR (e.at = $afterAt AND e.id < $afterId))
-  WITH e ORDER BY e.at DESC, e.id DESC LIMIT $limit
-  RETURN collect(e {.*}) AS entries
-}
-RETURN total, entries
+// after the (at, id) cursor.
+MATCH (e:AuditEntry {model: $model})
+WHERE ($version IS NULL OR e.version = $version) AND ($actor IS NULL OR e.actor = $actor)
+  AND ($afterAt IS NULL OR e.at < $afterAt OR (e.at = $afterAt AND e.id < $afterId))
+WITH e ORDER BY e.at DESC, e.id DESC LIMIT $limit
+RETURN e {.*} AS entry
+
+// name: count_model_audit_entries
+// How many entries list_model_audit_entries pages through.
+MATCH (e:AuditEntry {model: $model})
+WHERE ($version IS NULL OR e.version = $version) AND ($actor IS NULL OR e.actor = $actor)
+RETURN count(e) AS total
 
 // name: list_audit_entries
 // One page of the whole audit log (optionally of one actor), newest first, after the (at, id)
-// cursor, with the total count of matches.
-CALL () {
-  MATCH (e:AuditEntry)
-  WHERE $actor IS NULL OR e.actor = $actor
-  RETURN count(e) AS total
-}
-CALL () {
-  MATCH (e:AuditEntry)
-  WHERE ($actor IS NULL OR e.actor = $actor)
-    AND ($afterAt IS NULL OR e.at < $afterAt OR (e.at = $afterAt AND e.id < $afterId))
-  WITH e ORDER BY e.at DESC, e.id DESC LIMIT $limit
-  RETURN collect(e {.*}) AS entries
-}
-RETURN total, entries
+// cursor. The range predicate on `at` lets the planner walk the time index backwards and stop at the
+// page's end, instead of sorting the whole log (one entry per mutation ever made).
+MATCH (e:AuditEntry)
+WHERE e.at <= coalesce($afterAt, datetime('9999-12-31T23:59:59Z'))
+  AND ($actor IS NULL OR e.actor = $actor)
+  AND ($afterAt IS NULL OR e.at < $afterAt OR e.id < $afterId)
+WITH e ORDER BY e.at DESC, e.id DESC LIMIT $limit
+RETURN e {.*} AS entry
+
+// name: count_audit_entries
+// How many entries list_audit_entries pages through (reads the whole log: asked only for totalCount).
+MATCH (e:AuditEntry)
+WHERE $actor IS NULL OR e.actor = $actor
+RETURN count(e) AS total
 
 // name: find_nodes_holding
 // Every node (audit entries aside) with a property equal to $text, or a list property with an item

@@ -19,21 +19,21 @@ MATCH (m:Model {name: name})
 RETURN m {.*} AS model
 
 // name: list_models
-// One page of models ordered by name, filtered by a name fragment and/or a `key=value` tag,
-// with the total count of matches.
-CALL () {
-  MATCH (m:Model)
-  WHERE ($nameContains IS NULL OR m.name CONTAINS $nameContains) AND ($tag IS NULL OR $tag IN m.tags)
-  RETURN count(m) AS total
-}
-CALL () {
-  MATCH (m:Model)
-  WHERE ($nameContains IS NULL OR m.name CONTAINS $nameContains) AND ($tag IS NULL OR $tag IN m.tags)
-    AND ($after IS NULL OR m.name > $after)
-  WITH m ORDER BY m.name LIMIT $limit
-  RETURN collect(m {.*}) AS models
-}
-RETURN total, models
+// One page of models ordered by name, filtered by a name fragment and/or a `key=value` tag. The
+// range predicate on the name lets the planner walk the unique name index in order and stop at the
+// page's end: a page costs about what it shows, however many models there are (names are never
+// empty, so '' starts from the first).
+MATCH (m:Model)
+WHERE m.name > coalesce($after, '')
+  AND ($nameContains IS NULL OR m.name CONTAINS $nameContains) AND ($tag IS NULL OR $tag IN m.tags)
+WITH m ORDER BY m.name LIMIT $limit
+RETURN m {.*} AS model
+
+// name: count_models
+// How many models match the filters of list_models (reads every model: asked only for totalCount).
+MATCH (m:Model)
+WHERE ($nameContains IS NULL OR m.name CONTAINS $nameContains) AND ($tag IS NULL OR $tag IN m.tags)
+RETURN count(m) AS total
 
 // name: get_model_aliases
 // The aliases each model currently has, with the version they point at.

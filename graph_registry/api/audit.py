@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import strawberry
 
 from graph_registry.api.context import Info
-from graph_registry.api.types.common import PageInfo
+from graph_registry.api.types.common import Count, PageInfo
 from graph_registry.records import Page
 from graph_registry.services.audit import AuditRecord
 
@@ -56,15 +57,19 @@ class AuditEntryEdge:
 class AuditEntryConnection:
     edges: list[AuditEntryEdge]
     page_info: PageInfo
-    total_count: int
+    count: strawberry.Private[Count]
+
+    @strawberry.field(description="Entries matching the filters; counted only when asked.")
+    async def total_count(self) -> int:
+        return await self.count()
 
     @classmethod
-    def from_page(cls, page: Page[AuditRecord]) -> AuditEntryConnection:
+    def from_page(cls, page: Page[AuditRecord], count: Count) -> AuditEntryConnection:
         edges = [
             AuditEntryEdge(cursor=cursor, node=AuditEntry.from_record(record))
             for record, cursor in zip(page.items, page.cursors, strict=True)
         ]
-        return cls(edges=edges, page_info=PageInfo.of(page), total_count=page.total_count)
+        return cls(edges=edges, page_info=PageInfo.of(page), count=count)
 
 
 @strawberry.type
@@ -81,7 +86,8 @@ class AuditQueries:
         first: int = 20,
         after: str | None = None,
     ) -> AuditEntryConnection:
-        page = await info.context.services.audit.list_entries(
-            model=model, version=version, actor=actor, first=first, after=after
+        audit = info.context.services.audit
+        page = await audit.list_entries(model=model, version=version, actor=actor, first=first, after=after)
+        return AuditEntryConnection.from_page(
+            page, partial(audit.count_entries, model=model, version=version, actor=actor)
         )
-        return AuditEntryConnection.from_page(page)

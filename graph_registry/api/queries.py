@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import strawberry
 
@@ -33,13 +34,10 @@ class ModelQueries:
         name_contains: str | None = None,
         tag: TagInput | None = None,
     ) -> ModelConnection:
-        page = await info.context.services.models.list_models(
-            first=first,
-            after=after,
-            name_contains=name_contains,
-            tag=(tag.key, tag.value) if tag else None,
-        )
-        return ModelConnection.from_page(page)
+        models = info.context.services.models
+        pair = (tag.key, tag.value) if tag else None
+        page = await models.list_models(first=first, after=after, name_contains=name_contains, tag=pair)
+        return ModelConnection.from_page(page, partial(models.count_models, name_contains=name_contains, tag=pair))
 
     @strawberry.field(
         description="One of version, alias or stage selects the version; none gives the latest. With at, "

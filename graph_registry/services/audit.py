@@ -161,33 +161,43 @@ class AuditService:
         first: int,
         after: str | None,
     ) -> Page[AuditRecord]:
+        """One page of the log, newest first; its total is count_entries (a page never reads the whole log)."""
         validation.page_size(first, limit=self._max_page_size)
-        if model is not None:
-            validation.name(model)
-        if version is not None:
-            if model is None:
-                raise InvalidInput("give the model of the version", field="version")
-            validation.version(version)
-        if actor is not None:
-            validation.name(actor, what="actor")
         after_at, after_id = _parse_cursor(after)
-        params: dict[str, Any] = {"actor": actor, "afterAt": after_at, "afterId": after_id, "limit": first + 1}
-        if model is None:
-            rows = await self._db.read("list_audit_entries", **params)
-        else:
-            rows = await self._db.read("list_model_audit_entries", model=model, version=version, **params)
-        entries = [AuditRecord.from_row(row) for row in rows[0]["entries"]]
+        query, params = _audit_filters(model, version, actor)
+        rows = await self._db.read(f"list_{query}", **params, afterAt=after_at, afterId=after_id, limit=first + 1)
+        entries = [AuditRecord.from_row(row["entry"]) for row in rows]
         shown = entries[:first]
         return Page(
             items=tuple(shown),
             cursors=tuple(ids.cursor(f"{entry.at.isoformat()}|{entry.id}") for entry in shown),
             has_next_page=len(entries) > first,
-            total_count=rows[0]["total"],
+            total_count=None,
         )
+
+    async def count_entries(self, *, model: str | None, version: int | None, actor: str | None) -> int:
+        query, params = _audit_filters(model, version, actor)
+        rows = await self._db.read(f"count_{query}", **params)
+        return int(rows[0]["total"])
 
     async def nodes_holding(self, text: str) -> list[dict[str, Any]]:
         """Where a string is stored (labels, properties, values): for security checks, never for the API."""
         return await self._db.read("find_nodes_holding", text=text)
+
+
+def _audit_filters(model: str | None, version: int | None, actor: str | None) -> tuple[str, dict[str, Any]]:
+    """Which log list_entries and count_entries read (the whole log or one model's) and its filters."""
+    if model is not None:
+        validation.name(model)
+    if version is not None:
+        if model is None:
+            raise InvalidInput("give the model of the version", field="version")
+        validation.version(version)
+    if actor is not None:
+        validation.name(actor, what="actor")
+    if model is None:
+        return "audit_entries", {"actor": actor}
+    return "model_audit_entries", {"model": model, "version": version, "actor": actor}
 
 
 def _parse_cursor(after: str | None) -> tuple[datetime | None, str | None]:

@@ -38,6 +38,14 @@ def validate_artifact(sha256: str | None, size: int | None, *, limit: int) -> No
         raise InvalidInput(f"artifact sizeBytes must be between 1 and {limit}", field="artifact.sizeBytes")
 
 
+def _model_filters(name_contains: str | None, tag: tuple[str, str] | None) -> dict[str, str | None]:
+    """The parameters of list_models and count_models: a name fragment and a `key=value` tag."""
+    validation.text(name_contains, what="nameContains", limit=128)
+    if tag is not None:
+        validation.tags([tag])
+    return {"nameContains": name_contains, "tag": pairs_to_strings([tag])[0] if tag else None}
+
+
 @dataclass(frozen=True, slots=True)
 class NewVersion:
     """What a caller declares when registering a model version."""
@@ -124,28 +132,25 @@ class ModelService:
     async def list_models(
         self, *, first: int | None, after: str | None, name_contains: str | None, tag: tuple[str, str] | None
     ) -> Page[ModelRecord]:
+        """One page of models by name; its total is count_models (a page never reads every model)."""
         first = validation.page_size(first, limit=self._max_page_size)
-        validation.text(name_contains, what="nameContains", limit=128)
-        if tag is not None:
-            validation.tags([tag])
         after_name = ids.parse_cursor(after)
         if after_name is not None and not isinstance(after_name, str):
             raise InvalidInput("malformed cursor", field="after")
-        rows = await self._db.read(
-            "list_models",
-            nameContains=name_contains,
-            tag=pairs_to_strings([tag])[0] if tag else None,
-            after=after_name,
-            limit=first + 1,
-        )
-        models = [ModelRecord.from_row(row) for row in rows[0]["models"]]
+        filters = _model_filters(name_contains, tag)
+        rows = await self._db.read("list_models", **filters, after=after_name, limit=first + 1)
+        models = [ModelRecord.from_row(row["model"]) for row in rows]
         shown = models[:first]
         return Page(
             items=tuple(shown),
             cursors=tuple(ids.cursor(model.name) for model in shown),
             has_next_page=len(models) > first,
-            total_count=rows[0]["total"],
+            total_count=None,
         )
+
+    async def count_models(self, *, name_contains: str | None, tag: tuple[str, str] | None) -> int:
+        rows = await self._db.read("count_models", **_model_filters(name_contains, tag))
+        return int(rows[0]["total"])
 
     async def create_version(self, new: NewVersion, *, actor: str) -> VersionRecord:
         validation.name(new.model)

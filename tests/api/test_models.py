@@ -127,6 +127,34 @@ async def test_models_filtered_by_name_and_tag(client: httpx.AsyncClient, unique
     assert listing["models"]["edges"] == [{"node": {"name": f"{unique}-alpha"}}]
 
 
+async def test_model_pages_follow_names_and_count_on_demand(client: httpx.AsyncClient, unique: str) -> None:
+    names = [f"{unique}-{suffix}" for suffix in ("c", "a", "e", "b", "d")]
+    for name in names:
+        await data(client, "mutation($n: String!) { createModel(name: $n) { name } }", n=name)
+    page_query = """
+    query($c: String!, $after: String) {
+      models(nameContains: $c, first: 2, after: $after) {
+        ...total pageInfo { hasNextPage endCursor } edges { node { name } }
+      }
+    }
+    fragment total on ModelConnection { totalCount }
+    """
+    seen: list[str] = []
+    after = None
+    while True:
+        page = (await data(client, page_query, c=unique, after=after))["models"]
+        assert page["totalCount"] == 5
+        seen += [edge["node"]["name"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == sorted(names)
+    without_total = await data(
+        client, "query($c: String!) { models(nameContains: $c) { edges { node { name } } } }", c=unique
+    )
+    assert [edge["node"]["name"] for edge in without_total["models"]["edges"]] == sorted(names)
+
+
 async def test_missing_objects_are_null(client: httpx.AsyncClient, model_name: str) -> None:
     result = await data(
         client,

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
+from graph_registry.services.tokens import Role, TokenService
+from graph_registry.storage.database import Database
+from tests.live_server import LiveServer
 from tests.security.client import Caller
 
 LOG = """
@@ -79,6 +84,37 @@ async def test_pages_follow_cursors_without_gaps(reader: Caller, writer: Caller,
             break
         after = page["pageInfo"]["endCursor"]
     assert seen == everything and len(seen) == 5
+
+
+async def test_the_whole_log_pages_newest_first_by_actor(
+    reader: Caller, writer: Caller, secure_api: LiveServer, database: Database, unique: str
+) -> None:
+    """The registry-wide log is walked along its time index; an actor's entries come out complete,
+    in order, with others' entries interleaved in time."""
+    created = await TokenService(database).create(name=f"audited-{unique}", role=Role.WRITER)
+    headers = {"Authorization": f"Bearer {created.secret}"}
+    async with httpx.AsyncClient(base_url=secure_api.url, timeout=60, headers=headers) as http:
+        actor = Caller(http, name=created.record.name)
+        for number in range(5):
+            await actor.data(VERSION, m=f"m-{unique}")
+            await writer.data(VERSION, m=f"other-{unique}-{number}")
+    query = """query($a: String!, $after: String) {
+      auditLog(actor: $a, first: 2, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { id at actor version } }
+      }
+    }"""
+    seen: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = (await reader.data(query, a=actor.name, after=after))["auditLog"]
+        assert page["totalCount"] == 5
+        seen += [edge["node"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert [entry["version"] for entry in seen] == [5, 4, 3, 2, 1]
+    assert {entry["actor"] for entry in seen} == {actor.name}
+    assert [entry["id"] for entry in seen] == [entry["id"] for entry in await _log(reader, f"m-{unique}")]
 
 
 async def test_the_request_id_ties_an_entry_to_the_server_log(writer: Caller, reader: Caller, unique: str) -> None:

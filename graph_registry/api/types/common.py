@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import strawberry
@@ -10,7 +10,7 @@ import strawberry
 from graph_registry import records
 from graph_registry.records import Stage
 
-__all__ = ["Metric", "MetricInput", "Node", "PageInfo", "Stage", "Tag", "TagInput"]
+__all__ = ["Count", "Metric", "MetricInput", "Node", "PageInfo", "Stage", "Tag", "TagInput"]
 
 strawberry.enum(Stage)
 
@@ -60,6 +60,10 @@ class MetricInput:
 
 def metric_records(values: Sequence[MetricInput] | None) -> list[records.Metric]:
     return [records.Metric(key=metric.key, value=metric.value, step=metric.step) for metric in values or ()]
+
+
+Count = Callable[[], Awaitable[int]]
+"""The total of a listing that counts on demand (a connection's totalCount resolver awaits it)."""
 
 
 @strawberry.type

@@ -156,4 +156,4 @@ class DatasetVersionConnection:
             DatasetVersionEdge(cursor=cursor, node=DatasetVersion.from_record(record))
             for record, cursor in zip(page.items, page.cursors, strict=True)
         ]
-        return cls(edges=edges, page_info=PageInfo.of(page), total_count=page.total_count)
+        return cls(edges=edges, page_info=PageInfo.of(page), total_count=page.counted())

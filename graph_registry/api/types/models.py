@@ -10,7 +10,7 @@ import strawberry
 from graph_registry import ids
 from graph_registry.api.context import Info
 from graph_registry.api.types.artifacts import Artifact
-from graph_registry.api.types.common import Metric, Node, PageInfo, Stage, Tag, metrics_of, tags_of
+from graph_registry.api.types.common import Count, Metric, Node, PageInfo, Stage, Tag, metrics_of, tags_of
 from graph_registry.api.types.lineage_enums import Direction, NodeKind
 from graph_registry.records import ModelRecord, Page, VersionRecord
 
@@ -236,19 +236,19 @@ class ModelEdge:
 class ModelConnection:
     edges: list[ModelEdge]
     page_info: PageInfo
-    total_count: int
+    count: strawberry.Private[Count]
+
+    @strawberry.field(description="Models matching the filters; counted only when asked.")
+    async def total_count(self) -> int:
+        return await self.count()
 
     @classmethod
-    def from_page(cls, page: Page[ModelRecord]) -> ModelConnection:
+    def from_page(cls, page: Page[ModelRecord], count: Count) -> ModelConnection:
         edges = [
             ModelEdge(cursor=cursor, node=Model.from_record(record))
             for record, cursor in zip(page.items, page.cursors, strict=True)
         ]
-        return cls(
-            edges=edges,
-            page_info=PageInfo.of(page),
-            total_count=page.total_count,
-        )
+        return cls(edges=edges, page_info=PageInfo.of(page), count=count)
 
 
 @strawberry.type
@@ -269,8 +269,4 @@ class ModelVersionConnection:
             ModelVersionEdge(cursor=cursor, node=ModelVersion.from_record(record))
             for record, cursor in zip(page.items, page.cursors, strict=True)
         ]
-        return cls(
-            edges=edges,
-            page_info=PageInfo.of(page),
-            total_count=page.total_count,
-        )
+        return cls(edges=edges, page_info=PageInfo.of(page), total_count=page.counted())
