@@ -24,6 +24,7 @@ import ipaddress
 import re
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
@@ -60,14 +61,15 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
     a document already seen: bounded LRU caches, shared by all requests.
     """
     documents = ParsedDocuments(maxsize=_CACHED_DOCUMENTS)
+    parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-parse")
     rules: list[type[ASTValidationRule]] = [
         max_depth_rule(settings.max_query_depth, None, None),
         max_aliases_rule(settings.max_query_aliases),
     ]
     factories: list[Callable[[], SchemaExtension]] = [
-        lambda: ParserCache(documents),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
+        lambda: ParserCache(documents, parser),  # after ValidationCache: see ParserCache
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         lambda: QueryCost(
             max_cost=settings.max_query_cost,

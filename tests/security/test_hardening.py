@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
 import strawberry.schema.schema as strawberry_schema
 
+from graph_registry.api import parse_cache
 from graph_registry.services.tokens import Role
 from graph_registry.settings import Environment, Settings
 from tests.live_server import LiveServer
@@ -49,27 +52,56 @@ async def test_huge_documents_are_refused(reader: Caller) -> None:
 
 
 async def test_documents_are_parsed_once(reader: Caller, monkeypatch: pytest.MonkeyPatch, unique: str) -> None:
-    """A document already seen is not parsed again; one that fails is parsed once, not twice.
+    """A document already seen is not parsed again; one that fails is parsed once, not twice; a long
+    one is parsed in the parse thread, off the event loop.
 
     Parsing is the costliest work a caller can ask for without a valid document: a flood of
-    oversized documents parsed twice each held the event loop twice as long.
+    oversized documents parsed twice each held the event loop twice as long, and parsed on the
+    loop it held up every other request of the process.
     """
-    parsed: list[str] = []
-    original = strawberry_schema.parse
+    parsed: list[tuple[str, str]] = []
 
-    def counting(query: str, **options: object) -> object:
-        parsed.append(query)
-        return original(query, **options)  # type: ignore[arg-type]
+    def counting(original: Any) -> Any:
+        def parse(query: str, **options: object) -> object:
+            parsed.append((query, threading.current_thread().name))
+            return original(query, **options)
 
-    monkeypatch.setattr(strawberry_schema, "parse", counting)
+        return parse
+
+    monkeypatch.setattr(strawberry_schema, "parse", counting(strawberry_schema.parse))
+    monkeypatch.setattr(parse_cache, "parse", counting(parse_cache.parse))
     fine = f"{{ x{unique}: __typename }}"
     for _ in range(3):
         assert await reader.execute(fine) == {"data": {f"x{unique}": "Query"}}
     huge = f"{{ x{unique}: __typename " + " ".join("__typename" for _ in range(3000)) + " }"
+    assert len(huge) >= parse_cache.OFF_LOOP_CHARACTERS
     for _ in range(2):
         assert _code(await reader.execute(huge)) == "INVALID_INPUT"
-    assert parsed.count(fine) == 1
-    assert parsed.count(huge) == 2
+    on_the_loop = [thread for query, thread in parsed if query == fine]
+    assert len(on_the_loop) == 1 and not on_the_loop[0].startswith("graphql-parse")
+    assert [thread.split("_")[0] for query, thread in parsed if query == huge] == ["graphql-parse"] * 2
+
+
+async def test_long_documents_that_fail_to_parse_report_their_error_and_never_run(
+    writer: Caller, reader: Caller, unique: str
+) -> None:
+    """A long document is parsed off the loop; when that fails, the client gets the same syntax error
+    as for a short one, with or without an operation name, and nothing of the document runs."""
+    padding = "# " + "x" * parse_cache.OFF_LOOP_CHARACTERS + "\n"
+    mutation = f'mutation Make {{ createModel(name: "long-{unique}") {{ name }} }}'
+    short = (await writer.execute(mutation + " ("))["errors"][0]
+    for operation_name in (None, "Make", "Make"):
+        response = await writer.http.post(
+            "/graphql", json={"query": padding + mutation + " (", "operationName": operation_name}
+        )
+        body = response.json()
+        assert response.status_code == 200 and body["data"] is None, body
+        [error] = body["errors"]
+        assert error["message"] == short["message"] == "Syntax Error: Unexpected '('."
+        assert error["extensions"] == {"code": "INVALID_INPUT"}
+        assert error["locations"] == [{"line": 2, "column": short["locations"][0]["column"]}]
+    assert (await reader.data("query($n: String!) { model(name: $n) { name } }", n=f"long-{unique}")) == {"model": None}
+    assert (await writer.data(padding + mutation))["createModel"] == {"name": f"long-{unique}"}
 
 
 @pytest.mark.parametrize(
