@@ -100,11 +100,13 @@ async def test_run_lifecycle_and_links(client: httpx.AsyncClient, unique: str) -
     assert await error_code(client, FINISH, r=str(uuid.uuid4()), s="FAILED") == "NOT_FOUND"
     assert await error_code(client, FINISH, r="no-such-run", s="FAILED") == "INVALID_INPUT"
     assert await error_code(client, FINISH, r=started["runId"], s="RUNNING") == "INVALID_INPUT"
+    produced = [await model_version(client, f"m-{unique}", runId=started["runId"]) for _ in range(2)]
     found = await data(
         client,
         """query($r: String!, $e: String!) {
           run(runId: $r) { status params { key value } metrics { key value } experiment { name }
-                           inputs { role datasetVersion { id } } commit { repo } producedDatasets { id } }
+                           inputs { role datasetVersion { id } } commit { repo } producedDatasets { id }
+                           producedModels { id version } }
           experiment(name: $e) { runs { totalCount edges { node { runId } } } }
         }""",
         r=started["runId"],
@@ -118,6 +120,7 @@ async def test_run_lifecycle_and_links(client: httpx.AsyncClient, unique: str) -
         "inputs": [{"role": "training", "datasetVersion": {"id": source["id"]}}],
         "commit": {"repo": "github.com/acme/x"},
         "producedDatasets": [{"id": output["id"]}],
+        "producedModels": [{"id": version["id"], "version": version["version"]} for version in produced],
     }
     assert found["experiment"]["runs"]["totalCount"] == 1
 

@@ -14,6 +14,7 @@ from graph_registry.testing.s3proxy import S3Server, stop_s3proxy
 from tests.artifacts.flow import COMPLETE, artifact_of, declare, put, upload_target
 from tests.artifacts.stores import MIB, new_bucket, running_s3proxy, s3_settings
 from tests.graphql import data, error_code
+from tests.lineage_graphs import dataset, trained_version
 from tests.live_server import LiveServer
 
 PAYLOAD = os.urandom(50_000)
@@ -38,14 +39,12 @@ async def test_s3_down_is_unavailable_and_nothing_becomes_ready(doomed_s3: Doome
     async with httpx.AsyncClient(base_url=doomed_s3.api.url, timeout=60) as client:
         version = await declare(client, model_name, PAYLOAD)
         assert (await put(await upload_target(client, model_name, version), PAYLOAD)).status_code == 200
-        large = await data(
-            client,
-            'mutation($m: String!, $s: Float!) { createModelVersion(input: {model: $m, artifact: {sha256: "'
-            + "ab" * 32
-            + '", sizeBytes: $s}}) { version } }',
-            m=model_name,
-            s=float(20 * MIB),
-        )
+        features = await dataset(client, f"{model_name}-features", "rows")
+        large = {
+            "createModelVersion": await trained_version(
+                client, model_name, [features], artifact={"sha256": "ab" * 32, "sizeBytes": float(20 * MIB)}
+            )
+        }
 
         stop_s3proxy(doomed_s3.server)
 
@@ -64,3 +63,15 @@ async def test_s3_down_is_unavailable_and_nothing_becomes_ready(doomed_s3: Doome
             m=model_name,
         )
         assert kept["model"]["versions"]["totalCount"] == 2
+        lineage = await data(
+            client,
+            "query($m: String!, $v: Int!) { modelVersion(model: $m, version: $v) "
+            "{ trainedOn { version dataset { name } } commit { repo } artifact { status } } }",
+            m=model_name,
+            v=v2,
+        )
+        assert lineage["modelVersion"] == {
+            "trainedOn": [{"version": features["version"], "dataset": {"name": f"{model_name}-features"}}],
+            "commit": {"repo": "github.com/acme/tests"},
+            "artifact": {"status": "PENDING"},
+        }

@@ -1,6 +1,7 @@
-"""Hostile strings in every string argument of every mutation: stored literally or refused, nothing else changes.
+"""Hostile strings in every string argument of every mutation and root query: stored literally,
+answered or refused, nothing else changes.
 
-The sweep is built from the schema (tests/security/operations.py), so mutations added later are swept too.
+The sweep is built from the schema (tests/security/operations.py), so fields added later are swept too.
 """
 
 from __future__ import annotations
@@ -35,10 +36,23 @@ PAYLOADS = {
 # Codes an invalid value may earn; INTERNAL (or anything else) is a bug.
 REFUSALS = {"INVALID_INPUT", "NOT_FOUND", "CONFLICT", "PRECONDITION_FAILED"}
 MUTATIONS = operations("mutation", lambda name: name)
+QUERIES = [operation for operation in operations("query", lambda name: name) if operation.string_paths]
 # Mutations that create what their argument names: each attempt needs a fresh name.
 CREATES = {"createModel": "name", "createApiToken": "name"}
 # Mutations with free-text fields (descriptions, comments, commit messages) that must take any text.
 TAKES_FREE_TEXT = {"createModel", "updateModel", "createModelVersion", "transitionStage", "recordCommit", "startRun"}
+
+
+def _names(unique: str) -> dict[str, str]:
+    """What the required strings of a call name: the test's own model, dataset, experiment..."""
+    return {
+        "model": f"inj-{unique}",
+        "name": f"inj-{unique}",
+        "dataset": f"inj-{unique}",
+        "experiment": f"inj-{unique}",
+        "alias": "challenger",
+        "repo": "github.com/acme/inj",
+    }
 
 
 def _baseline(operation: Operation, names: dict[str, str]) -> Operation:
@@ -81,14 +95,7 @@ def _held_literally(rows: list[dict[str, Any]], marker: str, sent: str) -> list[
 async def test_hostile_strings_are_stored_literally_or_refused(
     operation: Operation, admin: Caller, audit: AuditService, unique: str
 ) -> None:
-    names = {
-        "model": f"inj-{unique}",
-        "name": f"inj-{unique}",
-        "dataset": f"inj-{unique}",
-        "experiment": f"inj-{unique}",
-        "alias": "challenger",
-        "repo": "github.com/acme/inj",
-    }
+    names = _names(unique)
     sentinel = f"sentinel-{unique}"
     await admin.data(
         'mutation($m: String!) { createModelVersion(input: {model: $m, description: "keep"}) { version } }',
@@ -138,6 +145,35 @@ async def test_hostile_strings_are_stored_literally_or_refused(
         "versions": {"totalCount": 1},
         "version": {"description": "keep", "stage": "NONE", "deleted": False},
     }
+
+
+@pytest.mark.parametrize("operation", QUERIES, ids=[operation.field for operation in QUERIES])
+async def test_hostile_strings_in_queries_are_answered_or_refused(
+    operation: Operation, admin: Caller, audit: AuditService, unique: str
+) -> None:
+    """Every string argument of every root query (names, filters, package specs, actors...) takes
+    every payload: an answer or a contract refusal, a short error, and nothing written."""
+    names = _names(unique)
+    await admin.data("mutation($m: String!) { createModelVersion(input: {model: $m}) { version } }", m=names["model"])
+    baseline = _baseline(operation, names)
+    gate = asyncio.Semaphore(6)
+    problems: list[str] = []
+
+    marker = f"x{unique}q"
+
+    async def attempt(path: tuple[str, ...], label: str, payload: str) -> None:
+        async with gate:
+            body = await admin.execute(operation.document, **baseline.with_value(path, marker + payload))
+        for error in body.get("errors") or []:
+            if error["extensions"].get("code") not in REFUSALS:
+                problems.append(f"{'.'.join(path)} <- {label}: {error['extensions']} {error['message'][:200]}")
+            if len(error["message"]) > 2000:
+                problems.append(f"{'.'.join(path)} <- {label}: the error echoes {len(error['message'])} characters")
+
+    cases = [(path, label, payload) for path in operation.string_paths for label, payload in PAYLOADS.items()]
+    await asyncio.gather(*(attempt(*case) for case in cases))
+    assert not problems, "\n".join(problems)
+    assert await audit.nodes_holding(marker) == [], "a query wrote what it was sent"
 
 
 async def test_free_text_round_trips_exactly(writer: Caller, unique: str) -> None:
