@@ -15,10 +15,11 @@ console = Console(stderr=True)
 @app.command()
 def start() -> None:
     """Start the local Neo4j and wait until Bolt answers."""
-    local = Settings().local_neo4j()
+    settings = Settings()
+    local = settings.local_neo4j()
     console.print(f"starting Neo4j on {local.uri} (data in {local.home}) ...")
     try:
-        status = local.start()
+        status = local.start(timeout=settings.embedded_neo4j_start_timeout)
     except LocalNeo4jError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from error
