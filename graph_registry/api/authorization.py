@@ -37,7 +37,7 @@ from graph_registry import validation
 from graph_registry.api.context import Context, Services
 from graph_registry.errors import Forbidden, RegistryError, Unauthenticated
 from graph_registry.records import Stage
-from graph_registry.services.audit import OK, Attempt, describe_arguments
+from graph_registry.services.audit import OK, Attempt, Prelude, describe_arguments, in_first_write
 from graph_registry.services.tokens import Principal, Role
 
 log = logging.getLogger("graph_registry.authorization")
@@ -258,24 +258,25 @@ class Authorization(SchemaExtension):
             except RegistryError:
                 log.exception("could not audit the refused %s of %s", key, principal.actor)
             raise
-        # Written before the change: no change commits without an entry naming it.
-        entry = await audit.begin(attempt)
+        # The entry commits with the change's first write transaction: no change without an entry.
+        entry = audit.prepare(attempt)
         try:
-            result = _next(root, info, **arguments)
-            if inspect.isawaitable(result):
-                result = await result
+            with in_first_write(entry):
+                result = _next(root, info, **arguments)
+                if inspect.isawaitable(result):
+                    result = await result
         except RegistryError as error:
-            await self._finish(entry, context, error.code, error.message)
+            await self._conclude(entry, context, error.code, error.message)
             raise
         except Exception:
-            await self._finish(entry, context, "INTERNAL", f"unexpected error, request {context.request_id}")
+            await self._conclude(entry, context, "INTERNAL", f"unexpected error, request {context.request_id}")
             raise
-        await self._finish(entry, context, OK, None, *_touched(info.field_name, arguments, result))
+        await self._conclude(entry, context, OK, None, *_touched(info.field_name, arguments, result))
         return result
 
     @staticmethod
-    async def _finish(
-        entry: str,
+    async def _conclude(
+        entry: Prelude,
         context: Context,
         outcome: str,
         message: str | None,
@@ -283,11 +284,12 @@ class Authorization(SchemaExtension):
         version: int | None = None,
     ) -> None:
         # The change is done (or refused) either way: a failure to note it must not turn into an error
-        # that makes the client retry. The entry then stays PENDING, which an auditor reads as "unknown".
+        # that makes the client retry. A committed entry then stays PENDING, which an auditor reads as
+        # "unknown".
         try:
-            await context.services.audit.finish(entry, outcome=outcome, message=message, model=model, version=version)
+            await context.services.audit.conclude(entry, outcome=outcome, message=message, model=model, version=version)
         except RegistryError:
-            log.exception("could not record the outcome of audit entry %s", entry)
+            log.exception("could not record the outcome of audit entry %s", entry.params["id"])
 
 
 def _root_fields(execution: Any) -> list[str]:

@@ -1,9 +1,11 @@
 """The audit log: who attempted which change, when, with what, and how it ended.
 
 One `(:AuditEntry)` per mutation attempt, written by the API's authorization
-step for every mutation, whoever added it: before the change runs (outcome
-PENDING, so no change can commit without an entry naming it), then finished
-with OK or the error code. Attempts refused for want of a role are written on
+step for every mutation, whoever added it: inside the change's own first write
+transaction (outcome PENDING, so no change can commit without an entry naming
+it, and an entry never claims a change that did not commit), then finished with
+OK or the error code; an attempt that failed before writing anything is written
+once, with its outcome. Attempts refused for want of a role are written on
 their own (FORBIDDEN). Entries hang off no other node, so deleting models or
 versions leaves them in place, and nothing in the API writes or deletes them
 otherwise. Lifecycle `(:Event)`s stay the history of what a model *was*;
@@ -24,10 +26,15 @@ import orjson
 from graph_registry import ids, validation
 from graph_registry.errors import InvalidInput
 from graph_registry.records import Page
-from graph_registry.storage.database import Database
+from graph_registry.storage.database import Database, Prelude, prelude
 
 PENDING = "PENDING"
 OK = "OK"
+
+__all__ = ["OK", "PENDING", "Attempt", "AuditRecord", "AuditService", "Prelude", "describe_arguments", "in_first_write"]
+
+in_first_write = prelude
+"""`with in_first_write(audit.prepare(attempt)):` around a mutation: its entry joins the first write."""
 # Argument values are kept short: the log records intent, not payloads.
 MAX_STRING = 200
 MAX_ARGUMENTS = 4000
@@ -104,6 +111,22 @@ def short(message: str | None) -> str | None:
     return None if message is None else message[:MAX_MESSAGE]
 
 
+def _entry(entry_id: str, attempt: Attempt, *, outcome: str, message: str | None) -> dict[str, Any]:
+    """The parameters of record_audit_entry."""
+    return {
+        "id": entry_id,
+        "actor": attempt.actor,
+        "role": attempt.role,
+        "operation": attempt.operation,
+        "outcome": outcome,
+        "model": attempt.model,
+        "version": attempt.version,
+        "arguments": attempt.arguments,
+        "requestId": attempt.request_id,
+        "message": short(message),
+    }
+
+
 class AuditService:
     def __init__(self, database: Database, *, max_page_size: int = 100) -> None:
         self._db = database
@@ -111,24 +134,31 @@ class AuditService:
 
     async def _record(self, attempt: Attempt, *, outcome: str, message: str | None) -> str:
         entry_id = uuid.uuid4().hex
-        await self._db.write(
-            "record_audit_entry",
-            id=entry_id,
-            actor=attempt.actor,
-            role=attempt.role,
-            operation=attempt.operation,
-            outcome=outcome,
-            model=attempt.model,
-            version=attempt.version,
-            arguments=attempt.arguments,
-            requestId=attempt.request_id,
-            message=short(message),
-        )
+        await self._db.write("record_audit_entry", **_entry(entry_id, attempt, outcome=outcome, message=message))
         return entry_id
 
-    async def begin(self, attempt: Attempt) -> str:
-        """Records an attempt about to run; returns the entry id to `finish` it with."""
-        return await self._record(attempt, outcome=PENDING, message=None)
+    def prepare(self, attempt: Attempt) -> Prelude:
+        """The entry of an attempt about to run, for the attempt's first write transaction to carry
+        (`with prelude(...)`); `conclude` it once the attempt has ended."""
+        return Prelude("record_audit_entry", _entry(uuid.uuid4().hex, attempt, outcome=PENDING, message=None))
+
+    async def conclude(
+        self,
+        entry: Prelude,
+        *,
+        outcome: str,
+        message: str | None = None,
+        model: str | None = None,
+        version: int | None = None,
+    ) -> None:
+        """Finishes an entry its attempt committed, or writes it whole when nothing was committed."""
+        if entry.committed:
+            await self.finish(entry.params["id"], outcome=outcome, message=message, model=model, version=version)
+            return
+        params = dict(entry.params, outcome=outcome, message=short(message))
+        params["model"] = params["model"] or model
+        params["version"] = params["version"] if params["version"] is not None else version
+        await self._db.write("record_audit_entry", **params)
 
     async def refuse(self, attempt: Attempt, *, outcome: str, message: str) -> None:
         """Records an attempt refused before it ran."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import neo4j
@@ -73,6 +75,49 @@ async def _finish_even_if_cancelled(work: Coroutine[Any, Any, T]) -> T:
     return await asyncio.shield(task)
 
 
+@dataclass
+class Prelude:
+    """A statement that commits with the first write transaction of the code it is installed around
+    (`with prelude(...)`), or not at all: a mutation's audit entry joins the mutation's own change.
+
+    `committed` says whether it did. A transaction that fails gives it back for the next one.
+    """
+
+    query_name: str
+    params: dict[str, Any]
+    committed: bool = False
+    _claimed: bool = field(default=False, repr=False)
+
+    def claim(self) -> bool:
+        # No await between the check and the set: concurrent writes of one task tree claim it once.
+        if self._claimed or self.committed:
+            return False
+        self._claimed = True
+        return True
+
+    def settle(self, *, committed: bool) -> None:
+        self._claimed = False
+        self.committed = committed
+
+
+_PRELUDE: ContextVar[Prelude | None] = ContextVar("graph_registry_prelude", default=None)
+
+
+@contextlib.contextmanager
+def prelude(statement: Prelude) -> Iterator[Prelude]:
+    """Run `statement` in the first write transaction of the enclosed code (see Prelude)."""
+    token = _PRELUDE.set(statement)
+    try:
+        yield statement
+    finally:
+        _PRELUDE.reset(token)
+
+
+def _claim_prelude() -> Prelude | None:
+    statement = _PRELUDE.get()
+    return statement if statement is not None and statement.claim() else None
+
+
 class Transaction:
     """A unit of work handed to transaction functions: run named queries, get plain rows."""
 
@@ -121,6 +166,10 @@ class Database:
         return await self._execute(query_name, params, RoutingControl.READ)
 
     async def write(self, query_name: str, /, **params: Any) -> list[Row]:
+        waiting = _PRELUDE.get()
+        if waiting is not None and not waiting.committed:
+            # A prelude waits for this write: one transaction carries both.
+            return await self.write_transaction(lambda tx: tx.run(query_name, **params))
         return await self._execute(query_name, params, RoutingControl.WRITE)
 
     async def _execute(self, query_name: str, params: dict[str, Any], routing: RoutingControl) -> list[Row]:
@@ -143,8 +192,13 @@ class Database:
         return await self._transaction(work, write=True)
 
     async def _transaction(self, work: Callable[[Transaction], Awaitable[T]], *, write: bool) -> T:
+        first = _claim_prelude() if write else None
+
         async def run(tx: neo4j.AsyncManagedTransaction) -> T:
-            return await work(Transaction(tx))
+            transaction = Transaction(tx)
+            if first is not None:
+                await transaction.run(first.query_name, **first.params)
+            return await work(transaction)
 
         async def in_session() -> T:
             async with self._session() as session:
@@ -152,8 +206,16 @@ class Database:
                     return await session.execute_write(run)
                 return await session.execute_read(run)
 
-        with translated_errors():
-            return await _finish_even_if_cancelled(in_session())
+        try:
+            with translated_errors():
+                result = await _finish_even_if_cancelled(in_session())
+        except BaseException:
+            if first is not None:
+                first.settle(committed=False)
+            raise
+        if first is not None:
+            first.settle(committed=True)
+        return result
 
     @contextlib.asynccontextmanager
     async def _session(self) -> AsyncIterator[neo4j.AsyncSession]:

@@ -86,6 +86,35 @@ async def test_pages_follow_cursors_without_gaps(reader: Caller, writer: Caller,
     assert seen == everything and len(seen) == 5
 
 
+async def test_an_entry_commits_with_its_change_or_is_written_once_with_the_failure(
+    reader: Caller, writer: Caller, unique: str
+) -> None:
+    """The entry rides in the mutation's own write transaction: a change rolled back inside it
+    (a missing dataset found mid-transaction) leaves one entry with the error, never a PENDING
+    one nor an OK one; a change that commits has one OK entry, numbered after the fact."""
+    model = f"m-{unique}"
+    missing = (
+        'mutation($m: String!) { createModelVersion(input: {model: $m, trainedOn: [{dataset: "gone-'
+        + unique
+        + '", version: 1}], commit: {repo: "github.com/acme/a", sha: "'
+        + "a" * 40
+        + '"}}) { version } }'
+    )
+    assert await writer.code(missing, m=model) == "NOT_FOUND"
+    await writer.data(VERSION, m=model)
+    bad_tag = (
+        'mutation($m: String!) { createModelVersion(input: {model: $m, tags: [{key: "", value: "v"}]}) { version } }'
+    )
+    assert await writer.code(bad_tag, m=model) == "INVALID_INPUT"
+    assert _summary(await _log(reader, model)) == [
+        ("createModelVersion", "INVALID_INPUT", writer.name, None),
+        ("createModelVersion", "OK", writer.name, 1),
+        ("createModelVersion", "NOT_FOUND", writer.name, None),
+    ]
+    versions = await reader.data("query($m: String!) { model(name: $m) { versions { totalCount } } }", m=model)
+    assert versions["model"]["versions"]["totalCount"] == 1
+
+
 async def test_the_whole_log_pages_newest_first_by_actor(
     reader: Caller, writer: Caller, secure_api: LiveServer, database: Database, unique: str
 ) -> None:
