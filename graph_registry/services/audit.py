@@ -139,7 +139,7 @@ class AuditService:
 
     def prepare(self, attempt: Attempt) -> Prelude:
         """The entry of an attempt about to run, for the attempt's first write transaction to carry
-        (`with prelude(...)`); `conclude` it once the attempt has ended."""
+        (`with in_first_write(...)`); `conclude` it once the attempt has ended."""
         return Prelude("record_audit_entry", _entry(uuid.uuid4().hex, attempt, outcome=PENDING, message=None))
 
     async def conclude(
@@ -153,7 +153,8 @@ class AuditService:
     ) -> None:
         """Finishes an entry its attempt committed, or writes it whole when nothing was committed."""
         if entry.committed:
-            await self.finish(entry.params["id"], outcome=outcome, message=message, model=model, version=version)
+            changes = {"id": entry.params["id"], "model": model, "version": version}
+            await self._db.write("finish_audit_entry", **changes, outcome=outcome, message=short(message))
             return
         params = dict(entry.params, outcome=outcome, message=short(message))
         params["model"] = params["model"] or model
@@ -163,24 +164,6 @@ class AuditService:
     async def refuse(self, attempt: Attempt, *, outcome: str, message: str) -> None:
         """Records an attempt refused before it ran."""
         await self._record(attempt, outcome=outcome, message=message)
-
-    async def finish(
-        self,
-        entry_id: str,
-        *,
-        outcome: str,
-        message: str | None = None,
-        model: str | None = None,
-        version: int | None = None,
-    ) -> None:
-        await self._db.write(
-            "finish_audit_entry",
-            id=entry_id,
-            outcome=outcome,
-            message=short(message),
-            model=model,
-            version=version,
-        )
 
     async def list_entries(
         self,
