@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from graph_registry.records import Metric, VersionRecord, metrics_from_json, pairs_from_strings
+from graph_registry.records import Metric, VersionRecord, metrics_from_json, moment, pairs_from_strings
 
 
 class RunStatus(StrEnum):
@@ -52,7 +52,7 @@ class DatasetVersionRecord:
             digest=row["digest"],
             uri=row.get("uri"),
             row_count=row.get("rowCount"),
-            created_at=row["createdAt"],
+            created_at=moment(row["createdAt"]),
             deleted=bool(row.get("deleted")),
         )
 

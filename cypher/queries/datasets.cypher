@@ -97,7 +97,8 @@ CALL (name) {
 RETURN v {.*} AS datasetVersion
 
 // name: list_dataset_versions
-// One page of a dataset's non-deleted versions, newest first, with the total.
+// One page of a dataset's non-deleted versions, newest first, with the total (times as text: see
+// records.moment).
 CALL () {
   MATCH (v:DatasetVersion {dataset: $dataset})
   WHERE NOT v.deleted
@@ -107,7 +108,7 @@ CALL () {
   MATCH (v:DatasetVersion {dataset: $dataset})
   WHERE NOT v.deleted AND ($after IS NULL OR v.version < $after)
   WITH v ORDER BY v.version DESC LIMIT $limit
-  RETURN collect(v {.*}) AS versions
+  RETURN collect(v {.*, createdAt: toString(datetime({datetime: v.createdAt, timezone: 'Z'}))}) AS versions
 }
 RETURN total, versions
 

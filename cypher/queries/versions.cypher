@@ -92,6 +92,7 @@ ORDER BY v.version DESC LIMIT 1
 // name: list_versions
 // One page of each model's non-deleted versions, newest first, optionally in one stage, with the
 // total: one row per model, for the per-request loader (a listing of N models is one query, not N).
+// Times as text: see records.moment.
 UNWIND $models AS model
 CALL (model) {
   MATCH (v:ModelVersion {model: model})
@@ -102,7 +103,7 @@ CALL (model) {
   MATCH (v:ModelVersion {model: model})
   WHERE NOT v.deleted AND ($stage IS NULL OR v.stage = $stage) AND ($after IS NULL OR v.version < $after)
   WITH v ORDER BY v.version DESC LIMIT $limit
-  RETURN collect(v {.*}) AS versions
+  RETURN collect(v {.*, createdAt: toString(datetime({datetime: v.createdAt, timezone: 'Z'}))}) AS versions
 }
 RETURN model, total, versions
 

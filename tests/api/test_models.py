@@ -127,6 +127,33 @@ async def test_models_filtered_by_name_and_tag(client: httpx.AsyncClient, unique
     assert listing["models"]["edges"] == [{"node": {"name": f"{unique}-alpha"}}]
 
 
+async def test_listed_times_are_the_stored_times(client: httpx.AsyncClient, unique: str) -> None:
+    """Listings read times as text (records.moment), single lookups as driver DateTimes: the same
+    instant either way."""
+    model, dataset = f"m-{unique}", f"d-{unique}"
+    await data(client, "mutation($m: String!) { createModelVersion(input: {model: $m}) { version } }", m=model)
+    await data(
+        client,
+        "mutation($d: String!, $g: String!) { registerDatasetVersion(input: {dataset: $d, digest: $g}) { version } }",
+        d=dataset,
+        g="sha256:" + "0" * 64,
+    )
+    found = await data(
+        client,
+        """query($m: String!, $d: String!) {
+          model(name: $m) { versions { edges { node { createdAt } } } }
+          modelVersion(model: $m, version: 1) { createdAt }
+          dataset(name: $d) { versions { edges { node { createdAt } } } }
+          datasetVersion(dataset: $d, version: 1) { createdAt }
+        }""",
+        m=model,
+        d=dataset,
+    )
+    assert found["model"]["versions"]["edges"] == [{"node": found["modelVersion"]}]
+    assert found["dataset"]["versions"]["edges"] == [{"node": found["datasetVersion"]}]
+    assert found["modelVersion"]["createdAt"].endswith("+00:00")
+
+
 async def test_model_pages_follow_names_and_count_on_demand(client: httpx.AsyncClient, unique: str) -> None:
     names = [f"{unique}-{suffix}" for suffix in ("c", "a", "e", "b", "d")]
     for name in names:
