@@ -30,11 +30,6 @@ from graph_registry.storage.database import Database, Prelude, prelude
 
 PENDING = "PENDING"
 OK = "OK"
-
-__all__ = ["OK", "PENDING", "Attempt", "AuditRecord", "AuditService", "Prelude", "describe_arguments", "in_first_write"]
-
-in_first_write = prelude
-"""`with in_first_write(audit.prepare(attempt)):` around a mutation: its entry joins the first write."""
 # Argument values are kept short: the log records intent, not payloads.
 MAX_STRING = 200
 MAX_ARGUMENTS = 4000
@@ -111,10 +106,10 @@ def short(message: str | None) -> str | None:
     return None if message is None else message[:MAX_MESSAGE]
 
 
-def _entry(entry_id: str, attempt: Attempt, *, outcome: str, message: str | None) -> dict[str, Any]:
-    """The parameters of record_audit_entry."""
+def _entry(attempt: Attempt, *, outcome: str, message: str | None) -> dict[str, Any]:
+    """The parameters of record_audit_entry, for a new entry."""
     return {
-        "id": entry_id,
+        "id": uuid.uuid4().hex,
         "actor": attempt.actor,
         "role": attempt.role,
         "operation": attempt.operation,
@@ -127,20 +122,21 @@ def _entry(entry_id: str, attempt: Attempt, *, outcome: str, message: str | None
     }
 
 
+in_first_write = prelude
+"""`with in_first_write(audit.prepare(attempt)):` around a mutation: its entry joins the first write."""
+
+__all__ = ["OK", "PENDING", "Attempt", "AuditRecord", "AuditService", "Prelude", "describe_arguments", "in_first_write"]
+
+
 class AuditService:
     def __init__(self, database: Database, *, max_page_size: int = 100) -> None:
         self._db = database
         self._max_page_size = max_page_size
 
-    async def _record(self, attempt: Attempt, *, outcome: str, message: str | None) -> str:
-        entry_id = uuid.uuid4().hex
-        await self._db.write("record_audit_entry", **_entry(entry_id, attempt, outcome=outcome, message=message))
-        return entry_id
-
     def prepare(self, attempt: Attempt) -> Prelude:
         """The entry of an attempt about to run, for the attempt's first write transaction to carry
         (`with in_first_write(...)`); `conclude` it once the attempt has ended."""
-        return Prelude("record_audit_entry", _entry(uuid.uuid4().hex, attempt, outcome=PENDING, message=None))
+        return Prelude("record_audit_entry", _entry(attempt, outcome=PENDING, message=None))
 
     async def conclude(
         self,
@@ -163,7 +159,7 @@ class AuditService:
 
     async def refuse(self, attempt: Attempt, *, outcome: str, message: str) -> None:
         """Records an attempt refused before it ran."""
-        await self._record(attempt, outcome=outcome, message=message)
+        await self.conclude(self.prepare(attempt), outcome=outcome, message=message)
 
     async def list_entries(
         self,
