@@ -77,6 +77,18 @@ def _present(variables: dict[str, Any], path: tuple[str, ...]) -> bool:
     return True
 
 
+def _refusal_problems(errors: list[dict[str, Any]], where: str) -> list[str]:
+    """What is wrong with the errors of a refused call: a code outside the contract's refusals, or a
+    message that echoes the payload back at length."""
+    problems = []
+    for error in errors:
+        if error["extensions"].get("code") not in REFUSALS:
+            problems.append(f"{where}: {error['extensions']} {error['message'][:200]}")
+        if len(error["message"]) > 2000:
+            problems.append(f"{where}: the error echoes {len(error['message'])} characters")
+    return problems
+
+
 def _held_literally(rows: list[dict[str, Any]], marker: str, sent: str) -> list[str]:
     """Where the marker is stored other than as exactly what was sent (empty: all literal)."""
     problems = []
@@ -119,11 +131,7 @@ async def test_hostile_strings_are_stored_literally_or_refused(
                 call = replace(call, variables=call.with_value((CREATES[operation.field],), f"new{marker}"))
             body = await admin.execute(operation.document, **call.with_value(path, sent))
             if body.get("errors"):
-                error = body["errors"][0]
-                if error["extensions"].get("code") not in REFUSALS:
-                    problems.append(f"{'.'.join(path)} <- {label}: {error['extensions']} {error['message'][:200]}")
-                if len(error["message"]) > 2000:
-                    problems.append(f"{'.'.join(path)} <- {label}: the error echoes {len(error['message'])} characters")
+                problems.extend(_refusal_problems(body["errors"][:1], f"{'.'.join(path)} <- {label}"))
                 return
             accepted.append(label)
             stored = await audit.nodes_holding(marker)
@@ -164,11 +172,7 @@ async def test_hostile_strings_in_queries_are_answered_or_refused(
     async def attempt(path: tuple[str, ...], label: str, payload: str) -> None:
         async with gate:
             body = await admin.execute(operation.document, **baseline.with_value(path, marker + payload))
-        for error in body.get("errors") or []:
-            if error["extensions"].get("code") not in REFUSALS:
-                problems.append(f"{'.'.join(path)} <- {label}: {error['extensions']} {error['message'][:200]}")
-            if len(error["message"]) > 2000:
-                problems.append(f"{'.'.join(path)} <- {label}: the error echoes {len(error['message'])} characters")
+        problems.extend(_refusal_problems(body.get("errors") or [], f"{'.'.join(path)} <- {label}"))
 
     cases = [(path, label, payload) for path in operation.string_paths for label, payload in PAYLOADS.items()]
     await asyncio.gather(*(attempt(*case) for case in cases))
