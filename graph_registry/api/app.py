@@ -29,6 +29,7 @@ from graph_registry.api import artifact_routes, web
 from graph_registry.api.auth import authenticate, header_of
 from graph_registry.api.context import Context, Services
 from graph_registry.api.hardening import HttpGuard, request_id_of
+from graph_registry.api.openlineage import routes as openlineage_routes
 from graph_registry.api.schema import build_schema
 from graph_registry.errors import Unavailable
 from graph_registry.services import demo
@@ -40,6 +41,7 @@ from graph_registry.services.events import EventService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.lineage import LineageService
 from graph_registry.services.models import ModelService
+from graph_registry.services.openlineage import OpenLineageService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
 from graph_registry.services.tokens import TokenService
@@ -170,6 +172,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             deletion=DeletionService(database),
             tokens=TokenService(database),
             audit=AuditService(database, max_page_size=settings.max_page_size),
+            openlineage=OpenLineageService(database, max_page_size=settings.max_page_size),
         )
         runtime = Runtime(database=database, services=services)
         app.state.runtime = runtime
@@ -206,6 +209,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             *web.routes(graphql, settings),
             WebSocketRoute("/graphql", graphql),
             *artifact_routes.routes,
+            *openlineage_routes.routes,
         ],
         middleware=[
             Middleware(

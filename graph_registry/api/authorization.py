@@ -115,6 +115,8 @@ POLICIES: dict[str, Rule] = {
     "Query.provenanceDiff": Role.READER,
     "Query.provenanceGaps": Role.READER,
     "Query.auditLog": Role.READER,
+    "Query.job": Role.READER,
+    "Query.datasetBySource": Role.READER,
     "Query.apiTokens": Role.ADMIN,
     "Subscription.modelEvents": Role.READER,
     # Recording what happened: writers.
@@ -138,7 +140,16 @@ POLICIES: dict[str, Rule] = {
     # Who may call at all.
     "Mutation.createApiToken": Role.ADMIN,
     "Mutation.revokeApiToken": Role.ADMIN,
+    # HTTP endpoints beside GraphQL ("METHOD path"), checked by their adapters.
+    "POST /api/v1/lineage": Role.WRITER,
 }
+
+
+def needed_role_of_endpoint(key: str) -> Role:
+    """The role an HTTP endpoint ("POST /api/v1/lineage") needs; a key with no entry is a bug."""
+    rule = POLICIES[key]
+    assert isinstance(rule, Role), f"{key}: HTTP endpoints take a fixed role"
+    return rule
 
 
 async def needed_role(rule: Rule, call: Call) -> Role:

@@ -20,6 +20,7 @@ from graph_registry.services.events import EventService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.lineage import LineageService
 from graph_registry.services.models import ModelService
+from graph_registry.services.openlineage import OpenLineageService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
 from graph_registry.services.tokens import Principal, TokenService
@@ -42,6 +43,7 @@ class Services:
     deletion: DeletionService
     tokens: TokenService
     audit: AuditService
+    openlineage: OpenLineageService
 
 
 @dataclass(slots=True)
@@ -66,7 +68,7 @@ class Context:
         """Start with empty loaders: a long subscription calls it before each event it resolves."""
         self.loaders = Loaders(self.services.models, self.services.lifecycle)
         s = self.services
-        self.lineage = LineageLoaders(s.datasets, s.runs, s.provenance, s.lineage)
+        self.lineage = LineageLoaders(s.datasets, s.runs, s.provenance, s.lineage, s.openlineage)
 
 
 Info = strawberry.Info[Context, None]

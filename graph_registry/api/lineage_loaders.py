@@ -14,6 +14,7 @@ from graph_registry.lineage_records import (
     DatasetVersionLinks,
     DatasetVersionRecord,
     ExperimentRecord,
+    JobRecord,
     RunLinks,
     RunRecord,
     VersionProvenance,
@@ -21,6 +22,7 @@ from graph_registry.lineage_records import (
 from graph_registry.records import Stage
 from graph_registry.services.datasets import DatasetService
 from graph_registry.services.lineage import ImpactHit, LineageService
+from graph_registry.services.openlineage import OpenLineageService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
 
@@ -33,7 +35,12 @@ class LineageLoaders:
     """Created for each request, beside `Loaders`."""
 
     def __init__(
-        self, datasets: DatasetService, runs: RunService, provenance: ProvenanceService, lineage: LineageService
+        self,
+        datasets: DatasetService,
+        runs: RunService,
+        provenance: ProvenanceService,
+        lineage: LineageService,
+        openlineage: OpenLineageService,
     ) -> None:
         none_dataset: DatasetRecord | None = None
         none_dataset_version: DatasetVersionRecord | None = None
@@ -54,6 +61,8 @@ class LineageLoaders:
         self.run_links: DataLoader[str, RunLinks] = _loader(runs.links, RunLinks())
         self.experiment: DataLoader[str, ExperimentRecord | None] = _loader(runs.experiments_by_name, none_experiment)
         self.commit: DataLoader[tuple[str, str], CommitRecord | None] = _loader(runs.commits_by_key, none_commit)
+        none_job: JobRecord | None = None
+        self.job: DataLoader[tuple[str, str], JobRecord | None] = _loader(openlineage.jobs_by_key, none_job)
         self.provenance: DataLoader[VersionKey, VersionProvenance] = _loader(provenance.provenance, EMPTY_PROVENANCE)
 
         async def impacted(keys: Sequence[ImpactKey]) -> Mapping[ImpactKey, list[ImpactHit]]:

@@ -14,6 +14,7 @@ from graph_registry.api.errors import RegistryErrors
 from graph_registry.api.hardening import schema_extensions
 from graph_registry.api.lineage import LineageMutations, LineageQueries
 from graph_registry.api.mutations import ModelMutations
+from graph_registry.api.pipelines import PipelineQueries
 from graph_registry.api.queries import ModelQueries
 from graph_registry.api.subscriptions import EventSubscriptions
 from graph_registry.api.tokens import TokenMutations, TokenQueries
@@ -26,7 +27,7 @@ class RegistrySchema(strawberry.Schema):
 
 
 # Each family of root fields lives in its own module; the roots are their union.
-Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries))
+Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries, PipelineQueries))
 Mutation = merge_types("Mutation", (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations))
 Subscription = merge_types("Subscription", (EventSubscriptions,))
 

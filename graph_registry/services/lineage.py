@@ -19,6 +19,7 @@ from graph_registry.lineage_records import (
     DatasetRecord,
     DatasetVersionRecord,
     ExperimentRecord,
+    JobRecord,
     PackageRecord,
     RunRecord,
 )
@@ -26,8 +27,10 @@ from graph_registry.records import ModelRecord, Stage, VersionRecord
 from graph_registry.storage.database import Database
 
 Entity = (
-    ModelRecord | VersionRecord | DatasetRecord | DatasetVersionRecord | ExperimentRecord | RunRecord | CommitRecord
-) | PackageRecord
+    (ModelRecord | VersionRecord | DatasetRecord | DatasetVersionRecord | ExperimentRecord | RunRecord | CommitRecord)
+    | PackageRecord
+    | JobRecord
+)
 
 
 class Direction(StrEnum):
@@ -45,6 +48,7 @@ class NodeKind(StrEnum):
     RUN = "RUN"
     COMMIT = "COMMIT"
     PACKAGE = "PACKAGE"
+    JOB = "JOB"
 
 
 # Neo4j label -> (NodeKind, record type, global-id kind, key properties).
@@ -57,6 +61,7 @@ _LABELS: dict[str, tuple[NodeKind, Any, tuple[str, ...]]] = {
     "Run": (NodeKind.RUN, RunRecord, ("runId",)),
     "Commit": (NodeKind.COMMIT, CommitRecord, ("repo", "sha")),
     "Package": (NodeKind.PACKAGE, PackageRecord, ("name", "version")),
+    "Job": (NodeKind.JOB, JobRecord, ("namespace", "name")),
 }
 _KEY_TYPES: dict[str, tuple[type, ...]] = {
     "Model": (str,),
@@ -67,6 +72,7 @@ _KEY_TYPES: dict[str, tuple[type, ...]] = {
     "Run": (str,),
     "Commit": (str, str),
     "Package": (str, str),
+    "Job": (str, str),
 }
 
 
@@ -216,9 +222,13 @@ def _human_label(label: str, props: dict[str, Any]) -> str:
             algorithm, _, digest = str(props["digest"]).partition(":")
             return f"{props['dataset']} v{props['version']} ({algorithm}:{digest[:8]}..)"
         case "Run":
+            if props.get("jobName"):
+                return f"{props['jobName']} run {str(props['runId'])[:8]}"
             return str(props.get("name") or f"run {str(props['runId'])[:8]}")
         case "Commit":
             return str(props["sha"])[:7]
         case "Package":
             return f"{props['name']}=={props['version']}"
+        case "Job":
+            return f"{props['namespace']}/{props['name']}"
     return str(props["name"])

@@ -7,6 +7,7 @@ from pathlib import Path
 import graphql
 
 from graph_registry.api.authorization import POLICIES
+from graph_registry.api.openlineage import routes as openlineage_routes
 from graph_registry.api.schema import build_schema
 from graph_registry.services.tokens import Role
 
@@ -16,6 +17,15 @@ CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract" / "schema
 def root_fields(schema: graphql.GraphQLSchema) -> set[str]:
     roots = (schema.query_type, schema.mutation_type, schema.subscription_type)
     return {f"{root.name}.{name}" for root in roots if root is not None for name in root.fields}
+
+
+def http_endpoints() -> set[str]:
+    """The adapters' HTTP endpoints, as their POLICIES keys ("METHOD path")."""
+    return {f"{method} {route.path}" for route in openlineage_routes.routes for method in route.methods or ()}
+
+
+def test_every_http_endpoint_has_a_policy() -> None:
+    assert not http_endpoints() - POLICIES.keys()
 
 
 def test_every_root_field_of_the_schema_has_a_policy() -> None:
@@ -34,7 +44,7 @@ def test_every_root_field_of_the_contract_has_a_policy() -> None:
 
 
 def test_no_policy_names_a_field_that_does_not_exist() -> None:
-    known = root_fields(build_schema()._schema)
+    known = root_fields(build_schema()._schema) | http_endpoints()
     if CONTRACT.is_file():
         known |= root_fields(graphql.build_schema(CONTRACT.read_text()))
     assert not POLICIES.keys() - known, "a typo in POLICIES would leave the real field unguarded"

@@ -13,12 +13,13 @@ from graph_registry.api.types.common import Node
 from graph_registry.api.types.datasets import Dataset, DatasetVersion
 from graph_registry.api.types.lineage_enums import Direction, NodeKind
 from graph_registry.api.types.models import Model, ModelVersion
-from graph_registry.api.types.runs import Commit, Experiment, Package, Run
+from graph_registry.api.types.runs import Commit, Experiment, Job, Package, Run
 from graph_registry.lineage_records import (
     CommitRecord,
     DatasetRecord,
     DatasetVersionRecord,
     ExperimentRecord,
+    JobRecord,
     PackageRecord,
     RunRecord,
 )
@@ -46,6 +47,8 @@ def to_node(entity: service.LineageEntity) -> Node:
             return Commit.from_record(record)
         case PackageRecord():
             return Package.from_record(record)
+        case JobRecord():
+            return Job.from_record(record)
     raise TypeError(f"no GraphQL type for {type(record).__name__}")
 
 
@@ -67,7 +70,7 @@ class LineageEdge:
     target: strawberry.ID
     type: str = strawberry.field(
         description="The stored relationship: USED, PRODUCED_BY, DERIVED_FROM, RAN, FINE_TUNED_FROM, REQUIRES, "
-        "VERSION_OF, IN."
+        "VERSION_OF, IN, RUN_OF (a run of an OpenLineage job), CHILD_OF (a run started by a parent run)."
     )
 
 
@@ -206,4 +209,6 @@ async def resolve_lineage_node(info: Info, kind: str, key: list[Any]) -> Node | 
         case "Package", [str(name), str(version)]:
             found = await info.context.services.runs.packages_by_key([(name, version)])
             return Package.maybe(found.get((name, version)))
+        case "Job", [str(namespace), str(name)]:
+            return Job.maybe(await loaders.job.load((namespace, name)))
     return None
