@@ -1,7 +1,11 @@
-// name: lock_lineage_run
-// Finds or creates the run of an OpenLineage event (with its job and its experiment, named after
-// the job's namespace), then takes the run's write lock: every event of one run is applied under it,
-// one after the other. Returns the job the run belongs to, which the service checks.
+// name: apply_lineage_run
+// Finds or creates the run of an OpenLineage event (with its job, and its experiment named after the
+// job's namespace) and takes the run's write lock: the events of one run are applied one after the
+// other. Returns the job the run belongs to; only when it is the event's job is the event applied,
+// so that the end state does not depend on arrival order: startedAt is the earliest eventTime seen;
+// a terminal event (COMPLETE, FAIL, ABORT) sets status, endedAt and errorMessage unless a later
+// terminal event already did (equal times: the greater status wins); facets are the newest
+// non-empty ones (ties: the greater text). Shared nodes (the job) are written only when they change.
 MERGE (j:Job {namespace: $job.namespace, name: $job.name})
   ON CREATE SET j.createdAt = datetime.transaction()
 MERGE (e:Experiment {name: $experiment})
@@ -12,34 +16,31 @@ MERGE (r:Run {runId: $runId})
                 r.jobName = $job.name
 SET r._lock = true
 REMOVE r._lock
+WITH j, e, r, coalesce(r.jobNamespace = $job.namespace AND r.jobName = $job.name, false) AS mine
+CALL (j, e, r, mine) {
+  WITH j, e, r WHERE mine
+  MERGE (r)-[:RUN_OF]->(j)
+  MERGE (r)-[:IN]->(e)
+  WITH r, j,
+       $terminal AND (r.endedAt IS NULL OR $eventTime > r.endedAt
+                      OR ($eventTime = r.endedAt AND $status > r.status)) AS ends,
+       $runFacets IS NOT NULL AND (r.facetsAt IS NULL OR $eventTime > r.facetsAt
+                                   OR ($eventTime = r.facetsAt AND $runFacets > r.facets)) AS newerRunFacets,
+       $jobFacets IS NOT NULL AND (j.facetsAt IS NULL OR $eventTime > j.facetsAt
+                                   OR ($eventTime = j.facetsAt AND $jobFacets > j.facets)) AS newerJobFacets
+  SET r.startedAt = CASE WHEN $eventTime < r.startedAt THEN $eventTime ELSE r.startedAt END,
+      r.status = CASE WHEN ends THEN $status ELSE r.status END,
+      r.endedAt = CASE WHEN ends THEN $eventTime ELSE r.endedAt END,
+      r.errorMessage = CASE WHEN ends THEN $errorMessage ELSE r.errorMessage END,
+      r.facets = CASE WHEN newerRunFacets THEN $runFacets ELSE r.facets END,
+      r.facetsAt = CASE WHEN newerRunFacets THEN $eventTime ELSE r.facetsAt END
+  WITH j, newerJobFacets
+  CALL (j, newerJobFacets) {
+    WITH j WHERE newerJobFacets
+    SET j.facets = $jobFacets, j.facetsAt = $eventTime
+  }
+}
 RETURN r.jobNamespace AS jobNamespace, r.jobName AS jobName
-
-// name: update_lineage_run
-// Applies one event to its run (locked by lock_lineage_run) so that the end state does not depend
-// on arrival order: startedAt is the earliest eventTime seen; a terminal event (COMPLETE, FAIL,
-// ABORT) sets status, endedAt and errorMessage unless a later terminal event already did (equal
-// times: the greater status wins); facets are the newest non-empty ones (ties: the greater text).
-MATCH (r:Run {runId: $runId})
-MATCH (j:Job {namespace: $job.namespace, name: $job.name})
-MATCH (e:Experiment {name: r.experiment})
-MERGE (r)-[:RUN_OF]->(j)
-MERGE (r)-[:IN]->(e)
-WITH r, j,
-     $terminal AND (r.endedAt IS NULL OR $eventTime > r.endedAt
-                    OR ($eventTime = r.endedAt AND $status > r.status)) AS ends,
-     $runFacets IS NOT NULL AND (r.facetsAt IS NULL OR $eventTime > r.facetsAt
-                                 OR ($eventTime = r.facetsAt AND $runFacets > r.facets)) AS newerRunFacets,
-     $jobFacets IS NOT NULL AND (j.facetsAt IS NULL OR $eventTime > j.facetsAt
-                                 OR ($eventTime = j.facetsAt AND $jobFacets > j.facets)) AS newerJobFacets
-SET r.startedAt = CASE WHEN $eventTime < r.startedAt THEN $eventTime ELSE r.startedAt END,
-    r.status = CASE WHEN ends THEN $status ELSE r.status END,
-    r.endedAt = CASE WHEN ends THEN $eventTime ELSE r.endedAt END,
-    r.errorMessage = CASE WHEN ends THEN $errorMessage ELSE r.errorMessage END,
-    r.facets = CASE WHEN newerRunFacets THEN $runFacets ELSE r.facets END,
-    r.facetsAt = CASE WHEN newerRunFacets THEN $eventTime ELSE r.facetsAt END,
-    j.facets = CASE WHEN newerJobFacets THEN $jobFacets ELSE j.facets END,
-    j.facetsAt = CASE WHEN newerJobFacets THEN $eventTime ELSE j.facetsAt END
-RETURN r {.*} AS run
 
 // name: link_lineage_parent
 // The parent run facet: (run)-[:CHILD_OF]->(parent). A parent not seen yet is recorded as a
@@ -74,79 +75,94 @@ RETURN c.sha AS sha
 
 // name: merge_lineage_datasets
 // The datasets an event names, found by their OpenLineage identity or created with their registry
-// name, each under its write lock (rows come sorted, so concurrent events lock in one order).
-// Dataset facets are the newest non-empty ones (ties: the greater text).
+// name (rows come sorted, so concurrent events lock in one order). Dataset facets are the newest
+// non-empty ones (ties: the greater text), written only when they change.
 UNWIND $datasets AS ds
 MERGE (d:Dataset {sourceNamespace: ds.namespace, sourceName: ds.name})
   ON CREATE SET d.name = ds.registryName, d.createdAt = datetime.transaction(), d.versionCount = 0
-SET d._lock = true
-REMOVE d._lock
 WITH d, ds,
      ds.facets IS NOT NULL AND (d.facetsAt IS NULL OR $eventTime > d.facetsAt
                                 OR ($eventTime = d.facetsAt AND ds.facets > d.facets)) AS newer
-SET d.facets = CASE WHEN newer THEN ds.facets ELSE d.facets END,
-    d.facetsAt = CASE WHEN newer THEN $eventTime ELSE d.facetsAt END
+CALL (d, ds, newer) {
+  WITH d, ds WHERE newer
+  SET d.facets = ds.facets, d.facetsAt = $eventTime
+}
 RETURN ds.namespace AS namespace, ds.name AS name, d.name AS dataset
 
-// name: merge_lineage_version
-// One version of a dataset (locked by merge_lineage_datasets), by digest: the stored one, or the
-// next number allocated under the dataset's lock. With $digest null: the newest version observed
-// at or before the event's time, or else the implicit $firstSeen version. observedAt is the earliest
-// eventTime the version was seen at; facets (written by a run) and readFacets (as a run read it)
-// are the newest non-empty ones. With $runId, the run used it ($role) or produced it.
-MATCH (d:Dataset {name: $dataset})
-OPTIONAL CALL (d) {
-  WITH d WHERE $digest IS NULL
+// name: merge_lineage_versions
+// For each item (distinct datasets), one version of its dataset, by digest: the stored one, or (under the dataset's write lock, taken
+// only then, and checked again under it) the next number allocated and the version created. With
+// $digest null: the newest version observed at or before the event's time, or else the implicit
+// $firstSeen version. observedAt is the earliest eventTime the version was seen at; facets (written
+// by a run) and readFacets (as a run read it) are the newest non-empty ones; each is written only
+// when it changes. The run used it (item.role) or produced it (item.produced). Then, with $derive,
+// each version the run produced is derived from each version it used (marked with the run, so that
+// impact explains the derivation through the run instead of around it): done after every event of
+// the run, so inputs and outputs reported by different events meet whatever the order.
+UNWIND $versions AS item
+MATCH (d:Dataset {name: item.dataset})
+OPTIONAL CALL (d, item) {
+  WITH d WHERE item.digest IS NULL
   MATCH (v:DatasetVersion {dataset: d.name})
   WHERE NOT v.deleted AND coalesce(v.observedAt, v.createdAt) <= $eventTime
   RETURN v AS newest ORDER BY coalesce(v.observedAt, v.createdAt) DESC, v.version DESC LIMIT 1
 }
-WITH d, newest, coalesce($digest, $firstSeen) AS digest
+WITH item, d, newest, coalesce(item.digest, $firstSeen) AS digest
 OPTIONAL MATCH (prior:DatasetVersion {dataset: d.name, digest: digest})
-WITH d, digest, coalesce(newest, prior) AS found
+WITH item, d, digest, coalesce(newest, prior) AS found
 CALL (d, digest, found) {
   WITH d, digest, found WHERE found IS NULL
-  SET d.versionCount = coalesce(d.versionCount, 0) + 1
-  CREATE (v:DatasetVersion {dataset: d.name, version: d.versionCount, digest: digest, deleted: false,
-                            createdAt: datetime.transaction(), observedAt: $eventTime})
-  CREATE (v)-[:VERSION_OF]->(d)
+  SET d._lock = true
+  REMOVE d._lock
+  WITH d, digest
+  OPTIONAL MATCH (again:DatasetVersion {dataset: d.name, digest: digest})
+  CALL (d, digest, again) {
+    WITH d, digest, again WHERE again IS NULL
+    SET d.versionCount = coalesce(d.versionCount, 0) + 1
+    CREATE (v:DatasetVersion {dataset: d.name, version: d.versionCount, digest: digest, deleted: false,
+                              createdAt: datetime.transaction(), observedAt: $eventTime})
+    CREATE (v)-[:VERSION_OF]->(d)
+    RETURN v
+    UNION
+    WITH again WHERE again IS NOT NULL
+    RETURN again AS v
+  }
   RETURN v
   UNION
   WITH found WHERE found IS NOT NULL
-  SET found.observedAt = CASE WHEN found.observedAt IS NULL OR $eventTime < found.observedAt
-                              THEN $eventTime ELSE found.observedAt END
   RETURN found AS v
 }
-WITH v,
-     $facets IS NOT NULL AND (v.facetsAt IS NULL OR $eventTime > v.facetsAt
-                              OR ($eventTime = v.facetsAt AND $facets > v.facets)) AS newer,
-     $readFacets IS NOT NULL AND (v.readFacetsAt IS NULL OR $eventTime > v.readFacetsAt
-                                  OR ($eventTime = v.readFacetsAt AND $readFacets > v.readFacets)) AS newerRead
-SET v.facets = CASE WHEN newer THEN $facets ELSE v.facets END,
-    v.facetsAt = CASE WHEN newer THEN $eventTime ELSE v.facetsAt END,
-    v.readFacets = CASE WHEN newerRead THEN $readFacets ELSE v.readFacets END,
-    v.readFacetsAt = CASE WHEN newerRead THEN $eventTime ELSE v.readFacetsAt END
-WITH v
-CALL (v) {
-  MATCH (r:Run {runId: $runId}) WHERE $role IS NOT NULL
-  MERGE (r)-[:USED {role: $role}]->(v)
+WITH item, v,
+     $eventTime < v.observedAt AS earlier,
+     item.facets IS NOT NULL AND (v.facetsAt IS NULL OR $eventTime > v.facetsAt
+                                  OR ($eventTime = v.facetsAt AND item.facets > v.facets)) AS newer,
+     item.readFacets IS NOT NULL AND (v.readFacetsAt IS NULL OR $eventTime > v.readFacetsAt
+                                      OR ($eventTime = v.readFacetsAt AND item.readFacets > v.readFacets)) AS newerRead
+CALL (item, v, earlier, newer, newerRead) {
+  WITH v WHERE earlier OR newer OR newerRead
+  SET v.observedAt = CASE WHEN earlier THEN $eventTime ELSE v.observedAt END,
+      v.facets = CASE WHEN newer THEN item.facets ELSE v.facets END,
+      v.facetsAt = CASE WHEN newer THEN $eventTime ELSE v.facetsAt END,
+      v.readFacets = CASE WHEN newerRead THEN item.readFacets ELSE v.readFacets END,
+      v.readFacetsAt = CASE WHEN newerRead THEN $eventTime ELSE v.readFacetsAt END
 }
-CALL (v) {
-  MATCH (r:Run {runId: $runId}) WHERE $produced AND NOT EXISTS { (v)-[:PRODUCED_BY]->(:Run) }
+CALL (item, v) {
+  MATCH (r:Run {runId: $runId}) WHERE item.role IS NOT NULL
+  MERGE (r)-[:USED {role: item.role}]->(v)
+}
+CALL (item, v) {
+  MATCH (r:Run {runId: $runId}) WHERE item.produced AND NOT EXISTS { (v)-[:PRODUCED_BY]->(:Run) }
   MERGE (v)-[:PRODUCED_BY]->(r)
 }
-RETURN v {.*} AS datasetVersion
-
-// name: derive_lineage_outputs
-// Each version a run produced is derived from each version it used (marked with the run, so that
-// impact explains the derivation through the run instead of around it). Re-run after every event
-// of the run, so inputs and outputs reported by different events meet whatever the order.
-MATCH (r:Run {runId: $runId})
-MATCH (o:DatasetVersion)-[:PRODUCED_BY]->(r)
-MATCH (r)-[:USED]->(i:DatasetVersion)
-WHERE i <> o
-MERGE (o)-[:DERIVED_FROM {run: $runId}]->(i)
-RETURN count(*) AS derived
+WITH count(v) AS merged
+CALL () {
+  MATCH (r:Run {runId: $runId}) WHERE $derive
+  MATCH (o:DatasetVersion)-[:PRODUCED_BY]->(r)
+  MATCH (r)-[:USED]->(i:DatasetVersion)
+  WHERE i <> o
+  MERGE (o)-[:DERIVED_FROM {run: $runId}]->(i)
+}
+RETURN merged
 
 // name: merge_lineage_job
 // A JobEvent's job (static metadata): the job, with its newest non-empty facets.

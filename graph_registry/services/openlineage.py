@@ -112,18 +112,12 @@ class OpenLineageService:
 
 async def _apply_run_event(tx: Transaction, event: RunEvent) -> None:
     job = {"namespace": event.job.namespace, "name": event.job.name}
-    rows = await tx.run(
-        "lock_lineage_run", job=job, experiment=event.job.experiment, runId=event.run_id, eventTime=event.event_time
-    )
-    owner = (rows[0]["jobNamespace"], rows[0]["jobName"])
-    if owner != (event.job.namespace, event.job.name):
-        described = "no job" if owner[0] is None else f"job {owner[0]}/{owner[1]}"
-        raise Conflict(f"run {event.run_id} is a run of {described}, not {event.job.namespace}/{event.job.name}")
     status = event.status
-    await tx.run(
-        "update_lineage_run",
-        runId=event.run_id,
+    rows = await tx.run(
+        "apply_lineage_run",
         job=job,
+        experiment=event.job.experiment,
+        runId=event.run_id,
         eventTime=event.event_time,
         terminal=event.terminal,
         status=status.value if status else None,
@@ -131,6 +125,10 @@ async def _apply_run_event(tx: Transaction, event: RunEvent) -> None:
         runFacets=facets_json(event.run_facets),
         jobFacets=facets_json(event.job.facets),
     )
+    owner = (rows[0]["jobNamespace"], rows[0]["jobName"])
+    if owner != (event.job.namespace, event.job.name):
+        described = "no job" if owner[0] is None else f"job {owner[0]}/{owner[1]}"
+        raise Conflict(f"run {event.run_id} is a run of {described}, not {event.job.namespace}/{event.job.name}")
     parent = event.parent
     if parent is not None:
         await tx.run(
@@ -153,26 +151,45 @@ async def _apply_run_event(tx: Transaction, event: RunEvent) -> None:
         )
     outputs = event.outputs if event.event_type is not None and event.event_type.value == "COMPLETE" else ()
     names = await _merge_datasets(tx, [*event.inputs, *outputs], event.event_time)
-    for dataset in event.inputs:
-        await _merge_version(
-            tx,
-            event,
-            dataset=names[dataset.source],
-            digest=dataset.read_digest(),
-            read_facets=facets_json(dataset.all_facets()),
-            role=INPUT_ROLE,
-        )
-    for dataset in outputs:
-        await _merge_version(
-            tx,
-            event,
-            dataset=names[dataset.source],
-            digest=dataset.written_digest(event.run_id),
-            facets=facets_json(dataset.all_facets()),
-            produced=True,
-        )
-    if event.inputs or outputs:
-        await tx.run("derive_lineage_outputs", runId=event.run_id)
+    # Inputs first, then outputs: a dataset both read and written is two items, in two statements.
+    read = [
+        _version(names[d.source], d.read_digest(), read_facets=facets_json(d.all_facets()), role=INPUT_ROLE)
+        for d in event.inputs
+    ]
+    written = [
+        _version(names[d.source], d.written_digest(event.run_id), facets=facets_json(d.all_facets()), produced=True)
+        for d in outputs
+    ]
+    for items, last in ((read, not written), (written, True)):
+        if items:
+            await tx.run(
+                "merge_lineage_versions",
+                versions=items,
+                runId=event.run_id,
+                eventTime=event.event_time,
+                firstSeen=FIRST_SEEN,
+                derive=last,
+            )
+
+
+def _version(
+    dataset: str,
+    digest: str | None,
+    *,
+    facets: str | None = None,
+    read_facets: str | None = None,
+    role: str | None = None,
+    produced: bool = False,
+) -> dict[str, Any]:
+    """One item of merge_lineage_versions."""
+    return {
+        "dataset": dataset,
+        "digest": digest,
+        "facets": facets,
+        "readFacets": read_facets,
+        "role": role,
+        "produced": produced,
+    }
 
 
 async def _merge_datasets(
@@ -195,28 +212,3 @@ async def _merge_datasets(
         eventTime=event_time,
     )
     return {DatasetSource(row["namespace"], row["name"]): row["dataset"] for row in rows}
-
-
-async def _merge_version(
-    tx: Transaction,
-    event: RunEvent,
-    *,
-    dataset: str,
-    digest: str | None,
-    facets: str | None = None,
-    read_facets: str | None = None,
-    role: str | None = None,
-    produced: bool = False,
-) -> None:
-    await tx.run(
-        "merge_lineage_version",
-        dataset=dataset,
-        digest=digest,
-        firstSeen=FIRST_SEEN,
-        eventTime=event.event_time,
-        facets=facets,
-        readFacets=read_facets,
-        runId=event.run_id,
-        role=role,
-        produced=produced,
-    )
