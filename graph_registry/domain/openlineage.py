@@ -6,9 +6,9 @@ JobEvent) and returns plain records, or raises InvalidInput naming the field tha
 are kept as the producer sent them (objects, stored as JSON text).
 
 Names in the registry (pure functions, documented in the README):
-- a dataset's registry name is `registry_name(namespace + "/" + name)`: the text itself when it
-  is a valid registry name, otherwise the text with each run of other characters replaced by `-`
-  (cut to 110 characters), then `-` and the first 8 hex digits of the text's SHA-256;
+- a dataset's registry name is `registry_name(namespace, name)`: `namespace/name` with each run of
+  characters a registry name cannot hold replaced by `-` (cut to 110 characters), then `-` and the
+  first 8 hex digits of the SHA-256 of `namespace + "\n" + name`;
 - a run's experiment is `registry_name(job namespace)`;
 - adapter digests: `openlineage:<runId>:<namespace>/<name>` for an output a run wrote without a
   `version` facet, `openlineage:version:<value>` for a version facet's value, and
@@ -70,7 +70,7 @@ class DatasetSource:
 
     @property
     def registry_name(self) -> str:
-        return registry_name(f"{self.namespace}/{self.name}")
+        return registry_name(self.namespace, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,12 +183,17 @@ class JobEvent:
 Event = RunEvent | DatasetEvent | JobEvent
 
 
-def registry_name(text: str) -> str:
-    """A registry name (models' and datasets' rules) for any text, deterministic (see the module)."""
+def registry_name(*parts: str) -> str:
+    """A registry name (models' and datasets' rules) for any text, deterministic (see the module).
+
+    Parts are joined with `/` for the readable name and with a newline for the hash, so that
+    ("s3://a", "b/c") and ("s3://a/b", "c") are two names.
+    """
+    text = "/".join(parts)
     if NAME.fullmatch(text):
         return text
     cleaned = _OTHER.sub("-", text).strip("-._")[:110].rstrip("-._") or "openlineage"
-    return f"{cleaned}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+    return f"{cleaned}-{hashlib.sha256(chr(10).join(parts).encode()).hexdigest()[:8]}"
 
 
 def facets_json(facets: Mapping[str, Any]) -> str | None:
@@ -260,7 +265,8 @@ def _time(value: object) -> datetime:
         moment = datetime.fromisoformat(value)
     except ValueError as error:
         raise InvalidInput(f"eventTime {value[:80]!r} is not an ISO 8601 date-time", field="eventTime") from error
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    # Kept in UTC: times compare as instants whatever offset a producer wrote.
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _uuid(value: object, field: str) -> str:

@@ -69,7 +69,7 @@ async def test_an_airflow_task_lands_as_mapped(writer: httpx.AsyncClient, unique
         "namespace": source,
         "name": "food_delivery.public.orders_raw",
     }
-    assert used["datasetVersion"]["dataset"]["name"] == registry_name(f"{source}/food_delivery.public.orders_raw")
+    assert used["datasetVersion"]["dataset"]["name"] == registry_name(source, "food_delivery.public.orders_raw")
 
     [output] = run["producedDatasets"]
     assert output["digest"] == f"openlineage:{start['run']['runId']}:{source}/food_delivery.public.orders_clean"
