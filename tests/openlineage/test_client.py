@@ -22,10 +22,9 @@ PRODUCER = "https://github.com/acme/graph-registry-tests"
 T0 = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
 
-def _client(api: LiveServer, secret: str) -> OpenLineageClient:
-    return OpenLineageClient(
-        config={"transport": {"type": "http", "url": api.url, "auth": {"type": "api_key", "apiKey": secret}}}
-    )
+def _client(api: LiveServer, secret: str, **transport: str) -> OpenLineageClient:
+    auth = {"type": "api_key", "apiKey": secret}
+    return OpenLineageClient(config={"transport": {"type": "http", "url": api.url, "auth": auth, **transport}})
 
 
 def _event(state: RunState, run_id: str, job: str, at: datetime, *, fail: str | None = None) -> RunEvent:
@@ -111,3 +110,14 @@ async def test_refusals_and_accepted_events_are_audited(
     assert [(e["operation"], e["outcome"], e["role"]) for e in mine] == [("POST /api/v1/lineage", "OK", "writer")]
     refused = [e["node"] for e in log["auditLog"]["edges"] if e["node"]["outcome"] == "FORBIDDEN"]
     assert any(e["operation"] == "POST /api/v1/lineage" and e["role"] == "reader" for e in refused)
+
+
+async def test_the_client_may_compress_its_events(
+    lineage_api: LiveServer, tokens: dict[Role, str], writer: httpx.AsyncClient, unique: str
+) -> None:
+    client = _client(lineage_api, tokens[Role.WRITER], compression="gzip")
+    run_id = str(uuid.uuid4())
+    await asyncio.to_thread(client.emit, _event(RunState.COMPLETE, run_id, f"gzip-{unique}", T0))
+    run = (await data(writer, RUN_STATE, runId=run_id))["run"]
+    assert run["status"] == "FINISHED"
+    assert run["producedDatasets"][0]["schema"][0]["name"] == "user_id"

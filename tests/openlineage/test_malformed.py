@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gzip
 import uuid
 from typing import Any
 
@@ -94,6 +95,17 @@ async def test_a_body_over_the_limit_is_refused(writer: httpx.AsyncClient, datab
     response = await writer.post("/api/v1/lineage", json=event)
     assert response.status_code == 413
     assert response.json()["field"] == "body"
+    assert await graph_size(database) == before
+
+
+async def test_a_gzip_bomb_is_refused(writer: httpx.AsyncClient, database: Database) -> None:
+    before = await graph_size(database)
+    bomb = gzip.compress(b" " * (16 * 1024 * 1024))  # 16 MiB of spaces, a few KiB on the wire
+    headers = {"content-type": "application/json", "content-encoding": "gzip"}
+    response = await writer.post("/api/v1/lineage", content=bomb, headers=headers)
+    assert response.status_code == 413
+    response = await writer.post("/api/v1/lineage", content=b"not gzip", headers=headers)
+    assert (response.status_code, response.json()["field"]) == (400, "body")
     assert await graph_size(database) == before
 
 
