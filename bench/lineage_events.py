@@ -11,7 +11,8 @@ POST /api/v1/lineage; 8 clients calling createModelVersion with lineage (2 train
 commit, through an implicit run); the ingestion again. It prints events/s against versions/s (the
 issue asks for at least 3x), the p50 of one event over HTTP against the p50 of the same merge run
 in-process as one transaction (OpenLineageService.ingest, no HTTP: asked within 2x), and the API's
-memory (RSS) before, between and after the rounds. Names are fresh per run (nothing collides).
+memory (RSS) before, between and after the rounds. Names are fresh per run (nothing collides), but
+they stay in the Neo4j it writes to: point GRAPH_REGISTRY_HOME/PORT (or NEO4J_URI) at a scratch one.
 """
 
 from __future__ import annotations
@@ -212,7 +213,9 @@ def main() -> None:
     base = Settings(load_demo=False)
     uri, user, password = base.neo4j_credentials()
     settings = Settings(neo4j_uri=uri, neo4j_user=user, neo4j_password=password, load_demo=False)
-    url, process = start_api(settings, Path(".bench-lineage.log"))
+    state = Path(__file__).resolve().parents[1] / ".bench"
+    state.mkdir(exist_ok=True)
+    url, process = start_api(settings, state / "lineage-api.log")
     try:
         asyncio.run(rounds(args, settings, url, process.pid))
     finally:
