@@ -90,21 +90,28 @@ CALL (d, ds, newer) {
 RETURN ds.namespace AS namespace, ds.name AS name, d.name AS dataset
 
 // name: merge_lineage_versions
-// For each item (distinct datasets), one version of its dataset, by digest: the stored one, or (under the dataset's write lock, taken
-// only then, and checked again under it) the next number allocated and the version created. With
-// $digest null: the newest version observed at or before the event's time, or else the implicit
-// $firstSeen version. observedAt is the earliest eventTime the version was seen at; facets (written
-// by a run) and readFacets (as a run read it) are the newest non-empty ones; each is written only
-// when it changes. The run used it (item.role) or produced it (item.produced). Then, with $derive,
-// each version the run produced is derived from each version it used (marked with the run, so that
-// impact explains the derivation through the run instead of around it): done after every event of
-// the run, so inputs and outputs reported by different events meet whatever the order.
+// For each item (distinct datasets), one version of its dataset, by digest: the stored one, or the
+// next number allocated (under the dataset's write lock, checked again under it) and the version
+// created. With item.digest null (an input read without a version facet, under the lock too): the
+// newest version observed strictly before the event's time, or else the implicit $firstSeen version
+// (the data as it was before anything seen). A version created for a time before reads that were
+// resolved by time takes those reads over (their USED edges, and the derivations of what those runs
+// wrote), so the end state does not depend on arrival order. observedAt is the earliest eventTime
+// the version was seen at; facets (written by a run) and readFacets (as a run read it) are the newest
+// non-empty ones, written only when they change. The run used it (item.role, at the event's time) or
+// produced it (item.produced). Then, with $derive, each version the run produced is derived from each
+// version it used (marked with the run, so that impact explains the derivation through the run).
 UNWIND $versions AS item
 MATCH (d:Dataset {name: item.dataset})
+CALL (d, item) {
+  WITH d WHERE item.digest IS NULL
+  SET d._lock = true
+  REMOVE d._lock
+}
 OPTIONAL CALL (d, item) {
   WITH d WHERE item.digest IS NULL
   MATCH (v:DatasetVersion {dataset: d.name})
-  WHERE NOT v.deleted AND coalesce(v.observedAt, v.createdAt) <= $eventTime
+  WHERE NOT v.deleted AND v.digest <> $firstSeen AND coalesce(v.observedAt, v.createdAt) < $eventTime
   RETURN v AS newest ORDER BY coalesce(v.observedAt, v.createdAt) DESC, v.version DESC LIMIT 1
 }
 WITH item, d, newest, coalesce(item.digest, $firstSeen) AS digest
@@ -122,15 +129,30 @@ CALL (d, digest, found) {
     CREATE (v:DatasetVersion {dataset: d.name, version: d.versionCount, digest: digest, deleted: false,
                               createdAt: datetime.transaction(), observedAt: $eventTime})
     CREATE (v)-[:VERSION_OF]->(d)
-    RETURN v
+    RETURN v, true AS created
     UNION
     WITH again WHERE again IS NOT NULL
-    RETURN again AS v
+    RETURN again AS v, false AS created
   }
-  RETURN v
+  RETURN v, created
   UNION
   WITH found WHERE found IS NOT NULL
-  RETURN found AS v
+  RETURN found AS v, false AS created
+}
+CALL (d, v, created) {
+  WITH d, v WHERE created AND v.digest <> $firstSeen
+  MATCH (r:Run)-[u:USED {byTime: true}]->(x:DatasetVersion {dataset: d.name})
+  WHERE x <> v AND r.runId <> $runId AND u.at > v.observedAt
+    AND (x.digest = $firstSeen OR coalesce(x.observedAt, x.createdAt) < v.observedAt)
+  MERGE (r)-[moved:USED {role: u.role}]->(v)
+    ON CREATE SET moved.at = u.at, moved.byTime = true
+  WITH r, u, x, v
+  CALL (r, x, v) {
+    MATCH (o:DatasetVersion)-[old:DERIVED_FROM {run: r.runId}]->(x)
+    MERGE (o)-[:DERIVED_FROM {run: r.runId}]->(v)
+    DELETE old
+  }
+  DELETE u
 }
 WITH item, v,
      $eventTime < v.observedAt AS earlier,
@@ -148,7 +170,9 @@ CALL (item, v, earlier, newer, newerRead) {
 }
 CALL (item, v) {
   MATCH (r:Run {runId: $runId}) WHERE item.role IS NOT NULL
-  MERGE (r)-[:USED {role: item.role}]->(v)
+  MERGE (r)-[u:USED {role: item.role}]->(v)
+    ON CREATE SET u.at = $eventTime, u.byTime = item.digest IS NULL
+  SET u.at = CASE WHEN $eventTime < u.at THEN $eventTime ELSE u.at END
 }
 CALL (item, v) {
   MATCH (r:Run {runId: $runId}) WHERE item.produced AND NOT EXISTS { (v)-[:PRODUCED_BY]->(:Run) }

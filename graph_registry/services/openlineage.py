@@ -4,9 +4,10 @@ What an event becomes (domain/openlineage.py reads it):
 - job (namespace, name) -> Job; run (runId) -> a Run of that job, `(Run)-[:RUN_OF]->(Job)`, in the
   Experiment named after the job's namespace; the parent run facet -> `(Run)-[:CHILD_OF]->(Run)`;
   the job's sourceCodeLocation (git, full commit id) -> `(Run)-[:RAN]->(Commit)`.
-- each input -> the version of its dataset that the run used (`USED {role: 'input'}`): the one its
-  `version` facet names, else the newest one observed at or before the event's time, else the
-  dataset's implicit first-seen version; each output of a COMPLETE event -> a version produced by
+- each input -> the version of its dataset that the run used (`USED {role: 'input', at}`): the one
+  its `version` facet names, else the newest one observed before the event's time, else the
+  dataset's implicit first-seen version (a version created later for an earlier time takes over
+  the reads it should have served); each output of a COMPLETE event -> a version produced by
   the run (`PRODUCED_BY`), derived from every version the run used (`DERIVED_FROM {run}`).
 - datasets are found by (namespace, name) (`Dataset.sourceNamespace/sourceName`), created with a
   derived registry name; facets are kept as JSON text on the dataset, the version, the job, the run.

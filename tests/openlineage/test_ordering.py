@@ -20,6 +20,9 @@ query($namespace: String!, $name: String!) {
   datasetBySource(namespace: $namespace, name: $name) { versions { totalCount } }
 }
 """
+RAW_DERIVATIVES = (
+    'query($n: String!) { datasetBySource(namespace: $n, name: "raw") { latestVersion { derivatives { digest } } } }'
+)
 JOB_RUNS = "query($n: String!, $j: String!) { job(namespace: $n, name: $j) { runs { totalCount } } }"
 
 
@@ -139,3 +142,38 @@ async def test_concurrent_runs_reading_a_new_table_share_its_one_first_seen_vers
     await asyncio.gather(*(send(writer, event) for event in events))
     found = await data(writer, VERSIONS, namespace=source, name="public.events")
     assert found["datasetBySource"]["versions"]["totalCount"] == 1
+
+
+async def test_a_reader_heard_before_the_writer_ends_up_reading_what_was_written(
+    writer: httpx.AsyncClient, unique: str
+) -> None:
+    """B read `clean` at 10:20, A wrote it at 10:10; B's events arrive first. The reads converge."""
+    for order in ("in order", "reader first"):
+        tag = f"{unique}-{order.replace(' ', '-')}"
+        lake, jobs = f"s3://cross-{tag}", f"cross-{tag}"
+        a, b = str(uuid.uuid4()), str(uuid.uuid4())
+        write = run_event(
+            "COMPLETE",
+            run_id=a,
+            job=(jobs, "clean"),
+            time="2026-11-30T10:10:00Z",
+            inputs=[(lake, "raw")],
+            outputs=[(lake, "clean")],
+        )
+        read = run_event(
+            "COMPLETE",
+            run_id=b,
+            job=(jobs, "features"),
+            time="2026-11-30T10:20:00Z",
+            inputs=[(lake, "clean")],
+            outputs=[(lake, "features")],
+        )
+        for event in (write, read) if order == "in order" else (read, write):
+            await send(writer, event)
+        reader = (await data(writer, RUN_STATE, runId=b))["run"]
+        [used] = reader["inputs"]
+        assert used["datasetVersion"]["digest"] == f"openlineage:{a}:{lake}/clean", order
+        [output] = reader["producedDatasets"]
+        assert [d["digest"] for d in output["derivedFrom"]] == [f"openlineage:{a}:{lake}/clean"], order
+        raw = (await data(writer, RAW_DERIVATIVES, n=lake))["datasetBySource"]["latestVersion"]
+        assert raw["derivatives"] == [{"digest": used["datasetVersion"]["digest"]}], order
