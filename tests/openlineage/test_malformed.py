@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import gzip
 import uuid
@@ -11,7 +12,10 @@ import httpx
 import orjson
 import pytest
 
+from graph_registry.services.tokens import Role
+from graph_registry.settings import Settings
 from graph_registry.storage.database import Database
+from tests.live_server import LiveServer
 from tests.openlineage.events import graph_size, run_event
 
 GOOD = run_event(
@@ -139,3 +143,23 @@ async def test_an_event_that_fails_half_way_leaves_nothing_but_its_audit_entry(
     assert response.json()["code"] == "CONFLICT"
     nodes, relationships = await graph_size(database)
     assert (nodes, relationships) == (before[0] + 1, before[1])  # the refused attempt's audit entry alone
+
+
+async def test_a_body_that_never_arrives_is_answered_408(
+    neo4j_settings: Settings, database: Database, tokens: dict[Role, str]
+) -> None:
+    settings = neo4j_settings.model_copy(update={"auth": True, "request_body_timeout": 1.0})
+    with LiveServer.serving(settings) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        head = (
+            "POST /api/v1/lineage HTTP/1.1\r\n"
+            f"Host: {host}\r\nAuthorization: Bearer {tokens[Role.WRITER]}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+        )
+        writer.write(head.encode())
+        await writer.drain()
+        status = await reader.readline()
+        writer.close()
+        await writer.wait_closed()
+    assert status.split()[1] == b"408"

@@ -2,13 +2,15 @@
 
 Answers in the shape OpenLineage clients expect from an HTTP backend: 201 with an empty object on
 success; otherwise a status and `{"code", "message", "field"}` (400 INVALID_INPUT naming the field
-of a malformed event, 401, 403, 409, 413 for a body over the limit, 503). A malformed event writes
+of a malformed event, 401, 403, 408 for a body that does not arrive in time, 409, 413 for a body
+over the limit (gzip bodies inflated, under the same limit), 503). A malformed event writes
 nothing, not even an audit entry (its body was never an event); a well-formed one is audited in its
 own transaction (services/audit.py), refusals for want of a role in their own write.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import zlib
 
@@ -128,11 +130,17 @@ async def post_lineage(request: Request) -> Response:
     services: Services = request.app.state.runtime.services
     try:
         principal = await _authorized(request, services)
-        body = await _body(request, services.settings.max_body_bytes)
+        settings = services.settings
+        # uvicorn bounds no body's arrival: a client trickling bytes would hold the request open forever.
+        body = await asyncio.wait_for(_body(request, settings.max_body_bytes), settings.request_body_timeout)
         event = parse_event(body)
     except _TooLarge:
         limit = services.settings.max_body_bytes
         return _error(InvalidInput(f"the request body is over {limit} bytes", field="body"), 413)
+    except TimeoutError:
+        seconds = services.settings.request_body_timeout
+        message = f"the request body did not arrive within {seconds:g} seconds"
+        return _error(InvalidInput(message, field="body"), 408)
     except ClientDisconnect:
         return _error(InvalidInput("the request body was cut short", field="body"))
     except RegistryError as error:
