@@ -33,11 +33,11 @@ import boto3
 import httpx
 from boto3.s3.transfer import TransferConfig
 
+from graph_registry.client.transfer import download, file_digest, graphql_over_http, publish
 from graph_registry.resources import launcher_dir
 from graph_registry.settings import Settings
 from graph_registry.storage.s3_store import client_config
-from graph_registry.testing.s3proxy import S3Server, start_s3proxy, stop_s3proxy
-from graph_registry.transfer import download, file_digest, graphql_over_http, publish
+from tests.support.s3proxy import S3Server, start_s3proxy, stop_s3proxy
 
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024

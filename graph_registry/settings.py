@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from graph_registry.local_neo4j import LocalNeo4j
+from graph_registry.storage.local_neo4j import LocalNeo4j
 
 
 class Environment(StrEnum):

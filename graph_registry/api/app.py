@@ -25,11 +25,12 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from graph_registry.api import artifact_routes, web
-from graph_registry.api.auth import authenticate, header_of
-from graph_registry.api.context import Context, Services
-from graph_registry.api.hardening import HttpGuard, request_id_of
-from graph_registry.api.schema import build_schema
+from graph_registry.api.graphql.context import Context, Services
+from graph_registry.api.graphql.schema import build_schema
+from graph_registry.api.http import artifacts as artifact_routes
+from graph_registry.api.http import web
+from graph_registry.api.http.auth import authenticate, header_of
+from graph_registry.api.http.guard import HttpGuard, request_id_of
 from graph_registry.errors import Unavailable
 from graph_registry.services import demo
 from graph_registry.services.artifacts import ArtifactService

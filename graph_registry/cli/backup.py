@@ -20,9 +20,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from graph_registry.api.app import open_database
 from graph_registry.errors import RegistryError
-from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.services.backup import BackupService, inspect_backup
 from graph_registry.settings import Settings
+from graph_registry.storage.local_neo4j import LocalNeo4jError
 
 console = Console(stderr=True)
 

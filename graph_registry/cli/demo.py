@@ -7,7 +7,6 @@ import asyncio
 import typer
 from rich.console import Console
 
-from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.services import demo as scenario
 from graph_registry.services.datasets import DatasetService
 from graph_registry.services.lifecycle import LifecycleService
@@ -16,6 +15,7 @@ from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
 from graph_registry.settings import Settings
 from graph_registry.storage import migrations
+from graph_registry.storage.local_neo4j import LocalNeo4jError
 
 console = Console(stderr=True)
 

@@ -13,8 +13,8 @@ import uvicorn
 from rich.console import Console
 
 from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, tokens, watch
-from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.settings import Settings
+from graph_registry.storage.local_neo4j import LocalNeo4jError
 
 app = typer.Typer(help="graph-registry: a graph-native model registry.", no_args_is_help=True)
 app.add_typer(neo4j.app, name="neo4j")
@@ -117,7 +117,7 @@ def _check_auth(settings: Settings, host: str, port: int) -> None:
 @app.command("export-schema")
 def export_schema(path: Annotated[Path, typer.Argument()] = Path("schema/schema.graphql")) -> None:
     """Write the GraphQL SDL generated from the code (checked for drift by the tests)."""
-    from graph_registry.api.schema import sdl
+    from graph_registry.api.graphql.schema import sdl
 
     path.write_text(sdl(), encoding="utf-8")
     console.print(f"wrote {path}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.settings import Settings
+from graph_registry.storage.local_neo4j import LocalNeo4jError
 
 app = typer.Typer(help="Manage the local Neo4j server (data under GRAPH_REGISTRY_HOME).", no_args_is_help=True)
 console = Console(stderr=True)

@@ -18,11 +18,11 @@ import typer
 from rich.console import Console
 
 from graph_registry.errors import RegistryError
-from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.services.tokens import Role, TokenRecord, TokenService
 from graph_registry.settings import Settings
 from graph_registry.storage import migrations
 from graph_registry.storage.database import Database
+from graph_registry.storage.local_neo4j import LocalNeo4jError
 
 app = typer.Typer(help="Manage API tokens (stored hashed in Neo4j; secrets are shown once).", no_args_is_help=True)
 console = Console(stderr=True)

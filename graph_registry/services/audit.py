@@ -23,9 +23,9 @@ from typing import Any
 
 import orjson
 
-from graph_registry import ids, validation
+from graph_registry.domain import ids, validation
+from graph_registry.domain.records import Page
 from graph_registry.errors import InvalidInput
-from graph_registry.records import Page
 from graph_registry.storage.database import Database, Prelude, prelude
 
 PENDING = "PENDING"

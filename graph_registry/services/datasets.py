@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph_registry import ids, lineage_validation, validation
+from graph_registry.domain import ids, lineage_validation, validation
+from graph_registry.domain.lineage_records import DatasetRecord, DatasetVersionLinks, DatasetVersionRecord
+from graph_registry.domain.records import Page
 from graph_registry.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from graph_registry.lineage_records import DatasetRecord, DatasetVersionLinks, DatasetVersionRecord
-from graph_registry.records import Page
 from graph_registry.storage.database import Database, Transaction
 
 

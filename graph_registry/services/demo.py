@@ -16,8 +16,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from graph_registry.lineage_records import DatasetVersionRecord, RunRecord, RunStatus
-from graph_registry.records import Metric, Stage, VersionRecord
+from graph_registry.domain.lineage_records import DatasetVersionRecord, RunRecord, RunStatus
+from graph_registry.domain.records import Metric, Stage, VersionRecord
 from graph_registry.services.datasets import DatasetService, DatasetVersionRef, NewDatasetVersion
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.models import ModelService, NewVersion, VersionSelector

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from graph_registry import ids, validation
-from graph_registry.errors import InvalidInput, NotFound
-from graph_registry.lineage_records import (
+from graph_registry.domain import ids, validation
+from graph_registry.domain.lineage_records import (
     CommitRecord,
     DatasetRecord,
     DatasetVersionRecord,
@@ -22,7 +21,8 @@ from graph_registry.lineage_records import (
     PackageRecord,
     RunRecord,
 )
-from graph_registry.records import ModelRecord, Stage, VersionRecord
+from graph_registry.domain.records import ModelRecord, Stage, VersionRecord
+from graph_registry.errors import InvalidInput, NotFound
 from graph_registry.storage.database import Database
 
 Entity = (

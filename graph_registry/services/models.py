@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from graph_registry import ids, validation
-from graph_registry.errors import Conflict, InvalidInput, NotFound
-from graph_registry.records import (
+from graph_registry.domain import ids, validation
+from graph_registry.domain.records import (
     Metric,
     ModelRecord,
     Page,
@@ -19,6 +18,7 @@ from graph_registry.records import (
     metrics_to_json,
     pairs_to_strings,
 )
+from graph_registry.errors import Conflict, InvalidInput, NotFound
 from graph_registry.storage.database import Database, Transaction
 
 if TYPE_CHECKING:

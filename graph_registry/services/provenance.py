@@ -14,9 +14,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from graph_registry import lineage_validation, validation
-from graph_registry.errors import InvalidInput, NotFound
-from graph_registry.lineage_records import (
+from graph_registry.domain import lineage_validation, validation
+from graph_registry.domain.lineage_records import (
     EMPTY_PROVENANCE,
     CommitRecord,
     DatasetVersionRecord,
@@ -24,7 +23,8 @@ from graph_registry.lineage_records import (
     RunStatus,
     VersionProvenance,
 )
-from graph_registry.records import Stage, VersionRecord
+from graph_registry.domain.records import Stage, VersionRecord
+from graph_registry.errors import InvalidInput, NotFound
 from graph_registry.services.datasets import DatasetVersionRef, require_run, resolve_refs
 from graph_registry.services.models import ModelService, VersionSelector
 from graph_registry.services.runs import NewCommit, NewRun, RunInput, record_run

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from graph_registry import ids, lineage_validation, validation
-from graph_registry.errors import Conflict, InvalidInput, NotFound
-from graph_registry.lineage_records import (
+from graph_registry.domain import ids, lineage_validation, validation
+from graph_registry.domain.lineage_records import (
     CommitRecord,
     DatasetVersionRecord,
     ExperimentRecord,
@@ -19,7 +18,8 @@ from graph_registry.lineage_records import (
     RunRecord,
     RunStatus,
 )
-from graph_registry.records import Metric, Page, metrics_to_json, pairs_to_strings
+from graph_registry.domain.records import Metric, Page, metrics_to_json, pairs_to_strings
+from graph_registry.errors import Conflict, InvalidInput, NotFound
 from graph_registry.services.datasets import DatasetVersionRef, resolve_refs
 from graph_registry.storage.database import Database, Transaction
 

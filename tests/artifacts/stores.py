@@ -15,8 +15,8 @@ from pydantic import SecretStr
 from graph_registry.resources import launcher_dir
 from graph_registry.settings import ArtifactStoreKind, Settings
 from graph_registry.storage.s3_store import client_config
-from graph_registry.testing.s3proxy import S3Server, start_s3proxy, stop_s3proxy
 from tests.live_server import free_port
+from tests.support.s3proxy import S3Server, start_s3proxy, stop_s3proxy
 
 MIB = 1024 * 1024
 PART_SIZE = 5 * MIB  # the smallest part S3 accepts

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
-from graph_registry.api import web
+from graph_registry.api.http import web
 from graph_registry.services import demo as scenario
 from graph_registry.services.datasets import DatasetService
 from graph_registry.services.lifecycle import LifecycleService

@@ -18,11 +18,11 @@ import httpx
 import pytest
 
 from graph_registry.resources import launcher_dir
-from graph_registry.testing.s3proxy import S3Server, start_s3proxy, stop_s3proxy
 from tests.graphql import data, execute
 from tests.live_server import free_port
 from tests.reliability.harness import CREATE
 from tests.reliability.servers import ApiProcess, ScratchNeo4j
+from tests.support.s3proxy import S3Server, start_s3proxy, stop_s3proxy
 
 MIB = 1024 * 1024
 UPLOAD = """mutation($m: String!, $v: Int!) { createArtifactUpload(model: $m, version: $v) {

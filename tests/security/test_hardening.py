@@ -10,7 +10,7 @@ import httpx
 import pytest
 import strawberry.schema.schema as strawberry_schema
 
-from graph_registry.api import parse_cache
+from graph_registry.api.graphql.extensions import parse_cache
 from graph_registry.services.tokens import Role
 from graph_registry.settings import Environment, Settings
 from tests.live_server import LiveServer

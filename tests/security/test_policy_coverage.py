@@ -6,8 +6,8 @@ from pathlib import Path
 
 import graphql
 
-from graph_registry.api.authorization import POLICIES
-from graph_registry.api.schema import build_schema
+from graph_registry.api.graphql.extensions.authorization import POLICIES
+from graph_registry.api.graphql.schema import build_schema
 from graph_registry.services.tokens import Role
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract" / "schema.graphql"

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from graph_registry.api.authorization import POLICIES
+from graph_registry.api.graphql.extensions.authorization import POLICIES
 from graph_registry.services.audit import AuditService
 from graph_registry.services.tokens import Role
 from tests.security.client import Caller

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from graph_registry.records import Stage, VersionRecord
+from graph_registry.domain.records import Stage, VersionRecord
 from graph_registry.services.events import EventRecord, in_feed_order
 
 

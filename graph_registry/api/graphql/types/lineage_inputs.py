@@ -1,0 +1,108 @@
+"""Inputs of the lineage mutations and questions, and their conversion to service values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import strawberry
+
+from graph_registry.api.graphql.types.common import Stage, TagInput, tag_pairs
+from graph_registry.services.datasets import DatasetVersionRef as DatasetVersionRefValue
+from graph_registry.services.datasets import NewDatasetVersion
+from graph_registry.services.models import VersionSelector
+from graph_registry.services.runs import NewCommit, NewRun, RunInput
+
+
+@strawberry.input
+class DatasetVersionRef:
+    dataset: str
+    version: int | None = strawberry.field(default=None, description="One of version or digest.")
+    digest: str | None = None
+
+    def value(self) -> DatasetVersionRefValue:
+        return DatasetVersionRefValue(dataset=self.dataset, version=self.version, digest=self.digest)
+
+
+def ref_values(refs: Sequence[DatasetVersionRef] | None) -> list[DatasetVersionRefValue]:
+    return [ref.value() for ref in refs or ()]
+
+
+@strawberry.input
+class ModelVersionRef:
+    model: str
+    version: int | None = strawberry.field(default=None, description="One of version, alias or stage.")
+    alias: str | None = None
+    stage: Stage | None = None
+
+    def selector(self) -> VersionSelector:
+        return VersionSelector(model=self.model, version=self.version, alias=self.alias, stage=self.stage)
+
+
+@strawberry.input
+class CommitInput:
+    repo: str
+    sha: str
+    branch: str | None = None
+    author: str | None = None
+    message: str | None = None
+    committed_at: datetime | None = None
+
+    def value(self) -> NewCommit:
+        return NewCommit(
+            repo=self.repo,
+            sha=self.sha,
+            branch=self.branch,
+            author=self.author,
+            message=self.message,
+            committed_at=self.committed_at,
+        )
+
+
+@strawberry.input
+class RunInputInput:
+    dataset_version: DatasetVersionRef
+    role: str | None = "training"
+
+    def value(self) -> RunInput:
+        return RunInput(dataset_version=self.dataset_version.value(), role=self.role or "training")
+
+
+@strawberry.input
+class StartRunInput:
+    experiment: str
+    name: str | None = None
+    params: list[TagInput] | None = None
+    commit: CommitInput | None = None
+    inputs: list[RunInputInput] | None = None
+
+    def value(self) -> NewRun:
+        return NewRun(
+            experiment=self.experiment,
+            name=self.name,
+            params=tag_pairs(self.params) or [],
+            commit=self.commit.value() if self.commit else None,
+            inputs=[item.value() for item in self.inputs or ()],
+        )
+
+
+@strawberry.input
+class RegisterDatasetVersionInput:
+    dataset: str
+    digest: str
+    uri: str | None = None
+    row_count: float | None = None
+    derived_from: list[DatasetVersionRef] | None = None
+    produced_by: str | None = strawberry.field(default=None, description="runId of the run that produced it.")
+    description: str | None = strawberry.field(default=None, description="Sets the dataset's description.")
+
+    def value(self) -> NewDatasetVersion:
+        return NewDatasetVersion(
+            dataset=self.dataset,
+            digest=self.digest,
+            uri=self.uri,
+            row_count=self.row_count,
+            description=self.description,
+            derived_from=ref_values(self.derived_from),
+            produced_by=self.produced_by,
+        )
