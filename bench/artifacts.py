@@ -33,6 +33,7 @@ import boto3
 import httpx
 from boto3.s3.transfer import TransferConfig
 
+from graph_registry.bootstrap import neo4j_credentials
 from graph_registry.client.transfer import download, file_digest, graphql_over_http, publish
 from graph_registry.resources import launcher_dir
 from graph_registry.settings import Settings
@@ -195,7 +196,7 @@ def main() -> None:
     size = args.size_mib * MIB
     os.environ.setdefault("GRAPH_REGISTRY_HOME", str(ROOT / ".graph-registry-test"))
     os.environ.setdefault("GRAPH_REGISTRY_EMBEDDED_NEO4J_PORT", "7697")
-    uri, user, password = Settings().neo4j_credentials()
+    uri, user, password = neo4j_credentials(Settings())
     with tempfile.TemporaryDirectory(prefix="artifact-bench-") as scratch:
         work = Path(scratch)
         blob = work / "blob.bin"

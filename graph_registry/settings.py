@@ -9,8 +9,6 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from graph_registry.storage.local_neo4j import LocalNeo4j
-
 
 class Environment(StrEnum):
     DEV = "dev"
@@ -113,22 +111,6 @@ class Settings(BaseSettings):
     @property
     def artifacts_home(self) -> Path:
         return (self.artifacts_dir or self.home / "artifacts").expanduser().absolute()
-
-    def local_neo4j(self) -> LocalNeo4j:
-        return LocalNeo4j(
-            self.neo4j_home,
-            port=self.embedded_neo4j_port,
-            heap=self.embedded_neo4j_heap,
-            pagecache_mb=self.embedded_neo4j_pagecache_mb,
-        )
-
-    def neo4j_credentials(self) -> tuple[str, str, str]:
-        """(uri, user, password): the configured server, or the local one this state folder manages."""
-        if self.neo4j_uri is not None:
-            password = self.neo4j_password.get_secret_value() if self.neo4j_password else ""
-            return self.neo4j_uri, self.neo4j_user, password
-        local = self.local_neo4j()
-        return local.uri, local.user, local.password()
 
     @property
     def auth_enabled(self) -> bool:

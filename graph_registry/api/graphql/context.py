@@ -11,37 +11,9 @@ from starlette.websockets import WebSocket
 
 from graph_registry.api.graphql.lineage_loaders import LineageLoaders
 from graph_registry.api.graphql.loaders import Loaders
+from graph_registry.bootstrap import Services
 from graph_registry.errors import RegistryError
-from graph_registry.services.artifacts import ArtifactService
-from graph_registry.services.audit import AuditService
-from graph_registry.services.datasets import DatasetService
-from graph_registry.services.deletion import DeletionService
-from graph_registry.services.events import EventService
-from graph_registry.services.lifecycle import LifecycleService
-from graph_registry.services.lineage import LineageService
-from graph_registry.services.models import ModelService
-from graph_registry.services.provenance import ProvenanceService
-from graph_registry.services.runs import RunService
-from graph_registry.services.tokens import Principal, TokenService
-from graph_registry.settings import Settings
-
-
-@dataclass(frozen=True, slots=True)
-class Services:
-    """Built once at start-up, shared by all requests."""
-
-    settings: Settings
-    models: ModelService
-    lifecycle: LifecycleService
-    artifacts: ArtifactService
-    events: EventService
-    datasets: DatasetService
-    runs: RunService
-    provenance: ProvenanceService
-    lineage: LineageService
-    deletion: DeletionService
-    tokens: TokenService
-    audit: AuditService
+from graph_registry.services.tokens import Principal
 
 
 @dataclass(slots=True)

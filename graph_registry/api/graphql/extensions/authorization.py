@@ -33,7 +33,8 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from graph_registry.api.graphql.context import Context, Services
+from graph_registry.api.graphql.context import Context
+from graph_registry.bootstrap import Services
 from graph_registry.domain import validation
 from graph_registry.domain.records import Stage
 from graph_registry.errors import Forbidden, RegistryError, Unauthenticated
