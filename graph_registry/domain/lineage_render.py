@@ -7,7 +7,7 @@ out of it.
 
 from __future__ import annotations
 
-from graph_registry.services.lineage import LineageGraph, NodeKind
+from graph_registry.domain.lineage import LineageGraph, NodeKind
 
 # Mermaid shapes per kind: (opening, closing) around the quoted label.
 _MERMAID_SHAPES = {

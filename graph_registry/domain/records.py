@@ -1,6 +1,8 @@
 """The registry's objects as the services hand them out: plain frozen dataclasses.
 
-They are built from database rows (`from_row`) and know nothing of GraphQL.
+Models, versions, stage and alias histories; datasets, experiments, runs, commits,
+packages; a version's provenance and the links of datasets and runs. They are
+built from database rows (`from_row`) and know nothing of GraphQL or the driver.
 """
 
 from __future__ import annotations
@@ -9,11 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import orjson
-
-T = TypeVar("T")
 
 
 class Stage(StrEnum):
@@ -178,18 +178,203 @@ class AliasAssignmentRecord:
         )
 
 
+class RunStatus(StrEnum):
+    RUNNING = "RUNNING"
+    FINISHED = "FINISHED"
+    FAILED = "FAILED"
+
+
 @dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """One page of a listing. `total_count` is None where the listing counts apart, on demand (its
-    service has a `count_*` method): a page read along an index costs what it shows, a count costs
-    every match, so registry-wide listings count only when asked."""
+class DatasetRecord:
+    name: str
+    description: str | None
+    created_at: datetime
 
-    items: tuple[T, ...]
-    cursors: tuple[str, ...]
-    has_next_page: bool
-    total_count: int | None
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> DatasetRecord:
+        return cls(name=row["name"], description=row.get("description"), created_at=row["createdAt"])
 
-    def counted(self) -> int:
-        if self.total_count is None:
-            raise ValueError("this listing counts on demand: ask its service's count method")
-        return self.total_count
+
+@dataclass(frozen=True, slots=True)
+class DatasetVersionRecord:
+    dataset: str
+    version: int
+    digest: str
+    uri: str | None
+    row_count: float | None
+    created_at: datetime
+    deleted: bool
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.dataset, self.version)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> DatasetVersionRecord:
+        return cls(
+            dataset=row["dataset"],
+            version=row["version"],
+            digest=row["digest"],
+            uri=row.get("uri"),
+            row_count=row.get("rowCount"),
+            created_at=moment(row["createdAt"]),
+            deleted=bool(row.get("deleted")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentRecord:
+    name: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ExperimentRecord:
+        return cls(name=row["name"], created_at=row["createdAt"])
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    run_id: str
+    name: str | None
+    experiment: str
+    status: RunStatus
+    params: tuple[tuple[str, str], ...]
+    metrics: tuple[Metric, ...]
+    started_at: datetime
+    ended_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> RunRecord:
+        return cls(
+            run_id=row["runId"],
+            name=row.get("name"),
+            experiment=row["experiment"],
+            status=RunStatus(row["status"]),
+            params=pairs_from_strings(row.get("params")),
+            metrics=metrics_from_json(row.get("metrics")),
+            started_at=row["startedAt"],
+            ended_at=row.get("endedAt"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CommitRecord:
+    repo: str
+    sha: str
+    branch: str | None
+    author: str | None
+    message: str | None
+    committed_at: datetime | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.repo, self.sha)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> CommitRecord:
+        return cls(
+            repo=row["repo"],
+            sha=row["sha"],
+            branch=row.get("branch"),
+            author=row.get("author"),
+            message=row.get("message"),
+            committed_at=row.get("committedAt"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PackageRecord:
+    name: str
+    version: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.name, self.version)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> PackageRecord:
+        return cls(name=row["name"], version=row["version"])
+
+
+@dataclass(frozen=True, slots=True)
+class RunInputRecord:
+    dataset_version: DatasetVersionRecord
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class VersionProvenance:
+    """What a model version was made from: its run, the run's inputs and commit, base model, packages."""
+
+    run: RunRecord | None
+    commit: CommitRecord | None
+    inputs: tuple[RunInputRecord, ...]
+    base_model: VersionRecord | None
+    packages: tuple[PackageRecord, ...]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> VersionProvenance:
+        return cls(
+            run=RunRecord.from_row(row["run"]) if row.get("run") else None,
+            commit=CommitRecord.from_row(row["commit"]) if row.get("commit") else None,
+            inputs=_inputs(row.get("inputs")),
+            base_model=VersionRecord.from_row(row["baseModel"]) if row.get("baseModel") else None,
+            packages=tuple(sorted((PackageRecord.from_row(p) for p in row.get("packages") or ()), key=_package_key)),
+        )
+
+
+EMPTY_PROVENANCE = VersionProvenance(run=None, commit=None, inputs=(), base_model=None, packages=())
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetVersionLinks:
+    derived_from: tuple[DatasetVersionRecord, ...] = ()
+    derivatives: tuple[DatasetVersionRecord, ...] = ()
+    produced_by: RunRecord | None = None
+    used_by: tuple[RunRecord, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> DatasetVersionLinks:
+        return cls(
+            derived_from=_dataset_versions(row["derivedFrom"]),
+            derivatives=_dataset_versions(row["derivatives"]),
+            produced_by=RunRecord.from_row(row["producedBy"]) if row.get("producedBy") else None,
+            used_by=tuple(sorted((RunRecord.from_row(r) for r in row["usedBy"]), key=lambda r: r.started_at)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RunLinks:
+    inputs: tuple[RunInputRecord, ...] = ()
+    commit: CommitRecord | None = None
+    produced_models: tuple[VersionRecord, ...] = ()
+    produced_datasets: tuple[DatasetVersionRecord, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> RunLinks:
+        return cls(
+            inputs=_inputs(row["inputs"]),
+            commit=CommitRecord.from_row(row["commit"]) if row.get("commit") else None,
+            produced_models=tuple(sorted((VersionRecord.from_row(v) for v in row["producedModels"]), key=_key)),
+            produced_datasets=_dataset_versions(row["producedDatasets"]),
+        )
+
+
+def _key(record: VersionRecord) -> tuple[str, int]:
+    return record.key
+
+
+def _package_key(record: PackageRecord) -> tuple[str, str]:
+    return record.key
+
+
+def _dataset_versions(rows: list[dict[str, Any]] | None) -> tuple[DatasetVersionRecord, ...]:
+    return tuple(sorted((DatasetVersionRecord.from_row(row) for row in rows or ()), key=lambda d: d.key))
+
+
+def _inputs(rows: list[dict[str, Any]] | None) -> tuple[RunInputRecord, ...]:
+    found = (
+        RunInputRecord(dataset_version=DatasetVersionRecord.from_row(row["datasetVersion"]), role=row["role"])
+        for row in rows or ()
+    )
+    return tuple(sorted(found, key=lambda i: (i.dataset_version.key, i.role)))

@@ -23,8 +23,8 @@ from typing import Any
 
 import orjson
 
-from graph_registry.domain import ids, validation
-from graph_registry.domain.records import Page
+from graph_registry.domain import ids, paging, validation
+from graph_registry.domain.paging import Page
 from graph_registry.errors import InvalidInput
 from graph_registry.storage.database import Database, Prelude, prelude
 
@@ -171,7 +171,7 @@ class AuditService:
         after: str | None,
     ) -> Page[AuditRecord]:
         """One page of the log, newest first; its total is count_entries (a page never reads the whole log)."""
-        validation.page_size(first, limit=self._max_page_size)
+        paging.page_size(first, limit=self._max_page_size)
         after_at, after_id = _parse_cursor(after)
         query, params = _audit_filters(model, version, actor)
         rows = await self._db.read(f"list_{query}", **params, afterAt=after_at, afterId=after_id, limit=first + 1)

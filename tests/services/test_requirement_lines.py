@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph_registry.domain.lineage_records import PackageRecord
-from graph_registry.domain.lineage_validation import MAX_REQUIREMENTS, requirements
+from graph_registry.domain.records import PackageRecord
+from graph_registry.domain.validation import MAX_REQUIREMENTS, requirements
 from graph_registry.errors import InvalidInput
 
 

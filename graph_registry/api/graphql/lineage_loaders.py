@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from strawberry.dataloader import DataLoader
 
 from graph_registry.api.graphql.loaders import _loader
-from graph_registry.domain.lineage_records import (
+from graph_registry.domain.lineage import ImpactHit
+from graph_registry.domain.records import (
     EMPTY_PROVENANCE,
     CommitRecord,
     DatasetRecord,
@@ -16,11 +17,11 @@ from graph_registry.domain.lineage_records import (
     ExperimentRecord,
     RunLinks,
     RunRecord,
+    Stage,
     VersionProvenance,
 )
-from graph_registry.domain.records import Stage
 from graph_registry.services.datasets import DatasetService
-from graph_registry.services.lineage import ImpactHit, LineageService
+from graph_registry.services.lineage import LineageService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
 

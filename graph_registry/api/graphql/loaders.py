@@ -7,10 +7,10 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from graph_registry.domain.paging import Page
 from graph_registry.domain.records import (
     AliasAssignmentRecord,
     ModelRecord,
-    Page,
     Stage,
     StageTransitionRecord,
     VersionRecord,

@@ -9,7 +9,7 @@ import strawberry
 
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import Count, PageInfo
-from graph_registry.domain.records import Page
+from graph_registry.domain.paging import Page
 from graph_registry.services.audit import AuditRecord
 
 

@@ -20,7 +20,7 @@ from graph_registry.api.graphql.types.lineage_inputs import (
 from graph_registry.api.graphql.types.models import ModelVersion
 from graph_registry.api.graphql.types.runs import Commit, Experiment, Run
 from graph_registry.domain import ids
-from graph_registry.domain.lineage_records import RunStatus
+from graph_registry.domain.records import RunStatus
 
 
 @strawberry.type

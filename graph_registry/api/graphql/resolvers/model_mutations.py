@@ -8,8 +8,8 @@ from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import MetricInput, Stage, TagInput, metric_records, tag_pairs
 from graph_registry.api.graphql.types.lineage_inputs import CommitInput, DatasetVersionRef, ModelVersionRef, ref_values
 from graph_registry.api.graphql.types.models import Model, ModelVersion
+from graph_registry.domain.refs import LineageDeclaration
 from graph_registry.services.models import NewVersion
-from graph_registry.services.provenance import LineageDeclaration
 from graph_registry.services.tokens import Role
 
 

@@ -11,7 +11,7 @@ from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.resolvers.nodes import resolve_node
 from graph_registry.api.graphql.types.common import Node, Stage, TagInput
 from graph_registry.api.graphql.types.models import Model, ModelConnection, ModelVersion
-from graph_registry.services.models import VersionSelector
+from graph_registry.domain.refs import VersionSelector
 
 
 @strawberry.type

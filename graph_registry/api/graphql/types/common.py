@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from graph_registry.domain import records
+from graph_registry.domain import paging, records
 from graph_registry.domain.records import Stage
 
 __all__ = ["Count", "Metric", "MetricInput", "Node", "PageInfo", "Stage", "Tag", "TagInput"]
@@ -72,5 +72,5 @@ class PageInfo:
     end_cursor: str | None
 
     @classmethod
-    def of(cls, page: records.Page[Any]) -> PageInfo:
+    def of(cls, page: paging.Page[Any]) -> PageInfo:
         return cls(has_next_page=page.has_next_page, end_cursor=page.cursors[-1] if page.cursors else None)

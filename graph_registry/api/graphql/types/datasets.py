@@ -12,8 +12,8 @@ from graph_registry.api.graphql.types.common import Node, PageInfo, Stage
 from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
 from graph_registry.api.graphql.types.models import ModelVersion
 from graph_registry.domain import ids
-from graph_registry.domain.lineage_records import DatasetRecord, DatasetVersionRecord
-from graph_registry.domain.records import Page
+from graph_registry.domain.paging import Page
+from graph_registry.domain.records import DatasetRecord, DatasetVersionRecord
 
 if TYPE_CHECKING:
     from graph_registry.api.graphql.types.lineage import LineageGraph

@@ -13,21 +13,22 @@ from graph_registry.api.graphql.types.datasets import Dataset, DatasetVersion
 from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
 from graph_registry.api.graphql.types.models import Model, ModelVersion
 from graph_registry.api.graphql.types.runs import Commit, Experiment, Package, Run
+from graph_registry.domain import lineage as model
 from graph_registry.domain import lineage_render
-from graph_registry.domain.lineage_records import (
+from graph_registry.domain.records import (
     CommitRecord,
     DatasetRecord,
     DatasetVersionRecord,
     ExperimentRecord,
+    ModelRecord,
     PackageRecord,
     RunRecord,
+    VersionRecord,
 )
-from graph_registry.domain.records import ModelRecord, VersionRecord
-from graph_registry.services import lineage as service
 from graph_registry.services import provenance
 
 
-def to_node(entity: service.LineageEntity) -> Node:
+def to_node(entity: model.LineageEntity) -> Node:
     record: Any = entity.record
     match record:
         case VersionRecord():
@@ -73,14 +74,14 @@ class LineageEdge:
 
 @strawberry.type
 class LineageGraph:
-    graph: strawberry.Private[service.LineageGraph]
+    graph: strawberry.Private[model.LineageGraph]
     root: Node
     nodes: list[LineageNode]
     edges: list[LineageEdge]
     truncated: bool = strawberry.field(description="True when depth cut the walk short: there is more beyond.")
 
     @classmethod
-    def from_record(cls, graph: service.LineageGraph) -> LineageGraph:
+    def from_record(cls, graph: model.LineageGraph) -> LineageGraph:
         return cls(
             graph=graph,
             root=to_node(graph.root),
@@ -131,7 +132,7 @@ class ImpactHit:
     )
 
     @classmethod
-    def from_record(cls, hit: service.ImpactHit) -> ImpactHit:
+    def from_record(cls, hit: model.ImpactHit) -> ImpactHit:
         return cls(model_version=ModelVersion.from_record(hit.version), path=[to_node(step) for step in hit.path])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from graph_registry.services.lineage import Direction, NodeKind
+from graph_registry.domain.lineage import Direction, NodeKind
 
 __all__ = ["Direction", "NodeKind"]
 

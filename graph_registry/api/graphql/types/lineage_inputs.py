@@ -8,10 +8,8 @@ from datetime import datetime
 import strawberry
 
 from graph_registry.api.graphql.types.common import Stage, TagInput, tag_pairs
-from graph_registry.services.datasets import DatasetVersionRef as DatasetVersionRefValue
-from graph_registry.services.datasets import NewDatasetVersion
-from graph_registry.services.models import VersionSelector
-from graph_registry.services.runs import NewCommit, NewRun, RunInput
+from graph_registry.domain.refs import DatasetVersionRef as DatasetVersionRefValue
+from graph_registry.domain.refs import NewCommit, NewDatasetVersion, NewRun, RunInput, VersionSelector
 
 
 @strawberry.input

@@ -12,7 +12,8 @@ from graph_registry.api.graphql.types.artifacts import Artifact
 from graph_registry.api.graphql.types.common import Count, Metric, Node, PageInfo, Stage, Tag, metrics_of, tags_of
 from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
 from graph_registry.domain import ids
-from graph_registry.domain.records import ModelRecord, Page, VersionRecord
+from graph_registry.domain.paging import Page
+from graph_registry.domain.records import ModelRecord, VersionRecord
 
 if TYPE_CHECKING:
     from graph_registry.api.graphql.types.datasets import DatasetVersion

@@ -11,8 +11,8 @@ from graph_registry.api.graphql.types.common import Metric, Node, PageInfo, Tag,
 from graph_registry.api.graphql.types.datasets import DatasetVersion
 from graph_registry.api.graphql.types.models import ModelVersion
 from graph_registry.domain import ids
-from graph_registry.domain.lineage_records import CommitRecord, ExperimentRecord, PackageRecord, RunRecord, RunStatus
-from graph_registry.domain.records import Page
+from graph_registry.domain.paging import Page
+from graph_registry.domain.records import CommitRecord, ExperimentRecord, PackageRecord, RunRecord, RunStatus
 
 strawberry.enum(RunStatus)
 
