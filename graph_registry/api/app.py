@@ -27,6 +27,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from graph_registry import bootstrap
 from graph_registry.api.graphql.context import Context
+from graph_registry.api.graphql.resolvers.lineage import LINKS
 from graph_registry.api.graphql.schema import build_schema
 from graph_registry.api.http import artifacts as artifact_routes
 from graph_registry.api.http import web
@@ -77,6 +78,7 @@ class RegistryGraphQL(GraphQL[Context, None]):
             services=services,
             actor=auth.principal.actor if auth.principal else "anonymous",
             request_id=request_id_of(request.scope),
+            links=LINKS,
             principal=auth.principal,
             auth_error=auth.error,
         )

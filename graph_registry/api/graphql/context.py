@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import strawberry
 from starlette.requests import Request
@@ -15,6 +16,9 @@ from graph_registry.bootstrap import Services
 from graph_registry.errors import RegistryError
 from graph_registry.services.tokens import Principal
 
+if TYPE_CHECKING:
+    from graph_registry.api.graphql.resolvers.lineage import LineageLinks
+
 
 @dataclass(slots=True)
 class Context:
@@ -23,6 +27,8 @@ class Context:
     services: Services
     actor: str
     request_id: str
+    # Fields that lead up the type families (resolvers/lineage.py), handed in by the app.
+    links: LineageLinks
     # Who is asking (api/auth.py); None with the reason in auth_error until a token was accepted.
     principal: Principal | None = None
     auth_error: RegistryError | None = None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import strawberry
 
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import MetricInput, Stage, TagInput, metric_records, tag_pairs
 from graph_registry.api.graphql.types.datasets import Dataset, DatasetVersion
-from graph_registry.api.graphql.types.lineage import ImpactHit, LineageGraph, ProvenanceDiff, ProvenanceGap, walk
+from graph_registry.api.graphql.types.lineage import ImpactHit, LineageGraph, ProvenanceDiff, ProvenanceGap
 from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
 from graph_registry.api.graphql.types.lineage_inputs import (
     CommitInput,
@@ -18,9 +21,71 @@ from graph_registry.api.graphql.types.lineage_inputs import (
     StartRunInput,
 )
 from graph_registry.api.graphql.types.models import ModelVersion
-from graph_registry.api.graphql.types.runs import Commit, Experiment, Run
+from graph_registry.api.graphql.types.runs import Commit, Experiment, Package, Run
 from graph_registry.domain import ids
 from graph_registry.domain.records import RunStatus
+
+VersionKey = tuple[str, int]
+
+
+async def walk(
+    info: Info,
+    kind: str,
+    key: Sequence[Any],
+    direction: Direction | None,
+    depth: int | None,
+    kinds: Sequence[NodeKind] | None,
+) -> LineageGraph:
+    graph = await info.context.services.lineage.walk(
+        kind=kind,
+        key=key,
+        direction=direction or Direction.UPSTREAM,
+        depth=5 if depth is None else depth,
+        kinds=kinds,
+    )
+    return LineageGraph.from_record(graph)
+
+
+class LineageLinks:
+    """The fields of lower type families that lead to families above them (a version's run, a dataset
+    version's runs, any node's lineage): the type modules reach them through `info.context.links`,
+    so no type module imports one above it. Everything goes through the request's loaders."""
+
+    async def version_produced_by(self, info: Info, key: VersionKey) -> Run | None:
+        return Run.maybe((await info.context.lineage.provenance.load(key)).run)
+
+    async def version_trained_on(self, info: Info, key: VersionKey) -> list[DatasetVersion]:
+        provenance = await info.context.lineage.provenance.load(key)
+        unique = {item.dataset_version.key: item.dataset_version for item in provenance.inputs}
+        return [DatasetVersion.from_record(record) for record in unique.values()]
+
+    async def version_commit(self, info: Info, key: VersionKey) -> Commit | None:
+        return Commit.maybe((await info.context.lineage.provenance.load(key)).commit)
+
+    async def version_packages(self, info: Info, key: VersionKey) -> list[Package]:
+        return [Package.from_record(record) for record in (await info.context.lineage.provenance.load(key)).packages]
+
+    async def dataset_version_produced_by(self, info: Info, key: VersionKey) -> Run | None:
+        return Run.maybe((await info.context.lineage.dataset_version_links.load(key)).produced_by)
+
+    async def dataset_version_used_by(self, info: Info, key: VersionKey) -> list[Run]:
+        return [
+            Run.from_record(record) for record in (await info.context.lineage.dataset_version_links.load(key)).used_by
+        ]
+
+    async def walk(
+        self,
+        info: Info,
+        kind: str,
+        key: Sequence[Any],
+        direction: Direction | None,
+        depth: int | None,
+        kinds: Sequence[NodeKind] | None,
+    ) -> LineageGraph:
+        return await walk(info, kind, key, direction, depth, kinds)
+
+
+LINKS = LineageLinks()
 
 
 @strawberry.type

@@ -103,16 +103,11 @@ class DatasetVersion(Node):
 
     @strawberry.field(description="The run that produced this dataset version, if recorded.")
     async def produced_by(self, info: Info) -> Annotated[Run, strawberry.lazy(_RUNS)] | None:
-        from graph_registry.api.graphql.types.runs import Run
-
-        return Run.maybe((await info.context.lineage.dataset_version_links.load(self.record.key)).produced_by)
+        return await info.context.links.dataset_version_produced_by(info, self.record.key)
 
     @strawberry.field(description="Runs that used this dataset version as an input.")
     async def used_by(self, info: Info) -> list[Annotated[Run, strawberry.lazy(_RUNS)]]:
-        from graph_registry.api.graphql.types.runs import Run
-
-        links = await info.context.lineage.dataset_version_links.load(self.record.key)
-        return [Run.from_record(record) for record in links.used_by]
+        return await info.context.links.dataset_version_used_by(info, self.record.key)
 
     @strawberry.field(
         description="Model versions downstream of this dataset version, through any chain of derived datasets, "
@@ -133,9 +128,8 @@ class DatasetVersion(Node):
         depth: int | None = 5,
         kinds: list[NodeKind] | None = None,
     ) -> Annotated[LineageGraph, strawberry.lazy(_LINEAGE)]:
-        from graph_registry.api.graphql.types.lineage import walk
-
-        return await walk(info, "DatasetVersion", [self.record.dataset, self.record.version], direction, depth, kinds)
+        key = [self.record.dataset, self.record.version]
+        return await info.context.links.walk(info, "DatasetVersion", key, direction, depth, kinds)
 
 
 @strawberry.type

@@ -7,10 +7,9 @@ from typing import Any
 
 import strawberry
 
-from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import Node
 from graph_registry.api.graphql.types.datasets import Dataset, DatasetVersion
-from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
+from graph_registry.api.graphql.types.lineage_enums import NodeKind
 from graph_registry.api.graphql.types.models import Model, ModelVersion
 from graph_registry.api.graphql.types.runs import Commit, Experiment, Package, Run
 from graph_registry.domain import lineage as model
@@ -105,24 +104,6 @@ class LineageGraph:
         return lineage_render.to_dot(self.graph)
 
 
-async def walk(
-    info: Info,
-    kind: str,
-    key: Sequence[Any],
-    direction: Direction | None,
-    depth: int | None,
-    kinds: Sequence[NodeKind] | None,
-) -> LineageGraph:
-    graph = await info.context.services.lineage.walk(
-        kind=kind,
-        key=key,
-        direction=direction or Direction.UPSTREAM,
-        depth=5 if depth is None else depth,
-        kinds=kinds,
-    )
-    return LineageGraph.from_record(graph)
-
-
 @strawberry.type
 class ImpactHit:
     model_version: ModelVersion
@@ -186,25 +167,3 @@ class ProvenanceGap:
     missing: list[str] = strawberry.field(
         description="What is missing: NO_DATASET, NO_COMMIT, NO_RUN, ARTIFACT_NOT_READY."
     )
-
-
-async def resolve_lineage_node(info: Info, kind: str, key: list[Any]) -> Node | None:
-    """`Query.node(id)` for the lineage kinds; None for an unknown kind or a missing object."""
-    loaders = info.context.lineage
-    match kind, key:
-        case "Dataset", [str(name)]:
-            dataset = await loaders.dataset.load(name)
-            return None if dataset is None else Dataset.from_record(dataset)
-        case "DatasetVersion", [str(name), int(number)]:
-            return DatasetVersion.maybe(await loaders.dataset_version.load((name, number)))
-        case "Experiment", [str(name)]:
-            experiment = await loaders.experiment.load(name)
-            return None if experiment is None else Experiment.from_record(experiment)
-        case "Run", [str(run_id)]:
-            return Run.maybe(await loaders.run.load(run_id))
-        case "Commit", [str(repo), str(sha)]:
-            return Commit.maybe(await loaders.commit.load((repo, sha)))
-        case "Package", [str(name), str(version)]:
-            found = await info.context.services.runs.packages_by_key([(name, version)])
-            return Package.maybe(found.get((name, version)))
-    return None

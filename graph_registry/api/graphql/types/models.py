@@ -165,36 +165,26 @@ class ModelVersion(Node):
             for assignment in await info.context.loaders.alias_history.load(self.record.key)
         ]
 
-    # Lineage fields: resolvers in version_lineage.py, imported late (it imports this module).
+    # Lineage fields lead to the type families above this one: answered by the resolver layer (context.links).
     @strawberry.field(description="The run that produced this version.")
     async def produced_by(self, info: Info) -> Annotated[Run, strawberry.lazy(_RUNS)] | None:
-        from graph_registry.api.graphql.types import version_lineage
-
-        return await version_lineage.produced_by(info, self.record.key)
+        return await info.context.links.version_produced_by(info, self.record.key)
 
     @strawberry.field(description="Dataset versions the producing run used (any role), directly.")
     async def trained_on(self, info: Info) -> list[Annotated[DatasetVersion, strawberry.lazy(_DATASETS)]]:
-        from graph_registry.api.graphql.types import version_lineage
-
-        return await version_lineage.trained_on(info, self.record.key)
+        return await info.context.links.version_trained_on(info, self.record.key)
 
     @strawberry.field(description="The code commit the producing run ran.")
     async def commit(self, info: Info) -> Annotated[Commit, strawberry.lazy(_RUNS)] | None:
-        from graph_registry.api.graphql.types import version_lineage
-
-        return await version_lineage.commit(info, self.record.key)
+        return await info.context.links.version_commit(info, self.record.key)
 
     @strawberry.field(description="The version this one was fine-tuned or distilled from.")
     async def base_model(self, info: Info) -> ModelVersion | None:
-        from graph_registry.api.graphql.types import version_lineage
-
-        return await version_lineage.base_model(info, self.record.key)
+        return ModelVersion.maybe((await info.context.lineage.provenance.load(self.record.key)).base_model)
 
     @strawberry.field(description="Python packages the version declared (from requirements lines).")
     async def packages(self, info: Info) -> list[Annotated[Package, strawberry.lazy(_RUNS)]]:
-        from graph_registry.api.graphql.types import version_lineage
-
-        return await version_lineage.packages(info, self.record.key)
+        return await info.context.links.version_packages(info, self.record.key)
 
     @strawberry.field
     async def lineage(
@@ -204,9 +194,7 @@ class ModelVersion(Node):
         depth: int | None = 5,
         kinds: list[NodeKind] | None = None,
     ) -> Annotated[LineageGraph, strawberry.lazy(_LINEAGE)]:
-        from graph_registry.api.graphql.types import version_lineage
-
-        return await version_lineage.lineage(info, self.record.key, direction, depth, kinds)
+        return await info.context.links.walk(info, "ModelVersion", list(self.record.key), direction, depth, kinds)
 
 
 @strawberry.type
