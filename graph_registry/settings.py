@@ -69,8 +69,9 @@ class Settings(BaseSettings):
     s3_multipart_threshold: int = 512 * 1024**2
     s3_part_size: int = 64 * 1024**2
 
-    # Security (api/auth.py, api/authorization.py, api/hardening.py). Unset, auth is on except for the
-    # embedded default on loopback; GRAPH_REGISTRY_AUTH=off is only honoured on loopback addresses.
+    # Security (api/http/auth.py, api/http/guard.py, api/graphql/extensions/authorization.py,
+    # api/graphql/schema.py). Unset, auth is on except for the embedded default on loopback;
+    # GRAPH_REGISTRY_AUTH=off is only honoured on loopback addresses.
     auth: bool | None = None
     # Aliases only a maintainer may set or delete; GRAPH_REGISTRY_PROTECTED_ALIASES=champion,production.
     protected_aliases: Annotated[tuple[str, ...], NoDecode] = ("champion", "production")

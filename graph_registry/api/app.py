@@ -150,7 +150,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "unavailable", "neo4j": "not answering"}, status_code=503)
 
-    # Strawberry's own GraphiQL page loads from a CDN; ours is served from local assets (api/web.py).
+    # Strawberry's own GraphiQL page loads from a CDN; ours is served from local assets (api/http/web.py).
     # Strawberry's defaults, stated: no batching (schema config), no multipart uploads, no mutations over GET.
     graphql = RegistryGraphQL(
         build_schema(settings), graphql_ide=None, allow_queries_via_get=True, multipart_uploads_enabled=False

@@ -22,7 +22,7 @@ def test_every_root_field_of_the_schema_has_a_policy() -> None:
     missing = root_fields(build_schema()._schema) - POLICIES.keys()
     assert not missing, (
         f"root fields without an authorization policy: {sorted(missing)}; "
-        "add them to POLICIES in graph_registry/api/authorization.py"
+        "add them to POLICIES in graph_registry/api/graphql/extensions/authorization.py"
     )
 
 

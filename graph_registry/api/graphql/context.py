@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from graph_registry.api.graphql.lineage_loaders import LineageLoaders
 from graph_registry.api.graphql.loaders import Loaders
 from graph_registry.bootstrap import Services
 from graph_registry.errors import RegistryError
@@ -29,22 +28,19 @@ class Context:
     request_id: str
     # Fields that lead up the type families (resolvers/lineage.py), handed in by the app.
     links: LineageLinks
-    # Who is asking (api/auth.py); None with the reason in auth_error until a token was accepted.
+    # Who is asking (api/http/auth.py); None with the reason in auth_error until a token was accepted.
     principal: Principal | None = None
     auth_error: RegistryError | None = None
     # The payload of a WebSocket's connection_init (Strawberry sets it).
     connection_params: object = None
     loaders: Loaders = field(init=False)
-    lineage: LineageLoaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.refresh_loaders()
 
     def refresh_loaders(self) -> None:
         """Start with empty loaders: a long subscription calls it before each event it resolves."""
-        self.loaders = Loaders(self.services.models, self.services.lifecycle)
-        s = self.services
-        self.lineage = LineageLoaders(s.datasets, s.runs, s.provenance, s.lineage)
+        self.loaders = Loaders(self.services)
 
 
 Info = strawberry.Info[Context, None]

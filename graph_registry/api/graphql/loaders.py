@@ -7,16 +7,25 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from graph_registry.bootstrap import Services
+from graph_registry.domain.lineage import ImpactHit
 from graph_registry.domain.paging import Page
 from graph_registry.domain.records import (
+    EMPTY_PROVENANCE,
     AliasAssignmentRecord,
+    CommitRecord,
+    DatasetRecord,
+    DatasetVersionLinks,
+    DatasetVersionRecord,
+    ExperimentRecord,
     ModelRecord,
+    RunLinks,
+    RunRecord,
     Stage,
     StageTransitionRecord,
+    VersionProvenance,
     VersionRecord,
 )
-from graph_registry.services.lifecycle import LifecycleService
-from graph_registry.services.models import ModelService
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -33,12 +42,16 @@ def _loader(fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]], default: V
 VersionKey = tuple[str, int]
 # (model, first, after, stage): Model.versions arguments travel in the key.
 VersionsPageKey = tuple[str, int | None, str | None, Stage | None]
+# (dataset, version, stage, alias, depth): impactedModels arguments travel in the key.
+ImpactKey = tuple[str, int, Stage | None, str | None, int]
 
 
 class Loaders:
     """Created for each request, so nothing cached outlives it."""
 
-    def __init__(self, models: ModelService, lifecycle: LifecycleService) -> None:
+    def __init__(self, services: Services) -> None:
+        models, lifecycle = services.models, services.lifecycle
+        datasets, runs, provenance, lineage = services.datasets, services.runs, services.provenance, services.lineage
         none_model: ModelRecord | None = None
         none_version: VersionRecord | None = None
         self.model: DataLoader[str, ModelRecord | None] = _loader(models.models_by_name, none_model)
@@ -67,3 +80,40 @@ class Loaders:
         self.model_aliases: DataLoader[str, list[tuple[str, int]]] = _loader(lifecycle.aliases_of_models, [])
         self.stage_history: DataLoader[VersionKey, list[StageTransitionRecord]] = _loader(lifecycle.stage_histories, [])
         self.alias_history: DataLoader[VersionKey, list[AliasAssignmentRecord]] = _loader(lifecycle.alias_histories, [])
+        none_dataset: DatasetRecord | None = None
+        none_dataset_version: DatasetVersionRecord | None = None
+        none_run: RunRecord | None = None
+        none_experiment: ExperimentRecord | None = None
+        none_commit: CommitRecord | None = None
+        self.dataset: DataLoader[str, DatasetRecord | None] = _loader(datasets.datasets_by_name, none_dataset)
+        self.dataset_version: DataLoader[VersionKey, DatasetVersionRecord | None] = _loader(
+            datasets.versions_by_key, none_dataset_version
+        )
+        self.latest_dataset_version: DataLoader[str, DatasetVersionRecord | None] = _loader(
+            datasets.latest_versions, none_dataset_version
+        )
+        self.dataset_version_links: DataLoader[VersionKey, DatasetVersionLinks] = _loader(
+            datasets.links, DatasetVersionLinks()
+        )
+        self.run: DataLoader[str, RunRecord | None] = _loader(runs.runs_by_id, none_run)
+        self.run_links: DataLoader[str, RunLinks] = _loader(runs.links, RunLinks())
+        self.experiment: DataLoader[str, ExperimentRecord | None] = _loader(runs.experiments_by_name, none_experiment)
+        self.commit: DataLoader[tuple[str, str], CommitRecord | None] = _loader(runs.commits_by_key, none_commit)
+        self.provenance: DataLoader[VersionKey, VersionProvenance] = _loader(provenance.provenance, EMPTY_PROVENANCE)
+
+        async def impacted(keys: Sequence[ImpactKey]) -> Mapping[ImpactKey, list[ImpactHit]]:
+            # One query per distinct (stage, alias, depth) in the request: a fixed, small number.
+            # impactedModels returns the versions alone, so the paths are not fetched.
+            groups: dict[tuple[Stage | None, str | None, int], list[ImpactKey]] = {}
+            for key in keys:
+                groups.setdefault((key[2], key[3], key[4]), []).append(key)
+            found: dict[ImpactKey, list[ImpactHit]] = {}
+            for (stage, alias, depth), members in groups.items():
+                hits = await lineage.impacted(
+                    [(key[0], key[1]) for key in members], stage=stage, alias=alias, depth=depth, with_paths=False
+                )
+                for key in members:
+                    found[key] = hits.get((key[0], key[1]), [])
+            return found
+
+        self.impacted: DataLoader[ImpactKey, list[ImpactHit]] = _loader(impacted, [])

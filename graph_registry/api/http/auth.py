@@ -2,7 +2,7 @@
 
 A missing, malformed, unknown, expired or revoked token is UNAUTHENTICATED.
 The failure is not raised here but kept on the context, so it surfaces as a
-GraphQL error on the first root field (authorization.py), and requests that
+GraphQL error on the first root field (api/graphql/extensions/authorization.py), and requests that
 need no identity (GraphiQL's page) still work. WebSocket clients, which
 cannot set headers from a browser, may send the same value as
 `{"Authorization": "Bearer <token>"}` in their `connection_init` payload.

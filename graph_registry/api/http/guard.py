@@ -1,14 +1,7 @@
-"""Limits on what one request may ask: GraphQL document limits, a cost cap, and an HTTP guard.
+"""The HTTP guard: limits on what one request may send, before GraphQL sees it
+(the GraphQL document limits are schema extensions: api/graphql/schema.py).
 
-GraphQL (schema extensions, built per request from `schema_extensions`):
-depth, token and alias limits (Strawberry's own, >= 0.315.7 so fragments
-cannot dodge them), a cost cap over page sizes and walk depths and a length
-cap on every string argument (api/query_limits.py), and no introspection in
-production.
-Batching and multipart uploads are off and mutations over GET are refused by
-Strawberry's defaults (app.py keeps them so).
-
-HTTP (`HttpGuard`, ASGI middleware): a request id on every request; on
+`HttpGuard`, ASGI middleware: a request id on every request; on
 /graphql a body size limit, a bound on the time the body takes to arrive
 (uvicorn has none: a slowloris client would hold its request open forever;
 it gets 408 and the connection is closed) and, for POST, a JSON content type (a browser
@@ -23,64 +16,15 @@ import asyncio
 import ipaddress
 import re
 import uuid
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from graphql import ASTValidationRule
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxTokensLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
-
-from graph_registry.api.graphql.extensions.limits import QueryCost, StringLimit
-from graph_registry.api.graphql.extensions.parse_cache import ParsedDocuments, ParserCache
-from graph_registry.settings import Settings
 
 GRAPHQL_PATH = "/graphql"
 REQUEST_ID_KEY = "graph_registry.request_id"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-# Distinct documents whose parse and validation are kept (clients send a few fixed ones).
-_CACHED_DOCUMENTS = 256
-
-
-def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """Factories (one fresh extension per request) for the limits the settings ask for.
-
-    The depth and alias rules are built once, here: Strawberry's QueryDepthLimiter and
-    MaxAliasesLimiter build a new rule class per instance, so every request had a new rule set,
-    paid for building it, and could never reuse a validation. With the same rules each time (they
-    depend on the document alone), the parse cache and ValidationCache skip parsing and validating
-    a document already seen: bounded LRU caches, shared by all requests.
-    """
-    documents = ParsedDocuments(maxsize=_CACHED_DOCUMENTS)
-    parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-parse")
-    rules: list[type[ASTValidationRule]] = [
-        max_depth_rule(settings.max_query_depth, None, None),
-        max_aliases_rule(settings.max_query_aliases),
-    ]
-    factories: list[Callable[[], SchemaExtension]] = [
-        lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
-        lambda: ParserCache(documents, parser),  # after ValidationCache: see ParserCache
-        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: QueryCost(
-            max_cost=settings.max_query_cost,
-            max_page_size=settings.max_page_size,
-            max_depth=settings.max_lineage_depth,
-        ),
-        lambda: StringLimit(max_length=settings.max_string_length),
-    ]
-    if settings.production:
-        factories.append(DisableIntrospection)
-    return factories
 
 
 def request_id_of(scope: Mapping[str, Any]) -> str:

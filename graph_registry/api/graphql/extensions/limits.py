@@ -1,4 +1,4 @@
-"""Limits on what one GraphQL operation may ask, checked before it runs (api/hardening.py wires them).
+"""Limits on what one GraphQL operation may ask, checked before it runs (api/graphql/schema.py wires them).
 
 `QueryCost`: each selected field costs 1, plus its children times the rows it
 asks for: page sizes (`first`) and walk lengths (`depth`), as given literally,

@@ -1,5 +1,5 @@
 """Parsing without holding up other requests: a document already seen is not parsed again, a new one
-is parsed once, and a long one is parsed in a worker thread (hardening.py builds it in)."""
+is parsed once, and a long one is parsed in a worker thread (api/graphql/schema.py builds it in)."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ class ParserCache(SchemaExtension):
     loop keeps serving). A long document that fails to parse reaches validation as a stand-in,
     where its syntax error replaces the stand-in's result: the client gets the error Strawberry
     would have given, through the same error handling, and the stand-in is never cached or run.
-    It must come after ValidationCache in the extensions (hardening.py).
+    It must come after ValidationCache in the extensions (api/graphql/schema.py).
     """
 
     def __init__(self, documents: ParsedDocuments, parser: Executor) -> None:

@@ -10,9 +10,7 @@ import strawberry
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import MetricInput, Stage, TagInput, metric_records, tag_pairs
 from graph_registry.api.graphql.types.datasets import Dataset, DatasetVersion
-from graph_registry.api.graphql.types.lineage import ImpactHit, LineageGraph, ProvenanceDiff, ProvenanceGap
-from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
-from graph_registry.api.graphql.types.lineage_inputs import (
+from graph_registry.api.graphql.types.inputs import (
     CommitInput,
     DatasetVersionRef,
     ModelVersionRef,
@@ -20,6 +18,8 @@ from graph_registry.api.graphql.types.lineage_inputs import (
     RunInputInput,
     StartRunInput,
 )
+from graph_registry.api.graphql.types.lineage import ImpactHit, LineageGraph, ProvenanceDiff, ProvenanceGap
+from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
 from graph_registry.api.graphql.types.models import ModelVersion
 from graph_registry.api.graphql.types.runs import Commit, Experiment, Package, Run
 from graph_registry.domain import ids
@@ -52,25 +52,25 @@ class LineageLinks:
     so no type module imports one above it. Everything goes through the request's loaders."""
 
     async def version_produced_by(self, info: Info, key: VersionKey) -> Run | None:
-        return Run.maybe((await info.context.lineage.provenance.load(key)).run)
+        return Run.maybe((await info.context.loaders.provenance.load(key)).run)
 
     async def version_trained_on(self, info: Info, key: VersionKey) -> list[DatasetVersion]:
-        provenance = await info.context.lineage.provenance.load(key)
+        provenance = await info.context.loaders.provenance.load(key)
         unique = {item.dataset_version.key: item.dataset_version for item in provenance.inputs}
         return [DatasetVersion.from_record(record) for record in unique.values()]
 
     async def version_commit(self, info: Info, key: VersionKey) -> Commit | None:
-        return Commit.maybe((await info.context.lineage.provenance.load(key)).commit)
+        return Commit.maybe((await info.context.loaders.provenance.load(key)).commit)
 
     async def version_packages(self, info: Info, key: VersionKey) -> list[Package]:
-        return [Package.from_record(record) for record in (await info.context.lineage.provenance.load(key)).packages]
+        return [Package.from_record(record) for record in (await info.context.loaders.provenance.load(key)).packages]
 
     async def dataset_version_produced_by(self, info: Info, key: VersionKey) -> Run | None:
-        return Run.maybe((await info.context.lineage.dataset_version_links.load(key)).produced_by)
+        return Run.maybe((await info.context.loaders.dataset_version_links.load(key)).produced_by)
 
     async def dataset_version_used_by(self, info: Info, key: VersionKey) -> list[Run]:
         return [
-            Run.from_record(record) for record in (await info.context.lineage.dataset_version_links.load(key)).used_by
+            Run.from_record(record) for record in (await info.context.loaders.dataset_version_links.load(key)).used_by
         ]
 
     async def walk(
@@ -109,7 +109,7 @@ class LineageQueries:
 
     @strawberry.field
     async def run(self, info: Info, run_id: str) -> Run | None:
-        return Run.maybe(await info.context.lineage.run.load(run_id))
+        return Run.maybe(await info.context.loaders.run.load(run_id))
 
     @strawberry.field
     async def commit(self, info: Info, repo: str, sha: str) -> Commit | None:

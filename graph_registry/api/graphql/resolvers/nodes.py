@@ -26,7 +26,7 @@ async def resolve_node(info: Info, token: str) -> Node | None:
 
 async def resolve_lineage_node(info: Info, kind: str, key: list[Any]) -> Node | None:
     """`Query.node(id)` for the lineage kinds; None for an unknown kind or a missing object."""
-    loaders = info.context.lineage
+    loaders = info.context.loaders
     match kind, key:
         case "Dataset", [str(name)]:
             dataset = await loaders.dataset.load(name)

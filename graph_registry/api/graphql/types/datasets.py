@@ -41,13 +41,13 @@ class Dataset(Node):
     @strawberry.field
     async def description(self, info: Info) -> str | None:
         if self.record is None:
-            self.record = await info.context.lineage.dataset.load(self.name)
+            self.record = await info.context.loaders.dataset.load(self.name)
             assert self.record is not None, "a dataset version always belongs to a stored dataset"
         return self.record.description
 
     @strawberry.field
     async def latest_version(self, info: Info) -> DatasetVersion | None:
-        return DatasetVersion.maybe(await info.context.lineage.latest_dataset_version.load(self.name))
+        return DatasetVersion.maybe(await info.context.loaders.latest_dataset_version.load(self.name))
 
     @strawberry.field
     async def versions(self, info: Info, first: int | None = 20, after: str | None = None) -> DatasetVersionConnection:
@@ -93,12 +93,12 @@ class DatasetVersion(Node):
 
     @strawberry.field(description="Dataset versions this one was built from.")
     async def derived_from(self, info: Info) -> list[DatasetVersion]:
-        links = await info.context.lineage.dataset_version_links.load(self.record.key)
+        links = await info.context.loaders.dataset_version_links.load(self.record.key)
         return [DatasetVersion.from_record(record) for record in links.derived_from]
 
     @strawberry.field(description="Dataset versions built from this one.")
     async def derivatives(self, info: Info) -> list[DatasetVersion]:
-        links = await info.context.lineage.dataset_version_links.load(self.record.key)
+        links = await info.context.loaders.dataset_version_links.load(self.record.key)
         return [DatasetVersion.from_record(record) for record in links.derivatives]
 
     @strawberry.field(description="The run that produced this dataset version, if recorded.")
@@ -118,7 +118,7 @@ class DatasetVersion(Node):
         self, info: Info, stage: Stage | None = None, alias: str | None = None, depth: int | None = 10
     ) -> list[ModelVersion]:
         key = (self.record.dataset, self.record.version, stage, alias, 10 if depth is None else depth)
-        return [ModelVersion.from_record(hit.version) for hit in await info.context.lineage.impacted.load(key)]
+        return [ModelVersion.from_record(hit.version) for hit in await info.context.loaders.impacted.load(key)]
 
     @strawberry.field
     async def lineage(

@@ -180,7 +180,7 @@ class ModelVersion(Node):
 
     @strawberry.field(description="The version this one was fine-tuned or distilled from.")
     async def base_model(self, info: Info) -> ModelVersion | None:
-        return ModelVersion.maybe((await info.context.lineage.provenance.load(self.record.key)).base_model)
+        return ModelVersion.maybe((await info.context.loaders.provenance.load(self.record.key)).base_model)
 
     @strawberry.field(description="Python packages the version declared (from requirements lines).")
     async def packages(self, info: Info) -> list[Annotated[Package, strawberry.lazy(_RUNS)]]:

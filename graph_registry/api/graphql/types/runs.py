@@ -114,13 +114,13 @@ class Run(Node):
 
     @strawberry.field
     async def experiment(self, info: Info) -> Experiment:
-        record = await info.context.lineage.experiment.load(self.record.experiment)
+        record = await info.context.loaders.experiment.load(self.record.experiment)
         assert record is not None, "a run always belongs to a stored experiment"
         return Experiment.from_record(record)
 
     @strawberry.field
     async def inputs(self, info: Info) -> list[RunInput]:
-        links = await info.context.lineage.run_links.load(self.run_id)
+        links = await info.context.loaders.run_links.load(self.run_id)
         return [
             RunInput(dataset_version=DatasetVersion.from_record(item.dataset_version), role=item.role)
             for item in links.inputs
@@ -128,16 +128,16 @@ class Run(Node):
 
     @strawberry.field
     async def commit(self, info: Info) -> Commit | None:
-        return Commit.maybe((await info.context.lineage.run_links.load(self.run_id)).commit)
+        return Commit.maybe((await info.context.loaders.run_links.load(self.run_id)).commit)
 
     @strawberry.field
     async def produced_models(self, info: Info) -> list[ModelVersion]:
-        links = await info.context.lineage.run_links.load(self.run_id)
+        links = await info.context.loaders.run_links.load(self.run_id)
         return [ModelVersion.from_record(record) for record in links.produced_models]
 
     @strawberry.field
     async def produced_datasets(self, info: Info) -> list[DatasetVersion]:
-        links = await info.context.lineage.run_links.load(self.run_id)
+        links = await info.context.loaders.run_links.load(self.run_id)
         return [DatasetVersion.from_record(record) for record in links.produced_datasets]
 
 

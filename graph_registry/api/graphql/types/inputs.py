@@ -1,4 +1,4 @@
-"""Inputs of the lineage mutations and questions, and their conversion to service values."""
+"""Inputs of the mutations and questions, and their conversion to the values use cases take."""
 
 from __future__ import annotations
 
@@ -7,9 +7,16 @@ from datetime import datetime
 
 import strawberry
 
-from graph_registry.api.graphql.types.common import Stage, TagInput, tag_pairs
+from graph_registry.api.graphql.types.common import MetricInput, Stage, TagInput, tag_pairs
 from graph_registry.domain.refs import DatasetVersionRef as DatasetVersionRefValue
-from graph_registry.domain.refs import NewCommit, NewDatasetVersion, NewRun, RunInput, VersionSelector
+from graph_registry.domain.refs import (
+    LineageDeclaration,
+    NewCommit,
+    NewDatasetVersion,
+    NewRun,
+    RunInput,
+    VersionSelector,
+)
 
 
 @strawberry.input
@@ -103,4 +110,48 @@ class RegisterDatasetVersionInput:
             description=self.description,
             derived_from=ref_values(self.derived_from),
             produced_by=self.produced_by,
+        )
+
+
+@strawberry.input
+class ArtifactInput:
+    sha256: str
+    size_bytes: float
+
+
+@strawberry.input
+class CreateModelVersionInput:
+    model: str = strawberry.field(description="The model is created on first use.")
+    description: str | None = None
+    tags: list[TagInput] | None = None
+    metrics: list[MetricInput] | None = None
+    artifact: ArtifactInput | None = strawberry.field(
+        default=None,
+        description="Declare the artifact; the server then expects its bytes (see createArtifactUpload).",
+    )
+    request_id: str | None = strawberry.field(
+        default=None,
+        description="Client-chosen idempotency key: retrying with the same key returns the same version.",
+    )
+    run_id: str | None = strawberry.field(
+        default=None,
+        description="runId of the producing run. Its inputs and commit become this version's lineage.",
+    )
+    trained_on: list[DatasetVersionRef] | None = strawberry.field(
+        default=None, description="Shortcut without a run: lineage is recorded through an implicit run."
+    )
+    commit: CommitInput | None = None
+    base_model: ModelVersionRef | None = None
+    requirements: list[str] | None = strawberry.field(
+        default=None,
+        description="pip requirement lines pinned with ==, e.g. torch==2.3.1; stored as Package nodes.",
+    )
+
+    def lineage(self) -> LineageDeclaration:
+        return LineageDeclaration(
+            run_id=self.run_id,
+            trained_on=ref_values(self.trained_on),
+            commit=self.commit.value() if self.commit else None,
+            base_model=self.base_model.selector() if self.base_model else None,
+            requirements=self.requirements or (),
         )
