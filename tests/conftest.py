@@ -20,6 +20,7 @@ from graph_registry.settings import Settings
 from graph_registry.storage import migrations
 from graph_registry.storage.database import Database
 from tests.live_server import LiveServer
+from tests.support.probes import Probes
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GRAPH_REGISTRY_HOME", str(ROOT / ".graph-registry-test"))
@@ -55,6 +56,12 @@ def services(neo4j_settings: Settings, database: Database) -> Iterator[bootstrap
     store = bootstrap.open_artifact_store(neo4j_settings)
     yield bootstrap.build_services(neo4j_settings, database, store)
     store.close()
+
+
+@pytest.fixture(scope="session")
+def probes(database: Database) -> Probes:
+    """Test-only queries of the graph (tests/support/probes.cypher)."""
+    return Probes(database)
 
 
 @pytest.fixture(scope="session")
