@@ -1,6 +1,6 @@
 """Start and stop a real S3-compatible server (S3Proxy) for tests.
 
-S3Proxy is resolved from Maven Central through ``launcher/s3proxy/pom.xml``
+S3Proxy is resolved from Maven Central through ``tests/support/maven/s3proxy/pom.xml``
 (``mvn dependency:build-classpath``) and run with ``java`` on 127.0.0.1 only,
 storing objects on the filesystem under ``data_dir``.  Readiness is checked
 with a boto3 ListBuckets call, so a started server is known to accept the
@@ -28,6 +28,8 @@ __all__ = ["S3Server", "start_s3proxy", "stop_s3proxy"]
 
 REGION = "us-east-1"
 MAIN_CLASS = "org.gaul.s3proxy.Main"
+# The folder of the pom.xml that resolves S3Proxy from Maven Central.
+S3PROXY_POM_DIR = Path(__file__).resolve().parent / "maven" / "s3proxy"
 # Resolving the classpath may download ~55 MB on a cold Maven cache; it has
 # its own bound, separate from the server start-up ``timeout``.
 MVN_TIMEOUT = 900.0
