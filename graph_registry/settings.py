@@ -9,6 +9,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from graph_registry.domain.lineage import MAX_WALK_DEPTH
+
 
 class Environment(StrEnum):
     DEV = "dev"
@@ -42,7 +44,8 @@ class Settings(BaseSettings):
     embedded_neo4j_start_timeout: float = 180.0
 
     require_provenance: bool = True
-    max_lineage_depth: int = 25
+    # A walk's hops: at most what the walk queries reach (cypher/queries/lineage.cypher, MAX_WALK_DEPTH).
+    max_lineage_depth: int = Field(default=MAX_WALK_DEPTH, ge=0, le=MAX_WALK_DEPTH)
     max_page_size: int = 100
     load_demo: bool = True
 

@@ -9,6 +9,8 @@ import pytest
 
 from graph_registry.api.graphql.schema import sdl
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 

@@ -27,6 +27,11 @@ Entity = (
     ModelRecord | VersionRecord | DatasetRecord | DatasetVersionRecord | ExperimentRecord | RunRecord | CommitRecord
 ) | PackageRecord
 
+# The most hops a walk or an impact question may take. The walk queries (cypher/queries/lineage.cypher)
+# match paths of {1,MAX_WALK_DEPTH + 1} relationships: one beyond the deepest walk, to tell `truncated`.
+# tests/domain/test_lineage_bound.py keeps the two in step; settings cap max_lineage_depth here.
+MAX_WALK_DEPTH = 25
+
 
 class Direction(StrEnum):
     UPSTREAM = "UPSTREAM"

@@ -13,6 +13,7 @@ from typing import Any
 from graph_registry.domain import ids, validation
 from graph_registry.domain.lineage import (
     KEY_TYPES,
+    MAX_WALK_DEPTH,
     Direction,
     ImpactHit,
     LineageEdge,
@@ -30,7 +31,9 @@ from graph_registry.storage.database import Database
 
 
 class LineageService:
-    def __init__(self, database: Database, *, max_depth: int = 25) -> None:
+    def __init__(self, database: Database, *, max_depth: int = MAX_WALK_DEPTH) -> None:
+        if not 0 <= max_depth <= MAX_WALK_DEPTH:
+            raise ValueError(f"max_depth must be between 0 and {MAX_WALK_DEPTH} (what the walk queries reach)")
         self._db = database
         self._max_depth = max_depth
 

@@ -10,6 +10,8 @@ from graph_registry.domain.records import Stage, VersionRecord
 from graph_registry.errors import Conflict, PreconditionFailed
 from graph_registry.services.lifecycle import StageChange, plan_transition
 
+pytestmark = pytest.mark.unit
+
 
 def version(number: int, stage: Stage = Stage.NONE, *, deleted: bool = False) -> VersionRecord:
     return VersionRecord(

@@ -8,6 +8,8 @@ from graph_registry.domain.records import PackageRecord
 from graph_registry.domain.validation import MAX_REQUIREMENTS, requirements
 from graph_registry.errors import InvalidInput
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("line", "expected"),
