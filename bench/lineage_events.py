@@ -32,7 +32,7 @@ import orjson
 
 from bench.processes import free_port, stop_group, tree_rss, wait_http
 from bench.timing import percentile
-from graph_registry.api.app import open_database
+from graph_registry.bootstrap import neo4j_credentials, open_database
 from graph_registry.domain.openlineage import parse_event
 from graph_registry.services.openlineage import OpenLineageService
 from graph_registry.settings import Settings
@@ -158,7 +158,7 @@ async def in_process_p50(settings: Settings, tag: str) -> float:
 
 
 def start_api(settings: Settings, log: Path) -> tuple[str, subprocess.Popen[bytes]]:
-    uri, user, password = settings.neo4j_credentials()
+    uri, user, password = neo4j_credentials(settings)
     port = free_port()
     env = {
         **os.environ,
@@ -211,7 +211,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
     base = Settings(load_demo=False)
-    uri, user, password = base.neo4j_credentials()
+    uri, user, password = neo4j_credentials(base)
     settings = Settings(neo4j_uri=uri, neo4j_user=user, neo4j_password=password, load_demo=False)
     state = Path(__file__).resolve().parents[1] / ".bench"
     state.mkdir(exist_ok=True)

@@ -264,7 +264,7 @@ class Registry:
         if isinstance(commit, Commit):
             state = git.GitState(commit=commit, dirty=False)
         return ActiveRun(
-            self,
+            self._transport,
             experiment,
             name=name,
             params=params,

@@ -28,9 +28,9 @@ from typing import Any
 
 import orjson
 
+from graph_registry.domain.records import RunStatus
+from graph_registry.domain.validation import NAME
 from graph_registry.errors import InvalidInput
-from graph_registry.lineage_records import RunStatus
-from graph_registry.validation import NAME
 
 DIGEST_PREFIX = "openlineage:"
 FIRST_SEEN = "openlineage:first-seen"

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from graph_registry import ids, validation
+from graph_registry.domain import ids, paging
 from graph_registry.domain.openlineage import (
     FIRST_SEEN,
     DatasetEvent,
@@ -33,9 +33,9 @@ from graph_registry.domain.openlineage import (
     RunEvent,
     facets_json,
 )
+from graph_registry.domain.paging import Page
+from graph_registry.domain.records import DatasetRecord, JobRecord, RunRecord
 from graph_registry.errors import Conflict, InvalidInput
-from graph_registry.lineage_records import DatasetRecord, JobRecord, RunRecord
-from graph_registry.records import Page
 from graph_registry.storage.database import Database, Prelude, Transaction
 
 INPUT_ROLE = "input"
@@ -83,7 +83,7 @@ class OpenLineageService:
         return DatasetRecord.from_row(rows[0]["dataset"]) if rows else None
 
     async def list_runs(self, *, namespace: str, name: str, first: int, after: str | None) -> Page[RunRecord]:
-        validation.page_size(first, limit=self._max_page_size)
+        paging.page_size(first, limit=self._max_page_size)
         position = ids.parse_cursor(after)
         after_started: datetime | None = None
         after_run: str | None = None

@@ -16,8 +16,8 @@ from graph_registry.domain.openlineage import (
     registry_name,
     schema_fields,
 )
+from graph_registry.domain.validation import NAME
 from graph_registry.errors import InvalidInput
-from graph_registry.validation import NAME
 
 
 @pytest.mark.parametrize(

@@ -18,10 +18,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from graph_registry.api.auth import authenticate
-from graph_registry.api.authorization import needed_role_of_endpoint
-from graph_registry.api.context import Services
-from graph_registry.api.hardening import request_id_of
+from graph_registry.api.graphql.extensions.authorization import needed_role_of_endpoint
+from graph_registry.api.http.auth import authenticate
+from graph_registry.api.http.guard import request_id_of
+from graph_registry.bootstrap import Services
 from graph_registry.domain.openlineage import DatasetEvent, Event, JobEvent, parse_event
 from graph_registry.errors import (
     Conflict,
