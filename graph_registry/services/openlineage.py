@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from graph_registry.domain import ids, paging
+from graph_registry.domain import paging
 from graph_registry.domain.openlineage import (
     FIRST_SEEN,
     DatasetEvent,
@@ -35,7 +35,8 @@ from graph_registry.domain.openlineage import (
 )
 from graph_registry.domain.paging import Page
 from graph_registry.domain.records import DatasetRecord, JobRecord, RunRecord
-from graph_registry.errors import Conflict, InvalidInput
+from graph_registry.errors import Conflict
+from graph_registry.services.runs import run_cursor, run_page
 from graph_registry.storage.database import Database, Prelude, Transaction
 
 INPUT_ROLE = "input"
@@ -83,16 +84,9 @@ class OpenLineageService:
         return DatasetRecord.from_row(rows[0]["dataset"]) if rows else None
 
     async def list_runs(self, *, namespace: str, name: str, first: int, after: str | None) -> Page[RunRecord]:
+        """One page of a job's runs, newest first."""
         paging.page_size(first, limit=self._max_page_size)
-        position = ids.parse_cursor(after)
-        after_started: datetime | None = None
-        after_run: str | None = None
-        if position is not None:
-            started, _, after_run = str(position).rpartition("|")
-            try:
-                after_started = datetime.fromisoformat(started)
-            except ValueError as error:
-                raise InvalidInput("malformed cursor", field="after") from error
+        after_started, after_run = run_cursor(after)
         rows = await self._db.read(
             "list_job_runs",
             namespace=namespace,
@@ -101,14 +95,7 @@ class OpenLineageService:
             afterStartedAt=after_started,
             limit=first + 1,
         )
-        runs = [RunRecord.from_row(row) for row in rows[0]["runs"]]
-        shown = runs[:first]
-        return Page(
-            items=tuple(shown),
-            cursors=tuple(ids.cursor(f"{run.started_at.isoformat()}|{run.run_id}") for run in shown),
-            has_next_page=len(runs) > first,
-            total_count=rows[0]["total"],
-        )
+        return run_page(rows[0], first)
 
 
 async def _apply_run_event(tx: Transaction, event: RunEvent) -> None:

@@ -113,3 +113,27 @@ async def test_adapter_digests_are_written_by_the_endpoint_only(writer: httpx.As
     for digest in ("openlineage:first-seen", f"openlineage:{uuid.uuid4()}:s3://x/y", "openlineage:version:3"):
         value = {"dataset": f"forged-{unique}", "digest": digest}
         assert await error_code(writer, REGISTER, input=value) == "INVALID_INPUT"
+
+
+async def test_a_jobs_runs_and_its_experiments_runs_page_newest_first(writer: httpx.AsyncClient, unique: str) -> None:
+    namespace = f"paged-{unique}"
+    run_ids = [str(uuid.uuid4()) for _ in range(3)]
+    for hour, run_id in enumerate(run_ids):
+        await send(
+            writer, run_event("START", run_id=run_id, job=(namespace, "daily"), time=f"2026-11-30T0{hour}:00:00Z")
+        )
+    pages = """
+    query($n: String!, $after: String) {
+      job(namespace: $n, name: "daily") { runs(first: 2, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { runId } } } }
+      experiment(name: $n) { runs(first: 2, after: $after) { edges { node { runId } } } }
+    }
+    """
+    first = await data(writer, pages, n=namespace)
+    runs = first["job"]["runs"]
+    assert runs["totalCount"] == 3 and runs["pageInfo"]["hasNextPage"]
+    assert [edge["node"]["runId"] for edge in runs["edges"]] == [run_ids[2], run_ids[1]]
+    assert first["experiment"]["runs"]["edges"] == runs["edges"]
+    rest = await data(writer, pages, n=namespace, after=runs["pageInfo"]["endCursor"])
+    assert [edge["node"]["runId"] for edge in rest["job"]["runs"]["edges"]] == [run_ids[0]]
+    assert rest["experiment"]["runs"]["edges"] == rest["job"]["runs"]["edges"]
