@@ -9,6 +9,7 @@ from rich.console import Console
 
 from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.services import demo as scenario
+from graph_registry.services.artifacts import ArtifactService
 from graph_registry.services.datasets import DatasetService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.models import ModelService
@@ -28,15 +29,17 @@ class _Services:
         datasets: DatasetService,
         runs: RunService,
         provenance: ProvenanceService,
+        artifacts: ArtifactService,
     ) -> None:
         self.models, self.lifecycle, self.datasets = models, lifecycle, datasets
-        self.runs, self.provenance = runs, provenance
+        self.runs, self.provenance, self.artifacts = runs, provenance, artifacts
 
 
 async def _load(settings: Settings) -> scenario.DemoSummary:
-    from graph_registry.api.app import open_database
+    from graph_registry.api.app import open_artifact_store, open_database
 
     database = open_database(settings)
+    store = open_artifact_store(settings)
     try:
         await migrations.apply(database)
         models = ModelService(database, max_page_size=settings.max_page_size)
@@ -46,9 +49,11 @@ async def _load(settings: Settings) -> scenario.DemoSummary:
             datasets=DatasetService(database),
             runs=RunService(database),
             provenance=ProvenanceService(database, models),
+            artifacts=ArtifactService(database, store, models, url_expiry=settings.artifact_url_expiry),
         )
-        return await scenario.load(services)
+        return await scenario.load(database, services)
     finally:
+        store.close()
         await database.close()
 
 

@@ -16,7 +16,9 @@ import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
 from graph_registry.api import web
+from graph_registry.api.app import open_artifact_store
 from graph_registry.services import demo as scenario
+from graph_registry.services.artifacts import ArtifactService
 from graph_registry.services.datasets import DatasetService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.models import ModelService
@@ -54,6 +56,7 @@ class DemoServices:
     datasets: DatasetService
     runs: RunService
     provenance: ProvenanceService
+    artifacts: ArtifactService
 
 
 @pytest.fixture(scope="session")
@@ -66,8 +69,11 @@ async def demo_graph(neo4j_settings: Settings, database: Database) -> scenario.D
         datasets=DatasetService(database, max_page_size=neo4j_settings.max_page_size),
         runs=RunService(database, max_page_size=neo4j_settings.max_page_size),
         provenance=ProvenanceService(database, models),
+        artifacts=ArtifactService(
+            database, open_artifact_store(neo4j_settings), models, url_expiry=neo4j_settings.artifact_url_expiry
+        ),
     )
-    return await scenario.load(services)
+    return await scenario.load(database, services)
 
 
 @pytest.fixture(scope="session")
