@@ -120,7 +120,7 @@ class ArtifactService:
             uri=self.store.uri(key),
         )
         if not rows:
-            raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+            raise NotFound(f"model version {model}:{version} does not exist", model=model, version=version)
         return VersionRecord.from_row(rows[0]["version"])
 
     async def attach(self, *, model: str, version: int, data: bytes) -> VersionRecord:

@@ -32,7 +32,7 @@ class DatasetVersionRef:
         return DatasetVersionRef(dataset=self.dataset, digest=lineage_validation.digest(self.digest))
 
     def describe(self) -> str:
-        return f"{self.dataset} v{self.version}" if self.version is not None else f"{self.dataset} @ {self.digest}"
+        return f"{self.dataset}:{self.version}" if self.version is not None else f"{self.dataset}@{self.digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +131,7 @@ class DatasetService:
         validation.version(version)
         rows = await self._db.write("delete_dataset_version", dataset=dataset, version=version)
         if not rows:
-            raise NotFound(f"dataset {dataset!r} has no version {version}", dataset=dataset, version=version)
+            raise NotFound(f"dataset version {dataset}:{version} does not exist", dataset=dataset, version=version)
         if rows[0]["blockingModel"] is not None:
             blocker = f"{rows[0]['blockingModel']} v{rows[0]['blockingVersion']}"
             raise PreconditionFailed(

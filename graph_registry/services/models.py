@@ -72,6 +72,18 @@ class VersionSelector:
     stage: Stage | None = None
     at: datetime | None = None
 
+    def describe(self) -> str:
+        """The selector as the client and CLI write it: fraud:2, fraud@champion, fraud@production."""
+        if self.version is not None:
+            text = f"{self.model}:{self.version}"
+        elif self.alias is not None:
+            text = f"{self.model}@{self.alias}"
+        elif self.stage is not None:
+            text = f"{self.model}@{self.stage.value.lower()}"
+        else:
+            text = f"{self.model} (latest)"
+        return text if self.at is None else f"{text} at {self.at.isoformat()}"
+
     def validated(self) -> VersionSelector:
         validation.name(self.model)
         chosen = [value for value in (self.version, self.alias, self.stage) if value is not None]
@@ -226,7 +238,7 @@ class ModelService:
         validation.version(version)
         record = (await self.versions_by_key([(model, version)])).get((model, version))
         if record is None:
-            raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+            raise NotFound(f"model version {model}:{version} does not exist", model=model, version=version)
         return record
 
     async def list_versions(
