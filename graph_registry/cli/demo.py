@@ -62,7 +62,7 @@ def demo() -> None:
     settings = Settings()
     if settings.embedded:
         try:
-            settings.local_neo4j().start(timeout=settings.embedded_neo4j_start_timeout)
+            settings.local_neo4j().start(timeout=settings.embedded_neo4j_start_timeout, report=console.print)
         except LocalNeo4jError as error:
             console.print(f"[red]error:[/red] {error}")
             raise typer.Exit(1) from error

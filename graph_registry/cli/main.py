@@ -12,7 +12,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, tokens, watch
+from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, readiness, tokens, watch
 from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.settings import Settings
 
@@ -33,7 +33,7 @@ app.command("lineage")(lineage.lineage)
 app.command("impact")(lineage.impact)
 app.command("diff")(lineage.diff)
 app.command("watch")(watch.watch)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @app.command()
@@ -58,11 +58,12 @@ def serve(
         started_here = not local.status().running
         console.print(f"embedded default: local Neo4j on {local.uri}, data in {local.home}")
         try:
-            local.start(timeout=settings.embedded_neo4j_start_timeout)
+            local.start(timeout=settings.embedded_neo4j_start_timeout, report=console.print)
         except LocalNeo4jError as error:
             console.print(f"[red]error:[/red] {error}")
             raise typer.Exit(1) from error
     console.print(f"GraphiQL: http://{host}:{port}/graphql")
+    readiness.announce(host, port, report=console.print)
     try:
         uvicorn.run(
             "graph_registry.api.app:create_app",
@@ -80,8 +81,7 @@ def serve(
         )
     finally:
         if local is not None and started_here:
-            console.print("stopping the local Neo4j ...")
-            local.stop()
+            local.stop(report=console.print)
 
 
 def is_loopback(host: str) -> bool:
