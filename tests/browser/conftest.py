@@ -106,10 +106,12 @@ class Visit:
 
 
 @contextlib.asynccontextmanager
-async def visiting(chromium: Browser, server: LiveServer) -> AsyncIterator[Visit]:
+async def visiting(
+    chromium: Browser, server: LiveServer, *, width: int = 1600, height: int = 1000
+) -> AsyncIterator[Visit]:
     """A fresh browser context on `server` that records every request and lets none leave it."""
     context = await chromium.new_context(
-        base_url=server.url, viewport={"width": 1600, "height": 1000}, accept_downloads=True
+        base_url=server.url, viewport={"width": width, "height": height}, accept_downloads=True
     )
     page = await context.new_page()
     session = Visit(page=page, origin=server.url)
