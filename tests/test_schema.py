@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from graph_registry.api.schema import sdl
+from graph_registry.api.graphql.schema import sdl
 from tests.contract import differences
+
+pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = ROOT / "schema" / "contract.graphql"

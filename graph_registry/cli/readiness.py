@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 
-from graph_registry.local_neo4j import Report
+from graph_registry.storage.local_neo4j import Report
 
 POLL_SECONDS = 0.5
 PROBE_PATH = "/readyz"

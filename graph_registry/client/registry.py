@@ -302,7 +302,7 @@ class Registry:
                 stacklevel=2,
             )
         run = ActiveRun(
-            self,
+            self._transport,
             experiment,
             name=name,
             params=params,

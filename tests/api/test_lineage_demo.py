@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from graph_registry.api.app import open_artifact_store
-from graph_registry.services.artifacts import ArtifactService
-from graph_registry.services.datasets import DatasetService
+from graph_registry.bootstrap import Services
 from graph_registry.services.demo import load, load_if_empty
-from graph_registry.services.lifecycle import LifecycleService
-from graph_registry.services.models import ModelService
-from graph_registry.services.provenance import ProvenanceService
-from graph_registry.services.runs import RunService
-from graph_registry.settings import Settings
 from graph_registry.storage.database import Database
 from tests.graphql import data
 
@@ -71,22 +64,9 @@ PICTURE = """
 """
 
 
-class _Services:
-    def __init__(self, database: Database, settings: Settings) -> None:
-        self.models = ModelService(database)
-        self.artifacts = ArtifactService(
-            database, open_artifact_store(settings), self.models, url_expiry=settings.artifact_url_expiry
-        )
-        self.lifecycle = LifecycleService(database)
-        self.datasets = DatasetService(database)
-        self.runs = RunService(database)
-        self.provenance = ProvenanceService(database, self.models)
-
-
 async def test_demo_answers_the_readme_questions(
-    client: httpx.AsyncClient, database: Database, neo4j_settings: Settings
+    client: httpx.AsyncClient, database: Database, services: Services
 ) -> None:
-    services = _Services(database, neo4j_settings)
     first = await load(database, services)
     again = await load(database, services)
     assert first == again
@@ -123,8 +103,7 @@ async def test_demo_answers_the_readme_questions(
     assert picture["mermaid"].startswith("flowchart LR") and "transactions-raw v1" in picture["mermaid"]
 
 
-async def test_the_demo_loads_only_into_an_empty_registry(database: Database, neo4j_settings: Settings) -> None:
-    services = _Services(database, neo4j_settings)
+async def test_the_demo_loads_only_into_an_empty_registry(database: Database, services: Services) -> None:
     await load(database, services)
     assert (await database.read("count_registry_objects"))[0]["count"] > 0
     assert await load_if_empty(database, services) is False
