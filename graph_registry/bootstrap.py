@@ -28,7 +28,7 @@ from graph_registry.settings import ArtifactStoreKind, Settings
 from graph_registry.storage import migrations
 from graph_registry.storage.artifact_store import ArtifactStore
 from graph_registry.storage.database import Database
-from graph_registry.storage.local_neo4j import LocalNeo4j
+from graph_registry.storage.local_neo4j import LocalNeo4j, quiet
 from graph_registry.storage.local_store import LocalStore
 from graph_registry.storage.s3_store import S3Store
 
@@ -88,14 +88,13 @@ def embedded_neo4j(
     started_here = not local.status().running
     if announce is not None:
         announce(f"embedded default: local Neo4j on {local.uri}, data in {local.home}")
-    local.start(timeout=settings.embedded_neo4j_start_timeout)
+    report = announce or quiet
+    local.start(timeout=settings.embedded_neo4j_start_timeout, report=report)
     try:
         yield local
     finally:
         if stop and started_here:
-            if announce is not None:
-                announce("stopping the local Neo4j ...")
-            local.stop()
+            local.stop(report=report)
 
 
 def open_database(settings: Settings) -> Database:

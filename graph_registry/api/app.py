@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -101,8 +102,9 @@ class RegistryGraphQL(GraphQL[Context, None]):
 async def _migrate_when_ready(runtime: Runtime) -> None:
     delay = 0.5
     while True:
+        started = time.monotonic()
         try:
-            await migrations.apply(runtime.database)
+            applied = await migrations.apply(runtime.database)
         except Unavailable:
             log.warning("Neo4j is not reachable yet; retrying migrations in %.1fs", delay)
             await asyncio.sleep(delay)
@@ -110,8 +112,17 @@ async def _migrate_when_ready(runtime: Runtime) -> None:
             continue
         if runtime.services.settings.embedded and runtime.services.settings.load_demo:
             # First start of the embedded default: an empty graph gets the demo scenario to explore.
+            log.info("migrations: %d applied in %.1fs", len(applied), time.monotonic() - started)
+            started = time.monotonic()
             try:
-                await demo.load_if_empty(runtime.database, runtime.services)
+                if await demo.load_if_empty(runtime.database, runtime.services):
+                    counts = (await runtime.database.read("count_graph"))[0]
+                    log.info(
+                        "demo loaded: %d nodes, %d relationships in %.1fs",
+                        counts["nodes"],
+                        counts["relationships"],
+                        time.monotonic() - started,
+                    )
             except Exception:
                 log.exception("loading the demo graph failed; the registry runs without it")
         runtime.migrated.set()

@@ -13,7 +13,7 @@ import uvicorn
 from rich.console import Console
 
 from graph_registry.api.graphql.schema import sdl
-from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, tokens, watch
+from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, readiness, tokens, watch
 from graph_registry.settings import Settings
 
 app = typer.Typer(help="graph-registry: a graph-native model registry.", no_args_is_help=True)
@@ -33,7 +33,7 @@ app.command("lineage")(lineage.lineage)
 app.command("impact")(lineage.impact)
 app.command("diff")(lineage.diff)
 app.command("watch")(watch.watch)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @app.command()
@@ -54,6 +54,7 @@ def serve(
     _check_auth(settings, host, port)
     with neo4j.reachable(settings, announce=True):
         console.print(f"GraphiQL: http://{host}:{port}/graphql")
+        readiness.announce(host, port, report=console.print)
         uvicorn.run(
             "graph_registry.api.app:create_app",
             factory=True,

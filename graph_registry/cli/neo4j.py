@@ -13,7 +13,7 @@ from graph_registry.settings import Settings
 from graph_registry.storage.local_neo4j import LocalNeo4jError
 
 app = typer.Typer(help="Manage the local Neo4j server (data under GRAPH_REGISTRY_HOME).", no_args_is_help=True)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @contextlib.contextmanager
@@ -33,9 +33,8 @@ def start() -> None:
     """Start the local Neo4j and wait until Bolt answers."""
     settings = Settings()
     local = bootstrap.local_neo4j(settings)
-    console.print(f"starting Neo4j on {local.uri} (data in {local.home}) ...")
     try:
-        status = local.start(timeout=settings.embedded_neo4j_start_timeout)
+        status = local.start(timeout=settings.embedded_neo4j_start_timeout, report=console.print)
     except LocalNeo4jError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from error
@@ -45,9 +44,7 @@ def start() -> None:
 @app.command()
 def stop() -> None:
     """Stop the local Neo4j."""
-    if bootstrap.local_neo4j(Settings()).stop():
-        console.print("Neo4j stopped")
-    else:
+    if not bootstrap.local_neo4j(Settings()).stop(report=console.print):
         console.print("Neo4j was not running")
 
 
