@@ -23,6 +23,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from graph_registry.api import artifact_routes, web
@@ -30,6 +32,13 @@ from graph_registry.api.auth import authenticate, header_of
 from graph_registry.api.context import Context, Services
 from graph_registry.api.hardening import HttpGuard, request_id_of
 from graph_registry.api.schema import build_schema
+from graph_registry.api.wire import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    TextFrameWebSocketAdapter,
+    failed_before_execution,
+    response_media_type,
+)
 from graph_registry.errors import Unavailable
 from graph_registry.services import demo
 from graph_registry.services.artifacts import ArtifactService
@@ -64,6 +73,27 @@ class Runtime:
 
 
 class RegistryGraphQL(GraphQL[Context, None]):
+    websocket_adapter_class = TextFrameWebSocketAdapter
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        if response_media_type(request.headers) == GRAPHQL_RESPONSE and failed_before_execution(result):
+            del processed["data"]
+            request.state.graphql_request_error = True
+        return processed
+
+    async def run(  # type: ignore[override]
+        self, request: Request | WebSocket, context: Context | UnsetType = UNSET, root_value: None = UNSET
+    ) -> Response | WebSocket:
+        response = await super().run(request, context, root_value)  # type: ignore[arg-type]
+        if isinstance(request, Request) and isinstance(response, Response) and response.media_type == JSON:
+            media_type = response_media_type(request.headers)
+            if media_type != JSON:
+                response.headers["content-type"] = media_type
+                if getattr(request.state, "graphql_request_error", False):
+                    response.status_code = 400
+        return response
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
