@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     embedded_neo4j_heap: str = "1g"
     embedded_neo4j_pagecache_mb: int = 256
     embedded_neo4j_start_timeout: float = 180.0
+    # Seconds `serve` gives requests in flight after SIGTERM/SIGINT before it drops them.
+    shutdown_timeout: float = 10.0
 
     require_provenance: bool = True
     max_lineage_depth: int = 25

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import os
 from pathlib import Path
 from typing import Annotated
@@ -12,8 +13,9 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, tokens, watch
+from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, serving, tokens, watch
 from graph_registry.local_neo4j import LocalNeo4jError
+from graph_registry.neo4j_supervisor import Neo4jSupervisor
 from graph_registry.settings import Settings
 
 app = typer.Typer(help="graph-registry: a graph-native model registry.", no_args_is_help=True)
@@ -42,7 +44,10 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="uvicorn worker processes."),
 ) -> None:
-    """Serve the GraphQL API; without NEO4J_URI, on a local Neo4j that it starts and stops itself."""
+    """Serve the GraphQL API; without NEO4J_URI, on a local Neo4j that it starts, supervises and stops.
+
+    SIGTERM or SIGINT stops it gracefully (a second one forces it); see cli/serving.py.
+    """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
     if settings.auth is None:
@@ -52,36 +57,54 @@ def serve(
         os.environ["GRAPH_REGISTRY_AUTH"] = "on" if auth_on else "off"
         settings = settings.model_copy(update={"auth": auth_on})
     _check_auth(settings, host, port)
+    signals = serving.Signals()
+    signals.install()
     local = settings.local_neo4j() if settings.embedded else None
-    started_here = False
-    if local is not None:
-        started_here = not local.status().running
-        console.print(f"embedded default: local Neo4j on {local.uri}, data in {local.home}")
-        try:
-            local.start(timeout=settings.embedded_neo4j_start_timeout)
-        except LocalNeo4jError as error:
-            console.print(f"[red]error:[/red] {error}")
-            raise typer.Exit(1) from error
-    console.print(f"GraphiQL: http://{host}:{port}/graphql")
+    supervisor: Neo4jSupervisor | None = None
+    started = True
     try:
-        uvicorn.run(
+        if local is not None and not local.status().running:
+            console.print(f"embedded default: local Neo4j on {local.uri}, data in {local.home}")
+            supervisor = Neo4jSupervisor(local, start_timeout=settings.embedded_neo4j_start_timeout)
+            local.start(timeout=settings.embedded_neo4j_start_timeout)
+            supervisor.start()
+        elif local is not None:
+            console.print(f"embedded default: the local Neo4j already running on {local.uri} (not managed)")
+        console.print(f"GraphiQL: http://{host}:{port}/graphql")
+        config = uvicorn.Config(
             "graph_registry.api.app:create_app",
             factory=True,
             host=host,
             port=port,
             workers=workers,
+            # A worker that does not answer uvicorn's health check in time is killed and replaced;
+            # its 5 s default killed every worker of a busy machine before it had imported the app.
+            timeout_worker_healthcheck=30,
             timeout_keep_alive=5,
-            timeout_graceful_shutdown=10,
+            timeout_graceful_shutdown=max(1, math.ceil(settings.shutdown_timeout)),
             # h11, not httptools: only h11 enforces the header size limit below (httptools reads
             # headers without bound). Slow bodies are bounded by HttpGuard (408).
             http="h11",
             h11_max_incomplete_event_size=64 * 1024,
             ws_max_size=settings.max_body_bytes,
         )
+        started = serving.run(config, signals)
+    except LocalNeo4jError as error:
+        console.print(f"[red]error:[/red] {error}")
+        started = False
+    except (serving.StopRequested, serving.StopForced):
+        pass
     finally:
-        if local is not None and started_here:
+        if supervisor is not None:
             console.print("stopping the local Neo4j ...")
-            local.stop()
+            try:
+                supervisor.stop(force=signals.forced)
+            except serving.StopForced:
+                supervisor.stop(force=True)
+    if signals.forced:
+        raise typer.Exit(1)
+    if not started:
+        raise typer.Exit(1 if signals.received == 0 else 0)
 
 
 def is_loopback(host: str) -> bool:
