@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from graph_registry.local_neo4j import LocalNeo4j
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 
 class Environment(StrEnum):
@@ -90,18 +93,32 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     # Seconds a POST /graphql body may take to arrive (slow-body clients get 408).
     request_body_timeout: float = 30.0
+    # Exact origins (scheme://host[:port]) whose pages may call the API cross-origin (api/cors.py);
+    # empty: no cross-origin access. GRAPH_REGISTRY_CORS_ORIGINS=https://portal.example.com,...
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().absolute()
 
-    @field_validator("protected_aliases", mode="before")
+    @field_validator("protected_aliases", "cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an exact origin: give scheme://host[:port] "
+                    "(no path, no trailing slash, no wildcard)"
+                )
+        return tuple(origin.lower() for origin in value)
 
     @property
     def embedded(self) -> bool:

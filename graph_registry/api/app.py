@@ -30,6 +30,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from graph_registry.api import artifact_routes, web
 from graph_registry.api.auth import authenticate, header_of
 from graph_registry.api.context import Context, Services
+from graph_registry.api.cors import cors_middleware
 from graph_registry.api.hardening import HttpGuard, request_id_of
 from graph_registry.api.schema import build_schema
 from graph_registry.api.wire import (
@@ -238,12 +239,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             *artifact_routes.routes,
         ],
         middleware=[
+            *cors_middleware(settings),
             Middleware(
                 HttpGuard,
                 max_body_bytes=settings.max_body_bytes,
                 auth=settings.auth_enabled,
                 body_timeout=settings.request_body_timeout,
-            )
+            ),
         ],
         lifespan=lifespan,
     )
