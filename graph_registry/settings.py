@@ -20,6 +20,11 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
 class ArtifactStoreKind(StrEnum):
     LOCAL = "local"
     S3 = "s3"
@@ -96,6 +101,10 @@ class Settings(BaseSettings):
     # Exact origins (scheme://host[:port]) whose pages may call the API cross-origin (api/cors.py);
     # empty: no cross-origin access. GRAPH_REGISTRY_CORS_ORIGINS=https://portal.example.com,...
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # When set, GET /metrics needs 'Authorization: Bearer <this>' (a scraper's secret, not an API token).
+    metrics_token: SecretStr | None = None
+    # "text" (human) or "json" (one object per line: time, level, request id, actor, operation, ...).
+    log_format: LogFormat = LogFormat.TEXT
 
     @field_validator("home")
     @classmethod

@@ -27,7 +27,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from graph_registry.api import artifact_routes, web
+from graph_registry.api import artifact_routes, metrics, web
 from graph_registry.api.auth import authenticate, header_of
 from graph_registry.api.context import Context, Services
 from graph_registry.api.cors import cors_middleware
@@ -234,12 +234,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics.endpoint(settings)),
             *web.routes(graphql, settings),
             WebSocketRoute("/graphql", graphql),
             *artifact_routes.routes,
         ],
         middleware=[
             *cors_middleware(settings),
+            Middleware(metrics.EndpointMetrics),
             Middleware(
                 HttpGuard,
                 max_body_bytes=settings.max_body_bytes,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -13,6 +16,7 @@ from graph_registry.api.authorization import Authorization
 from graph_registry.api.errors import RegistryErrors
 from graph_registry.api.hardening import schema_extensions
 from graph_registry.api.lineage import LineageMutations, LineageQueries
+from graph_registry.api.metrics import OperationMetrics
 from graph_registry.api.mutations import ModelMutations
 from graph_registry.api.queries import ModelQueries
 from graph_registry.api.subscriptions import EventSubscriptions
@@ -34,7 +38,13 @@ Subscription = merge_types("Subscription", (EventSubscriptions,))
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # RegistryErrors first: it maps the errors of every extension after it. Authorization checks every
     # root field (api/authorization.py); the limits come from the settings (api/hardening.py).
-    extensions = [RegistryErrors, *schema_extensions(settings or Settings()), Authorization]
+    # OperationMetrics before it: left last, it sees the errors' final codes.
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        OperationMetrics,
+        RegistryErrors,
+        *schema_extensions(settings or Settings()),
+        Authorization,
+    ]
     return RegistrySchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import logging.config
 import math
 import os
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +15,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from graph_registry import logs
 from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, serving, tokens, watch
 from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.neo4j_supervisor import Neo4jSupervisor
@@ -48,8 +51,9 @@ def serve(
 
     SIGTERM or SIGINT stops it gracefully (a second one forces it); see cli/serving.py.
     """
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    log_config = logs.config(settings.log_format)
+    logging.config.dictConfig(log_config)
     if settings.auth is None:
         # The embedded default on loopback is a local sandbox; anything else needs tokens. The
         # decision travels to uvicorn's worker processes through their environment.
@@ -77,6 +81,7 @@ def serve(
             host=host,
             port=port,
             workers=workers,
+            log_config=log_config,
             # A worker that does not answer uvicorn's health check in time is killed and replaced;
             # its 5 s default killed every worker of a busy machine before it had imported the app.
             timeout_worker_healthcheck=30,
@@ -88,6 +93,8 @@ def serve(
             h11_max_incomplete_event_size=64 * 1024,
             ws_max_size=settings.max_body_bytes,
         )
+        if workers > 1:
+            _share_metrics(settings)
         started = serving.run(config, signals)
     except LocalNeo4jError as error:
         console.print(f"[red]error:[/red] {error}")
@@ -105,6 +112,15 @@ def serve(
         raise typer.Exit(1)
     if not started:
         raise typer.Exit(1 if signals.received == 0 else 0)
+
+
+def _share_metrics(settings: Settings) -> None:
+    """Workers write their metrics into one fresh folder, which /metrics adds up (prometheus-client's
+    multiprocess mode); the folder is emptied first, so a former run's samples never count."""
+    folder = settings.home / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 def is_loopback(host: str) -> bool:
