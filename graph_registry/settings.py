@@ -101,6 +101,15 @@ class Settings(BaseSettings):
     # Exact origins (scheme://host[:port]) whose pages may call the API cross-origin (api/cors.py);
     # empty: no cross-origin access. GRAPH_REGISTRY_CORS_ORIGINS=https://portal.example.com,...
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # Webhooks (services/webhooks.py): private, loopback and link-local targets only when allowed.
+    webhook_allow_private: bool = False
+    # Whether this process delivers (enqueues and attempts); off, it still serves the webhook API.
+    webhook_deliveries: bool = True
+    webhook_timeout: float = 5.0
+    # Seconds a failing delivery is retried (exponential backoff with jitter from webhook_retry_base).
+    webhook_retry_window: float = 24 * 3600.0
+    webhook_retry_base: float = 5.0
+    webhook_poll_interval: float = 1.0
     # When set, GET /metrics needs 'Authorization: Bearer <this>' (a scraper's secret, not an API token).
     metrics_token: SecretStr | None = None
     # "text" (human) or "json" (one object per line: time, level, request id, actor, operation, ...).

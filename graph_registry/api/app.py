@@ -53,6 +53,7 @@ from graph_registry.services.models import ModelService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
 from graph_registry.services.tokens import TokenService
+from graph_registry.services.webhooks import DeliveryPolicy, WebhookService, delivering
 from graph_registry.settings import ArtifactStoreKind, Settings
 from graph_registry.storage import migrations
 from graph_registry.storage.artifact_store import ArtifactStore
@@ -170,6 +171,16 @@ def open_database(settings: Settings) -> Database:
     )
 
 
+def webhook_policy(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        allow_private=settings.webhook_allow_private,
+        timeout=settings.webhook_timeout,
+        retry_window=settings.webhook_retry_window,
+        retry_base=settings.webhook_retry_base,
+        poll_interval=settings.webhook_poll_interval,
+    )
+
+
 def open_artifact_store(settings: Settings) -> ArtifactStore:
     if settings.artifact_store is ArtifactStoreKind.S3:
         return S3Store.from_settings(settings)
@@ -201,6 +212,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             deletion=DeletionService(database),
             tokens=TokenService(database),
             audit=AuditService(database, max_page_size=settings.max_page_size),
+            webhooks=WebhookService(database, webhook_policy(settings)),
         )
         runtime = Runtime(database=database, services=services)
         app.state.runtime = runtime
@@ -208,7 +220,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(runtime.migrated.wait()), timeout=settings.neo4j_connect_timeout * 3)
         try:
-            yield
+            async with delivering(services.webhooks, enabled=settings.webhook_deliveries):
+                yield
         finally:
             migrating.cancel()
             with contextlib.suppress(asyncio.CancelledError):

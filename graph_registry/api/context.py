@@ -23,6 +23,7 @@ from graph_registry.services.models import ModelService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
 from graph_registry.services.tokens import Principal, TokenService
+from graph_registry.services.webhooks import WebhookService
 from graph_registry.settings import Settings
 
 
@@ -38,6 +39,7 @@ class Services:
     datasets: DatasetService
     runs: RunService
     provenance: ProvenanceService
+    webhooks: WebhookService
     lineage: LineageService
     deletion: DeletionService
     tokens: TokenService

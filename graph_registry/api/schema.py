@@ -21,6 +21,7 @@ from graph_registry.api.mutations import ModelMutations
 from graph_registry.api.queries import ModelQueries
 from graph_registry.api.subscriptions import EventSubscriptions
 from graph_registry.api.tokens import TokenMutations, TokenQueries
+from graph_registry.api.webhooks import WebhookMutations, WebhookQueries
 from graph_registry.settings import Settings
 
 
@@ -30,8 +31,10 @@ class RegistrySchema(strawberry.Schema):
 
 
 # Each family of root fields lives in its own module; the roots are their union.
-Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries))
-Mutation = merge_types("Mutation", (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations))
+Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries, WebhookQueries))
+Mutation = merge_types(
+    "Mutation", (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations, WebhookMutations)
+)
 Subscription = merge_types("Subscription", (EventSubscriptions,))
 
 

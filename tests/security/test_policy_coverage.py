@@ -42,6 +42,8 @@ def test_no_policy_names_a_field_that_does_not_exist() -> None:
 
 def test_queries_are_for_readers_and_only_tokens_for_admins() -> None:
     for key, rule in POLICIES.items():
+        if key == "Query.webhooks":  # their URLs are secrets: test_webhooks_are_for_admins
+            continue
         if key.startswith(("Query.", "Subscription.")):
             expected = Role.ADMIN if key == "Query.apiTokens" else Role.READER
             assert rule is expected, key
@@ -53,3 +55,11 @@ def test_nothing_in_the_api_writes_or_deletes_audit_entries() -> None:
     mutation = build_schema()._schema.mutation_type
     assert mutation is not None
     assert not [name for name in mutation.fields if "audit" in name.lower()]
+
+
+async def test_webhooks_are_for_admins() -> None:
+    from graph_registry.api.authorization import Call, needed_role
+
+    keys = ["Query.webhooks", "Mutation.createWebhook", "Mutation.deleteWebhook", "Mutation.testWebhook"]
+    call = Call(field="webhooks", arguments={}, services=None)  # type: ignore[arg-type]
+    assert [await needed_role(POLICIES[key], call) for key in keys] == [Role.ADMIN] * 4
