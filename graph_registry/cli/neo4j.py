@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import signal
+
 import typer
 from rich.console import Console
 
+from graph_registry.cli import serving
 from graph_registry.local_neo4j import LocalNeo4jError
+from graph_registry.neo4j_supervisor import Neo4jSupervisor
 from graph_registry.settings import Settings
 
 app = typer.Typer(help="Manage the local Neo4j server (data under GRAPH_REGISTRY_HOME).", no_args_is_help=True)
@@ -13,17 +17,40 @@ console = Console(stderr=True)
 
 
 @app.command()
-def start() -> None:
+def start(
+    foreground: bool = typer.Option(
+        False, "--foreground", help="Stay in the foreground, restart it if it dies, stop it on SIGTERM/SIGINT."
+    ),
+) -> None:
     """Start the local Neo4j and wait until Bolt answers."""
     settings = Settings()
     local = settings.local_neo4j()
+    signals = serving.Signals()
+    if foreground:
+        signals.install()
     console.print(f"starting Neo4j on {local.uri} (data in {local.home}) ...")
+    supervisor = Neo4jSupervisor(local, start_timeout=settings.embedded_neo4j_start_timeout)
     try:
         status = local.start(timeout=settings.embedded_neo4j_start_timeout)
+        console.print(f"Neo4j is running (pid {status.pid}) on {status.uri}")
+        if not foreground:
+            return
+        supervisor.start()
+        while True:
+            signal.pause()
     except LocalNeo4jError as error:
         console.print(f"[red]error:[/red] {error}")
+        if foreground:
+            local.stop(timeout=0)
         raise typer.Exit(1) from error
-    console.print(f"Neo4j is running (pid {status.pid}) on {status.uri}")
+    except (serving.StopRequested, serving.StopForced):
+        console.print("stopping Neo4j ...")
+        try:
+            supervisor.stop(force=signals.forced)
+        except serving.StopForced:
+            supervisor.stop(force=True)
+    if signals.forced:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -1,7 +1,7 @@
 """SIGTERM and SIGINT stop a real `graph-registry serve` gracefully, with one worker or several: the
 request in flight is answered, the open subscription is closed with 1012 (service restart), the
 embedded Neo4j it started is stopped, the exit status is 0, no process is left and both ports are
-free. A second signal forces the stop."""
+free. A second signal forces the stop. `graph-registry neo4j start --foreground` stops alike."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import json
 import signal
+import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,7 +19,8 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.reliability.embedded import EmbeddedServe, alive, command_line, descendants
+from tests.reliability.embedded import START_PATIENCE, EmbeddedServe, alive, command_line, descendants
+from tests.reliability.servers import GRAPH_REGISTRY
 
 # Guards against a hang, not timing assertions.
 PATIENCE = 60.0
@@ -136,3 +138,29 @@ async def test_a_second_signal_forces_the_stop(serve_home: Path) -> None:
     assert status == 1, log[-3000:]
     assert "forcing the stop" in log
     assert_all_gone(serve, processes)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_neo4j_start_in_the_foreground_stops_on_a_signal(serve_home: Path, stop: signal.Signals) -> None:
+    serve = EmbeddedServe(serve_home)
+    with serve.log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [GRAPH_REGISTRY, "neo4j", "start", "--foreground"],
+            env=serve.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        serve.wait_for_log("Neo4j is running", patience=START_PATIENCE)
+        pid = serve.neo4j_pid()
+        assert pid is not None and alive(pid)
+        process.send_signal(stop)
+        status = process.wait(timeout=PATIENCE * 2)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        serve.close()
+    assert status == 0, serve.log()[-3000:]
+    assert "stopping Neo4j" in serve.log()
+    assert_all_gone(serve, {pid, process.pid})

@@ -24,7 +24,7 @@ from tests.reliability.invariants import check_all
 
 WRITES = {"createModelVersion", "registerDatasetVersion", "transitionStage", "setAlias"}
 # Guards against a hang, not timing assertions.
-PATIENCE = 240.0
+PATIENCE = 600.0
 
 
 async def _until(condition: Any, within: float, what: str) -> None:
