@@ -27,10 +27,10 @@ RETURN w IS NOT NULL AS deleted
 
 // name: enqueue_webhook_deliveries
 // The outbox: for each active webhook, a delivery per committed Event it wants (type, model and
-// team filters) that has none yet. MERGE on (webhookId, eventKey), backed by a uniqueness
+// team filters) that has none yet, among the events since its scan position. MERGE on (webhookId, eventKey), backed by a uniqueness
 // constraint, so workers doing this at once enqueue each event once.
 MATCH (w:Webhook {active: true})
-MATCH (e:Event) WHERE e.at >= w.createdAt
+MATCH (e:Event) WHERE e.at >= coalesce(w.scannedFrom, w.createdAt)
   AND (w.model IS NULL OR e.model = w.model)
   AND (size(w.events) = 0 OR e.type IN w.events)
   AND (w.team IS NULL OR EXISTS { MATCH (:Model {name: e.model})-[:OWNED_BY]->(t) WHERE t.name = w.team })
@@ -44,6 +44,14 @@ ON CREATE SET d.deliveryId = randomUUID(), d.eventType = e.type, d.model = e.mod
               d.attempts = 0, d.delivered = false, d.pending = true, d.createdAt = datetime(),
               d.nextAttemptAt = datetime()
 RETURN count(d) AS enqueued
+
+// name: advance_webhook_scans
+// After a pass that enqueued everything it found, later passes look at events from $lookback seconds
+// ago on (Event.at is its transaction's start: a transaction may commit up to that long after it).
+MATCH (w:Webhook {active: true})
+WITH w, datetime() - duration({seconds: $lookback}) AS horizon
+SET w.scannedFrom = CASE WHEN horizon > w.createdAt THEN horizon ELSE w.createdAt END
+RETURN count(w) AS advanced
 
 // name: create_test_delivery
 // A TEST delivery for testWebhook, claimed at once by the caller.

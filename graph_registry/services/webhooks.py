@@ -28,6 +28,9 @@ from graph_registry.errors import InvalidInput, NotFound, RegistryError
 from graph_registry.storage.database import Database
 
 log = logging.getLogger("graph_registry.webhooks")
+_ENQUEUE_BATCH = 500
+# Seconds a write transaction may run between its Event's time and its commit and still be enqueued.
+_SCAN_LOOKBACK = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +159,9 @@ class WebhookService:
 
     async def dispatch_once(self) -> int:
         """Enqueue what committed since, claim what is due, attempt it; the attempts made."""
-        await self._db.write("enqueue_webhook_deliveries", limit=500)
+        enqueued = (await self._db.write("enqueue_webhook_deliveries", limit=_ENQUEUE_BATCH))[0]["enqueued"]
+        if enqueued < _ENQUEUE_BATCH:
+            await self._db.write("advance_webhook_scans", lookback=_SCAN_LOOKBACK)
         rows = await self._db.write(
             "claim_webhook_deliveries", worker=self.worker, lease=self.policy.lease, limit=self.policy.batch
         )

@@ -38,15 +38,17 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    status: int = 0
 
 
 @dataclass
 class Receiver:
     """An HTTP receiver on 127.0.0.1: records every request; /flaky fails the first `failures` of each
-    delivery id; /moved answers a redirect to /elsewhere."""
+    delivery id; /moved answers a redirect to /elsewhere; /restart fails while `down`."""
 
     url: str
     failures: int = 3
+    down: bool = False  # /restart answers 503 while set
     received: list[Received] = field(default_factory=list)
 
     def at(self, path: str) -> list[Received]:
@@ -70,6 +72,9 @@ def receiver() -> Iterator[Receiver]:
                     if r.headers["x-registry-delivery"] == item.headers["x-registry-delivery"]
                 ]
                 status = 500 if len(seen) <= state.failures else 200
+            if self.path == "/restart" and state.down:
+                status = 503
+            item.status = status
             if self.path == "/moved":
                 self.send_response(302)
                 self.send_header("Location", "/elsewhere")
@@ -217,3 +222,33 @@ async def test_two_deliverers_send_each_event_once(
     ids = [r.headers["x-registry-delivery"] for r in mine()]
     assert len(ids) == len(set(ids)) == 6
     assert sorted(orjson.loads(r.body)["version"] for r in mine()) == [1, 2, 3, 4, 5, 6]
+
+
+async def test_a_restart_of_the_api_in_the_middle_loses_nothing(
+    neo4j_settings: Settings, client: httpx.AsyncClient, receiver: Receiver, model_name: str
+) -> None:
+    """Deliveries failing when the API stops, events made while no server delivers (the suite's
+    servers do not), a new API process: every event arrives, each under one delivery id."""
+    settings = delivering_settings(neo4j_settings)
+    receiver.down = True
+    with LiveServer.serving(settings) as first:
+        async with httpx.AsyncClient(base_url=first.url, timeout=PATIENCE) as http:
+            await create_model(http, model_name)
+            await data(http, CREATE, url=receiver.url + "/restart", model=model_name)
+            await create_version(http, model_name)
+            await until(lambda: len(receiver.at("/restart")) >= 1, "a failed attempt before the stop")
+    for _ in range(2):
+        await create_version(client, model_name)  # no server is delivering now
+    receiver.down = False
+    with LiveServer.serving(settings):
+        ok = lambda: {  # noqa: E731
+            orjson.loads(r.body)["version"] for r in receiver.at("/restart") if r.status == 200
+        }
+        await until(lambda: ok() == {1, 2, 3}, "every event after the restart")
+        await asyncio.sleep(0.5)
+    delivered = [r for r in receiver.at("/restart") if r.status == 200]
+    assert sorted(orjson.loads(r.body)["version"] for r in delivered) == [1, 2, 3]
+    by_version = {}
+    for item in receiver.at("/restart"):
+        by_version.setdefault(orjson.loads(item.body)["version"], set()).add(item.headers["x-registry-delivery"])
+    assert all(len(ids) == 1 for ids in by_version.values()), by_version
