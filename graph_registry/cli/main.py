@@ -15,11 +15,12 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from graph_registry import logs
+from graph_registry import bootstrap, logs
+from graph_registry.api.graphql.schema import sdl
 from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, serving, tokens, watch
-from graph_registry.local_neo4j import LocalNeo4jError
-from graph_registry.neo4j_supervisor import Neo4jSupervisor
 from graph_registry.settings import Settings
+from graph_registry.storage.local_neo4j import LocalNeo4jError
+from graph_registry.storage.neo4j_supervisor import Neo4jSupervisor
 
 app = typer.Typer(help="graph-registry: a graph-native model registry.", no_args_is_help=True)
 app.add_typer(neo4j.app, name="neo4j")
@@ -63,7 +64,7 @@ def serve(
     _check_auth(settings, host, port)
     signals = serving.Signals()
     signals.install()
-    local = settings.local_neo4j() if settings.embedded else None
+    local = bootstrap.local_neo4j(settings) if settings.embedded else None
     supervisor: Neo4jSupervisor | None = None
     started = True
     try:
@@ -156,7 +157,5 @@ def _check_auth(settings: Settings, host: str, port: int) -> None:
 @app.command("export-schema")
 def export_schema(path: Annotated[Path, typer.Argument()] = Path("schema/schema.graphql")) -> None:
     """Write the GraphQL SDL generated from the code (checked for drift by the tests)."""
-    from graph_registry.api.schema import sdl
-
     path.write_text(sdl(), encoding="utf-8")
     console.print(f"wrote {path}")

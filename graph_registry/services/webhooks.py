@@ -21,7 +21,8 @@ from typing import Any
 
 import httpx
 
-from graph_registry import metrics, validation
+from graph_registry import metrics
+from graph_registry.domain import validation
 from graph_registry.domain import webhook_deliveries as wire
 from graph_registry.domain.webhook_targets import Resolver, check_target, system_resolver
 from graph_registry.errors import InvalidInput, NotFound, RegistryError

@@ -18,7 +18,7 @@ import httpx
 import orjson
 import pytest
 
-from graph_registry.api.app import webhook_policy
+from graph_registry.bootstrap import webhook_policy
 from graph_registry.services.webhooks import WebhookService, delivering
 from graph_registry.settings import Settings
 from graph_registry.storage.database import Database

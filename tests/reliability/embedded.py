@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from graph_registry.local_neo4j import LocalNeo4j, port_in_use
 from graph_registry.settings import Settings
+from graph_registry.storage.local_neo4j import LocalNeo4j, port_in_use
 from tests.live_server import free_port
 from tests.reliability.servers import GRAPH_REGISTRY, _reuse_launcher_cache
 
