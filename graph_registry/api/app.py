@@ -25,7 +25,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from graph_registry.api import artifact_routes, web
+from graph_registry.api import artifact_routes, mlflow, web
 from graph_registry.api.auth import authenticate, header_of
 from graph_registry.api.context import Context, Services
 from graph_registry.api.hardening import HttpGuard, request_id_of
@@ -39,6 +39,7 @@ from graph_registry.services.deletion import DeletionService
 from graph_registry.services.events import EventService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.lineage import LineageService
+from graph_registry.services.mlflow import MlflowServices
 from graph_registry.services.models import ModelService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
@@ -157,19 +158,29 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         models = ModelService(
             database, max_page_size=settings.max_page_size, max_artifact_size=settings.max_artifact_size
         )
+        lifecycle = LifecycleService(database, require_provenance=settings.require_provenance)
+        deletion = DeletionService(database)
         services = Services(
             settings=settings,
             models=models,
-            lifecycle=LifecycleService(database, require_provenance=settings.require_provenance),
+            lifecycle=lifecycle,
             artifacts=ArtifactService(database, store, models, url_expiry=settings.artifact_url_expiry),
             events=EventService(database),
             datasets=DatasetService(database, max_page_size=settings.max_page_size),
             runs=RunService(database, max_page_size=settings.max_page_size),
             provenance=ProvenanceService(database, models),
             lineage=LineageService(database, max_depth=settings.max_lineage_depth),
-            deletion=DeletionService(database),
+            deletion=deletion,
             tokens=TokenService(database),
             audit=AuditService(database, max_page_size=settings.max_page_size),
+            mlflow=MlflowServices.build(
+                database,
+                store,
+                models=models,
+                lifecycle=lifecycle,
+                deletion=deletion,
+                max_artifact_size=settings.max_artifact_size,
+            ),
         )
         runtime = Runtime(database=database, services=services)
         app.state.runtime = runtime
@@ -206,6 +217,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             *web.routes(graphql, settings),
             WebSocketRoute("/graphql", graphql),
             *artifact_routes.routes,
+            *mlflow.routes(),
         ],
         middleware=[
             Middleware(

@@ -19,6 +19,7 @@ from graph_registry.services.deletion import DeletionService
 from graph_registry.services.events import EventService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.lineage import LineageService
+from graph_registry.services.mlflow import MlflowServices
 from graph_registry.services.models import ModelService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
@@ -42,6 +43,8 @@ class Services:
     deletion: DeletionService
     tokens: TokenService
     audit: AuditService
+    # The MLflow REST adapter's use cases (api/mlflow/).
+    mlflow: MlflowServices | None = None
 
 
 @dataclass(slots=True)
