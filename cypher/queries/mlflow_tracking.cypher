@@ -96,10 +96,12 @@ SET r.endedAt = CASE WHEN $endTime IS NULL THEN r.endedAt ELSE datetime({epochMi
 RETURN r {.*} AS run
 
 // name: mlflow_log_metric_points
-// Appends points to a run's metric histories.
+// Appends points to a run's metric histories; a point logged again (same key, time, step and value,
+// as log_model re-logs a run's metrics for its logged model) stays one point, as in MLflow.
 UNWIND $points AS point
-CREATE (:MetricPoint {runId: $runId, key: point.key, value: point.value, timestamp: point.timestamp,
+MERGE (p:MetricPoint {runId: $runId, key: point.key, value: point.value, timestamp: point.timestamp,
                       step: point.step})
+  ON CREATE SET p.modelId = point.modelId
 
 // name: mlflow_metric_history
 // One metric's history of a run, in the order it was logged (by step, then time).

@@ -137,13 +137,6 @@ class MlflowRegistryService:
         limits.text(source, what="source", limit=4096)
         if await self._models.get_model(model) is None:
             raise NotFound(f"registered model {model!r} does not exist", model=model)
-        run: Row | None = None
-        if run_id:
-            limits.run_id(run_id)
-            rows = await self._db.read("get_runs", runIds=[run_id])
-            if not rows:
-                raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
-            run = rows[0]["run"]
         manifest = None
         packages: tuple[PackageRecord, ...] = ()
         if model_id:
@@ -152,6 +145,13 @@ class MlflowRegistryService:
             if manifest is not None:
                 packages = _packages(await self._artifacts.text_of(manifest.files, "requirements.txt"))
             run_id = run_id or logged.get("sourceRunId")
+        run: Row | None = None
+        if run_id:
+            limits.run_id(run_id)
+            rows = await self._db.read("get_runs", runIds=[run_id])
+            if not rows:
+                raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
+            run = rows[0]["run"]
         lineage = MlflowVersionLineage(
             run_id=run_id or None,
             trained_on=(),

@@ -44,6 +44,7 @@ class MetricPoint:
     value: float
     timestamp: int
     step: int = 0
+    model_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +271,13 @@ class MlflowTrackingService:
                 f"at most {limits.MAX_BATCH_METRICS} metrics are allowed in one request", field="metrics"
             )
         points = [
-            {"key": limits.key(p.key, what="metric"), "value": p.value, "timestamp": p.timestamp, "step": p.step}
+            {
+                "key": limits.key(p.key, what="metric"),
+                "value": p.value,
+                "timestamp": p.timestamp,
+                "step": p.step,
+                "modelId": p.model_id,
+            }
             for p in changes.metrics
         ]
         if changes.status is not None and changes.status not in STATUSES:

@@ -37,6 +37,7 @@ def _point(item: dict[str, Any]) -> MetricPoint:
         value=limits.metric_value(item.get("value")),
         timestamp=limits.int64(item.get("timestamp"), what="timestamp", default=_now()),
         step=limits.int64(item.get("step"), what="step", default=0),
+        model_id=limits.logged_model_id(item["model_id"]) if item.get("model_id") else None,
     )
 
 
