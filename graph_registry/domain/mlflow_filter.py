@@ -224,8 +224,17 @@ Lookup = Callable[[str, str], Any]
 """(kind, key) -> the row's value of that field, or None when it has none."""
 
 
+def _holds(comparison: Comparison, lookup: Lookup) -> bool:
+    actual = lookup(comparison.kind, comparison.key)
+    if actual is None and comparison.kind == "tag" and comparison.operator in {"!=", "NOT IN"}:
+        # A missing tag differs from every value: MLflow's own searches add
+        # `tags.mlflow.prompt.is_prompt != 'true'` and expect untagged models back.
+        return True
+    return _compare(comparison.operator, actual, comparison.value)
+
+
 def matches(comparisons: Sequence[Comparison], lookup: Lookup) -> bool:
-    return all(_compare(c.operator, lookup(c.kind, c.key), c.value) for c in comparisons)
+    return all(_holds(c, lookup) for c in comparisons)
 
 
 def sort_key(orderings: Sequence[Ordering], lookup: Lookup) -> tuple[Any, ...]:

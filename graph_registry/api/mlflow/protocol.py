@@ -291,6 +291,7 @@ def endpoint(
             return error_response("INTERNAL_ERROR", f"unexpected error, request {request_id}")
         return result if isinstance(result, Response) else json_response(result)
 
+    serve.policy_key = key  # type: ignore[attr-defined]  # read by the policy-coverage test
     return serve
 
 
