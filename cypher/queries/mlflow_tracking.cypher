@@ -164,3 +164,9 @@ MATCH (m:LoggedModel {modelId: output.modelId})
 MERGE (r)-[o:OUTPUT]->(m)
 SET o.step = output.step
 RETURN count(o) AS linked
+
+// name: mlflow_log_nan_metric_points
+// Appends NaN points (which MERGE cannot match on) to a run's metric histories.
+UNWIND $points AS point
+CREATE (:MetricPoint {runId: $runId, key: point.key, value: point.value, timestamp: point.timestamp,
+                      step: point.step, modelId: point.modelId})

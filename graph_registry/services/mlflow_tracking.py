@@ -309,7 +309,12 @@ class MlflowTrackingService:
                 update["mlflowTags"] = _merge_tags(stored.get("mlflowTags"), tags, changes.deleted_tags)
             if points:
                 update["metrics"] = _summary(stored.get("metrics"), changes.metrics)
-                await tx.run("mlflow_log_metric_points", runId=run_id, points=points)
+                numbers = [point for point in points if not math.isnan(point["value"])]
+                nans = [point for point in points if math.isnan(point["value"])]
+                if numbers:
+                    await tx.run("mlflow_log_metric_points", runId=run_id, points=numbers)
+                if nans:
+                    await tx.run("mlflow_log_nan_metric_points", runId=run_id, points=nans)
             if changes.status is not None:
                 update["mlflowStatus"] = changes.status
                 update["status"] = STATUSES[changes.status]
