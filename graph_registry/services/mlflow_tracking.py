@@ -270,7 +270,7 @@ class MlflowTrackingService:
             raise InvalidInput(
                 f"at most {limits.MAX_BATCH_METRICS} metrics are allowed in one request", field="metrics"
             )
-        points = [
+        points: list[dict[str, Any]] = [
             {
                 "key": limits.key(p.key, what="metric"),
                 "value": p.value,
