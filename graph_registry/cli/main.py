@@ -12,7 +12,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, tokens, watch
+from graph_registry.cli import artifacts, backup, demo, import_mlflow, lineage, models, neo4j, tokens, watch
 from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.settings import Settings
 
@@ -22,6 +22,7 @@ app.add_typer(tokens.app, name="token")
 app.command("demo")(demo.demo)
 app.command("export")(backup.export_graph)
 app.command("import")(backup.import_graph)
+app.command("import-mlflow")(import_mlflow.import_mlflow)
 # Talking to a running registry through graph_registry.client:
 app.add_typer(models.models_app, name="models")
 app.add_typer(models.versions_app, name="versions")

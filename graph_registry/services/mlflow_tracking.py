@@ -61,6 +61,26 @@ class DatasetInput:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportedRun:
+    """A run as an MLflow server holds it, for import-mlflow."""
+
+    run_id: str
+    experiment_id: str
+    name: str | None
+    status: str
+    user: str | None
+    start_time: int
+    end_time: int | None
+    lifecycle_stage: str
+    artifact_uri: str | None
+    origin: str
+    params: Sequence[tuple[str, str]] = ()
+    tags: Sequence[tuple[str, str]] = ()
+    metrics: Sequence[MetricPoint] = ()
+    inputs: Sequence[DatasetInput] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RunChanges:
     """What log-batch, set-tag, update-run and friends change of one run."""
 
@@ -270,16 +290,7 @@ class MlflowTrackingService:
             raise InvalidInput(
                 f"at most {limits.MAX_BATCH_METRICS} metrics are allowed in one request", field="metrics"
             )
-        points: list[dict[str, Any]] = [
-            {
-                "key": limits.key(p.key, what="metric"),
-                "value": p.value,
-                "timestamp": p.timestamp,
-                "step": p.step,
-                "modelId": p.model_id,
-            }
-            for p in changes.metrics
-        ]
+        points = [_point_row(p) for p in changes.metrics]
         if changes.status is not None and changes.status not in STATUSES:
             raise InvalidInput(f"invalid run status {changes.status[:40]!r}", field="status")
 
@@ -309,12 +320,7 @@ class MlflowTrackingService:
                 update["mlflowTags"] = _merge_tags(stored.get("mlflowTags"), tags, changes.deleted_tags)
             if points:
                 update["metrics"] = _summary(stored.get("metrics"), changes.metrics)
-                numbers = [point for point in points if not math.isnan(point["value"])]
-                nans = [point for point in points if math.isnan(point["value"])]
-                if numbers:
-                    await tx.run("mlflow_log_metric_points", runId=run_id, points=numbers)
-                if nans:
-                    await tx.run("mlflow_log_nan_metric_points", runId=run_id, points=nans)
+                await _log_points(tx, run_id, points)
             if changes.status is not None:
                 update["mlflowStatus"] = changes.status
                 update["status"] = STATUSES[changes.status]
@@ -341,47 +347,49 @@ class MlflowTrackingService:
     async def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
         """Each dataset becomes a DatasetVersion (same digest, same version) the run USED in its context."""
         limits.run_id(run_id)
-        lineage_validation.ref_count(len(datasets), what="datasets")
-        prepared = []
-        for dataset in datasets:
-            validation.name(dataset.name, what="dataset")
-            tags = limits.pairs(dataset.tags, what="tag", limit=limits.MAX_TAG_VALUE, most=limits.MAX_BATCH_TAGS)
-            role = dict(tags).get(CONTEXT_TAG) or "input"
-            prepared.append((dataset, mlflow_digest(dataset.digest), lineage_validation.role(role), tags))
+        prepared = _prepare_inputs(datasets)
 
         async def work(tx: Transaction) -> None:
             if not await tx.run("mlflow_lock_run", runId=run_id):
                 raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
-            for dataset, digest, role, tags in prepared:
-                registered = await tx.run(
-                    "register_dataset_version",
-                    dataset=dataset.name,
-                    digest=digest,
-                    uri=_source_uri(dataset.source),
-                    rowCount=None,
-                    description=None,
-                )
-                version = registered[0]["datasetVersion"]["version"]
-                await tx.run(
-                    "mlflow_describe_dataset_version",
-                    dataset=dataset.name,
-                    version=version,
-                    sourceType=dataset.source_type,
-                    source=dataset.source,
-                    schema=dataset.schema,
-                    profile=dataset.profile,
-                    mlflowDigest=dataset.digest,
-                )
-                await tx.run(
-                    "mlflow_add_run_input",
-                    runId=run_id,
-                    dataset=dataset.name,
-                    version=version,
-                    role=role,
-                    tags=pairs_to_strings(tags),
-                )
+            await _record_inputs(tx, run_id, prepared)
 
         await self._db.write_transaction(work)
+
+    async def import_run(self, imported: ImportedRun) -> bool:
+        """A run copied from an MLflow server, whole in one transaction; False when it was there already."""
+        limits.run_id(imported.run_id)
+        params = limits.pairs(imported.params, what="param", limit=limits.MAX_PARAM_VALUE, most=10_000)
+        tags = limits.pairs(imported.tags, what="tag", limit=limits.MAX_TAG_VALUE, most=10_000)
+        prepared = _prepare_inputs(imported.inputs)
+        points = [_point_row(point) for point in imported.metrics]
+
+        async def work(tx: Transaction) -> bool:
+            created = await tx.run(
+                "mlflow_import_run",
+                experimentId=imported.experiment_id,
+                runId=imported.run_id,
+                name=imported.name,
+                status=STATUSES.get(imported.status, "FAILED"),
+                mlflowStatus=imported.status,
+                params=pairs_to_strings(params),
+                metrics=_summary(None, imported.metrics),
+                tags=pairs_to_strings(tags),
+                user=imported.user,
+                lifecycleStage=imported.lifecycle_stage,
+                startTime=imported.start_time,
+                endTime=imported.end_time,
+                artifactUri=imported.artifact_uri,
+                origin=imported.origin,
+            )
+            if not created:
+                return False
+            await _log_points(tx, imported.run_id, points)
+            await _record_inputs(tx, imported.run_id, prepared)
+            await _link_commit(tx, imported.run_id, tags)
+            return True
+
+        return await self._db.write_transaction(work)
 
     async def log_outputs(self, run_id: str, outputs: Sequence[tuple[str, int]]) -> None:
         limits.run_id(run_id)
@@ -402,6 +410,70 @@ class MlflowTrackingService:
             limit=MAX_SEARCHED_RUNS,
         )
         return [row["runId"] for row in rows]
+
+
+def _point_row(point: MetricPoint) -> dict[str, Any]:
+    return {
+        "key": limits.key(point.key, what="metric"),
+        "value": point.value,
+        "timestamp": point.timestamp,
+        "step": point.step,
+        "modelId": point.model_id,
+    }
+
+
+async def _log_points(tx: Transaction, run_id: str, points: Sequence[dict[str, Any]]) -> None:
+    numbers = [point for point in points if not math.isnan(point["value"])]
+    nans = [point for point in points if math.isnan(point["value"])]
+    if numbers:
+        await tx.run("mlflow_log_metric_points", runId=run_id, points=numbers)
+    if nans:  # MERGE cannot match NaN: such points are created as they come
+        await tx.run("mlflow_log_nan_metric_points", runId=run_id, points=nans)
+
+
+Prepared = tuple[DatasetInput, str, str, list[tuple[str, str]]]
+
+
+def _prepare_inputs(datasets: Sequence[DatasetInput]) -> list[Prepared]:
+    lineage_validation.ref_count(len(datasets), what="datasets")
+    prepared = []
+    for dataset in datasets:
+        validation.name(dataset.name, what="dataset")
+        tags = limits.pairs(dataset.tags, what="tag", limit=limits.MAX_TAG_VALUE, most=limits.MAX_BATCH_TAGS)
+        role = dict(tags).get(CONTEXT_TAG) or "input"
+        prepared.append((dataset, mlflow_digest(dataset.digest), lineage_validation.role(role), tags))
+    return prepared
+
+
+async def _record_inputs(tx: Transaction, run_id: str, prepared: Sequence[Prepared]) -> None:
+    for dataset, digest, role, tags in prepared:
+        registered = await tx.run(
+            "register_dataset_version",
+            dataset=dataset.name,
+            digest=digest,
+            uri=_source_uri(dataset.source),
+            rowCount=None,
+            description=None,
+        )
+        version = registered[0]["datasetVersion"]["version"]
+        await tx.run(
+            "mlflow_describe_dataset_version",
+            dataset=dataset.name,
+            version=version,
+            sourceType=dataset.source_type,
+            source=dataset.source,
+            schema=dataset.schema,
+            profile=dataset.profile,
+            mlflowDigest=dataset.digest,
+        )
+        await tx.run(
+            "mlflow_add_run_input",
+            runId=run_id,
+            dataset=dataset.name,
+            version=version,
+            role=role,
+            tags=pairs_to_strings(tags),
+        )
 
 
 async def _link_commit(tx: Transaction, run_id: str, tags: Sequence[tuple[str, str]]) -> None:
