@@ -254,6 +254,11 @@ class MlflowRegistryService:
             logged = await self._logged_models.get(model_id)
             return str(logged["artifactUri"])
         source = stored.get("mlflowSource")
+        if source and str(source).startswith("runs:/"):
+            run_id, _, path = str(source).removeprefix("runs:/").partition("/")
+            rows = await self._db.read("get_runs", runIds=[run_id])
+            if rows and rows[0]["run"].get("artifactUri"):
+                return f"{rows[0]['run']['artifactUri']}/{path}".rstrip("/")
         if source:
             return str(source)
         raise NotFound(f"{model} v{version} has no MLflow artifact location", model=model, version=version)

@@ -106,3 +106,30 @@ def test_concurrent_versions_get_every_number_once(tracking: MlflowClient, uniqu
     assert sorted(int(n) for n in numbers) == list(range(1, 25))
     listed = tracking.search_model_versions(f"name = '{name}'")
     assert sorted(int(v.version) for v in listed) == list(range(1, 25))
+
+
+def test_deletion_follows_the_registry_rules(tracking: MlflowClient, unique: str) -> None:
+    name = f"delete-{unique}"
+    tracking.create_registered_model(name)
+    experiment = tracking.create_experiment(f"delete {unique}")
+    run = tracking.create_run(experiment)
+    tracking.create_model_version(name, source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)
+    tracking.create_model_version(name, source="s3://bucket/2")
+    assert tracking.get_model_version_download_uri(name, "1") == f"{run.info.artifact_uri}/model"
+    tracking.set_registered_model_alias(name, "champion", "1")
+    with pytest.raises(MlflowException) as held:
+        tracking.delete_model_version(name, "1")
+    assert _code(held) == "INVALID_STATE"
+    with pytest.raises(MlflowException) as held_model:
+        tracking.delete_registered_model(name)
+    assert _code(held_model) == "INVALID_STATE"
+    tracking.delete_model_version(name, "2")
+    with pytest.raises(MlflowException) as gone:
+        tracking.get_model_version(name, "2")
+    assert _code(gone) == "RESOURCE_DOES_NOT_EXIST"
+    tracking.delete_registered_model_alias(name, "champion")
+    tracking.delete_registered_model(name)
+    with pytest.raises(MlflowException) as deleted:
+        tracking.get_registered_model(name)
+    assert _code(deleted) == "RESOURCE_DOES_NOT_EXIST"
+    assert name not in {m.name for m in tracking.search_registered_models(f"name = '{name}'")}
