@@ -8,7 +8,9 @@ test is skipped, unless GRAPH_REGISTRY_REQUIRE_MLFLOW_SERVER=1 (as in CI) makes 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -44,6 +46,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("mlflow-server")
     port = free_port()
     env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
+    log = (home / "server.log").open("w")
     process = subprocess.Popen(
         [
             str(SERVER),
@@ -60,8 +63,9 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "1",
         ],
         env=env,
-        stdout=(home / "server.log").open("w"),
+        stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # the server's workers are its children: stopped as one group
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -72,13 +76,25 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except httpx.HTTPError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            _stop(process)
+            log.close()
             raise RuntimeError(f"mlflow server did not start: {(home / 'server.log').read_text()[-2000:]}")
         time.sleep(0.5)
     try:
         yield url
     finally:
-        process.terminate()
+        _stop(process)
+        log.close()
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
 
 
