@@ -14,8 +14,9 @@ import httpx
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from graph_registry.api.app import open_database
-from graph_registry.cli.backup import _reachable_neo4j, console
+from graph_registry.bootstrap import open_database
+from graph_registry.cli import neo4j
+from graph_registry.cli.backup import console
 from graph_registry.errors import RegistryError
 from graph_registry.services.audit import AuditService
 from graph_registry.services.lifecycle import LifecycleService
@@ -66,7 +67,7 @@ def import_mlflow(
     """Copy experiments, runs, registered models, versions, stages and aliases from an MLflow server."""
     settings = Settings()
     token = token or os.environ.get("MLFLOW_TRACKING_TOKEN")
-    with _reachable_neo4j(settings):
+    with neo4j.reachable(settings, announce=True):
         progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console)
         try:
             with progress:

@@ -13,7 +13,7 @@ import posixpath
 import re
 from collections.abc import Sequence
 
-from graph_registry import validation
+from graph_registry.domain import validation
 from graph_registry.errors import InvalidInput
 
 KEY = re.compile(r"[\w./ -]{1,250}")

@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 import orjson
 
-from graph_registry import validation
 from graph_registry.domain import mlflow_limits as limits
+from graph_registry.domain import validation
+from graph_registry.domain.records import Stage, metrics_to_json, pairs_to_strings
 from graph_registry.errors import InvalidInput, NotFound, RegistryError
-from graph_registry.records import Stage, metrics_to_json, pairs_to_strings
 from graph_registry.services.audit import OK, Attempt, AuditService, in_first_write
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.mlflow_registry import stage_of

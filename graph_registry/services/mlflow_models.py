@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from graph_registry.domain import mlflow_limits as limits
+from graph_registry.domain.records import pairs_from_strings, pairs_to_strings
 from graph_registry.errors import InvalidInput, NotFound
-from graph_registry.records import pairs_from_strings, pairs_to_strings
 from graph_registry.storage.database import Database, Row, Transaction
 
 STATUSES = {"LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"}

@@ -14,11 +14,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from graph_registry import lineage_validation, validation
 from graph_registry.domain import mlflow_limits as limits
+from graph_registry.domain import validation
+from graph_registry.domain.records import (
+    DatasetVersionRecord,
+    Metric,
+    PackageRecord,
+    Stage,
+    VersionRecord,
+    metrics_from_json,
+)
 from graph_registry.errors import InvalidInput, NotFound, PreconditionFailed
-from graph_registry.lineage_records import DatasetVersionRecord, PackageRecord
-from graph_registry.records import Metric, Stage, VersionRecord, metrics_from_json
 from graph_registry.services.deletion import DeletionService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.mlflow_artifacts import Manifest, MlflowArtifactService
@@ -85,7 +91,7 @@ def _packages(requirements: str | None) -> tuple[PackageRecord, ...]:
         if not line or line.startswith("-"):
             continue
         try:
-            found.extend(lineage_validation.requirements([line]))
+            found.extend(validation.requirements([line]))
         except InvalidInput:
             continue
     unique = {package.name: package for package in found}

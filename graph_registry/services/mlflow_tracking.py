@@ -17,10 +17,10 @@ from typing import Any
 
 import orjson
 
-from graph_registry import lineage_validation, validation
 from graph_registry.domain import mlflow_limits as limits
+from graph_registry.domain import validation
+from graph_registry.domain.records import pairs_from_strings, pairs_to_strings
 from graph_registry.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from graph_registry.records import pairs_from_strings, pairs_to_strings
 from graph_registry.storage.database import Database, Row, Transaction
 
 # MLflow statuses as the registry's run statuses (the MLflow one is kept beside).
@@ -435,13 +435,13 @@ Prepared = tuple[DatasetInput, str, str, list[tuple[str, str]]]
 
 
 def _prepare_inputs(datasets: Sequence[DatasetInput]) -> list[Prepared]:
-    lineage_validation.ref_count(len(datasets), what="datasets")
+    validation.ref_count(len(datasets), what="datasets")
     prepared = []
     for dataset in datasets:
         validation.name(dataset.name, what="dataset")
         tags = limits.pairs(dataset.tags, what="tag", limit=limits.MAX_TAG_VALUE, most=limits.MAX_BATCH_TAGS)
         role = dict(tags).get(CONTEXT_TAG) or "input"
-        prepared.append((dataset, mlflow_digest(dataset.digest), lineage_validation.role(role), tags))
+        prepared.append((dataset, mlflow_digest(dataset.digest), validation.role(role), tags))
     return prepared
 
 
@@ -483,8 +483,8 @@ async def _link_commit(tx: Transaction, run_id: str, tags: Sequence[tuple[str, s
     if not sha:
         return
     try:
-        sha = lineage_validation.sha(sha)
-        repo = lineage_validation.repo(found.get(GIT_REPO) or "unknown")
+        sha = validation.sha(sha)
+        repo = validation.repo(found.get(GIT_REPO) or "unknown")
     except InvalidInput:
         return  # a tag that names no full commit stays a tag
     await tx.run("mlflow_link_commit", runId=run_id, repo=repo, sha=sha, branch=found.get(GIT_BRANCH))

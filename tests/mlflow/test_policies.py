@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from graph_registry.api import mlflow
-from graph_registry.api.authorization import POLICIES
+from graph_registry.api.graphql.extensions.authorization import POLICIES
 from graph_registry.services.tokens import Role
 
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}

@@ -10,8 +10,8 @@ from graph_registry.api.mlflow import shapes
 from graph_registry.api.mlflow.protocol import Call, endpoint, page
 from graph_registry.api.mlflow.registered_models import _name, _version_number, model_policy
 from graph_registry.domain import mlflow_filter
+from graph_registry.domain.records import Stage
 from graph_registry.errors import InvalidInput
-from graph_registry.records import Stage
 from graph_registry.services.mlflow_registry import stage_of
 
 _SEARCHABLE: dict[str, set[str]] = {

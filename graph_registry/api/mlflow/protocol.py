@@ -21,10 +21,10 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from graph_registry.api.auth import authenticate
-from graph_registry.api.authorization import POLICIES, needed_role
-from graph_registry.api.authorization import Call as PolicyCall
-from graph_registry.api.hardening import request_id_of
+from graph_registry.api.graphql.extensions.authorization import POLICIES, needed_role
+from graph_registry.api.graphql.extensions.authorization import Call as PolicyCall
+from graph_registry.api.http.auth import authenticate
+from graph_registry.api.http.guard import request_id_of
 from graph_registry.errors import (
     Conflict,
     Forbidden,

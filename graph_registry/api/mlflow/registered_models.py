@@ -11,9 +11,9 @@ from graph_registry.api.mlflow import shapes
 from graph_registry.api.mlflow.protocol import Call, endpoint, page
 from graph_registry.domain import mlflow_filter
 from graph_registry.domain import mlflow_limits as limits
+from graph_registry.domain.refs import VersionSelector
 from graph_registry.errors import InvalidInput, NotFound
 from graph_registry.services.mlflow_registry import stage_of
-from graph_registry.services.models import VersionSelector
 from graph_registry.storage.database import Row
 
 _SEARCHABLE: dict[str, set[str]] = {"attribute": {"name"}, "tag": set()}

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from graph_registry.domain.mlflow_limits import json_number
-from graph_registry.records import Stage, moment, pairs_from_strings
+from graph_registry.domain.records import Stage, moment, pairs_from_strings
 from graph_registry.services.mlflow_registry import MLFLOW_STAGE
 from graph_registry.storage.database import Row
 
