@@ -19,6 +19,7 @@ from graph_registry.services.deletion import DeletionService
 from graph_registry.services.events import EventService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.lineage import LineageService
+from graph_registry.services.mlflow import MlflowServices
 from graph_registry.services.models import ModelService
 from graph_registry.services.openlineage import OpenLineageService
 from graph_registry.services.provenance import ProvenanceService
@@ -52,6 +53,8 @@ class Services:
     audit: AuditService
     openlineage: OpenLineageService
     webhooks: WebhookService
+    # The MLflow REST adapter's use cases (api/mlflow/).
+    mlflow: MlflowServices
 
 
 def local_neo4j(settings: Settings) -> LocalNeo4j:
@@ -121,21 +124,31 @@ def open_artifact_store(settings: Settings) -> ArtifactStore:
 def build_services(settings: Settings, database: Database, store: ArtifactStore) -> Services:
     """Every service, wired once."""
     models = ModelService(database, max_page_size=settings.max_page_size, max_artifact_size=settings.max_artifact_size)
+    lifecycle = LifecycleService(database, require_provenance=settings.require_provenance)
+    deletion = DeletionService(database)
     return Services(
         settings=settings,
         models=models,
-        lifecycle=LifecycleService(database, require_provenance=settings.require_provenance),
+        lifecycle=lifecycle,
         artifacts=ArtifactService(database, store, models, url_expiry=settings.artifact_url_expiry),
         events=EventService(database),
         datasets=DatasetService(database, max_page_size=settings.max_page_size),
         runs=RunService(database, max_page_size=settings.max_page_size),
         provenance=ProvenanceService(database, models),
         lineage=LineageService(database, max_depth=settings.max_lineage_depth),
-        deletion=DeletionService(database),
+        deletion=deletion,
         tokens=TokenService(database),
         audit=AuditService(database, max_page_size=settings.max_page_size),
         openlineage=OpenLineageService(database, max_page_size=settings.max_page_size),
         webhooks=WebhookService(database, webhook_policy(settings)),
+        mlflow=MlflowServices.build(
+            database,
+            store,
+            models=models,
+            lifecycle=lifecycle,
+            deletion=deletion,
+            max_artifact_size=settings.max_artifact_size,
+        ),
     )
 
 

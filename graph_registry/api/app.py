@@ -29,6 +29,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from graph_registry import bootstrap
+from graph_registry.api import mlflow
 from graph_registry.api.graphql.context import Context
 from graph_registry.api.graphql.resolvers.lineage import LINKS
 from graph_registry.api.graphql.schema import build_schema
@@ -209,6 +210,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             WebSocketRoute("/graphql", graphql),
             *artifact_routes.routes,
             *openlineage_routes.routes,
+            *mlflow.routes(),
         ],
         middleware=[
             *cors_middleware(settings),

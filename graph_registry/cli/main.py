@@ -17,7 +17,19 @@ from rich.console import Console
 
 from graph_registry import bootstrap, logs
 from graph_registry.api.graphql.schema import sdl
-from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, readiness, serving, tokens, watch
+from graph_registry.cli import (
+    artifacts,
+    backup,
+    demo,
+    import_mlflow,
+    lineage,
+    models,
+    neo4j,
+    readiness,
+    serving,
+    tokens,
+    watch,
+)
 from graph_registry.settings import Settings
 from graph_registry.storage.local_neo4j import LocalNeo4jError
 from graph_registry.storage.neo4j_supervisor import Neo4jSupervisor
@@ -28,6 +40,7 @@ app.add_typer(tokens.app, name="token")
 app.command("demo")(demo.demo)
 app.command("export")(backup.export_graph)
 app.command("import")(backup.import_graph)
+app.command("import-mlflow")(import_mlflow.import_mlflow)
 # Talking to a running registry through graph_registry.client:
 app.add_typer(models.models_app, name="models")
 app.add_typer(models.versions_app, name="versions")

@@ -90,8 +90,13 @@ def request_id(value: str | None) -> str | None:
     return value
 
 
+_HEX_RUN_ID = re.compile(r"[0-9a-f]{32}")
+
+
 def run_id(value: str) -> str:
-    """Run ids are the server-allocated UUIDs, in their canonical lowercase form."""
+    """Run ids are the server-allocated UUIDs, in their canonical lowercase form, or MLflow's 32 hex digits."""
+    if _HEX_RUN_ID.fullmatch(value):
+        return value
     try:
         canonical = str(uuid.UUID(value))
     except ValueError:

@@ -155,6 +155,73 @@ POLICIES: dict[str, Rule] = {
     "Mutation.createWebhook": _webhook_rule,
     "Mutation.deleteWebhook": _webhook_rule,
     "Mutation.testWebhook": _webhook_rule,
+    # The MLflow REST adapter (api/mlflow/), by MLflow's endpoint names: reads for readers, records
+    # for writers, governance by the same rules as the mutations that do the same.
+    **{
+        f"MLflow.{name}": Role.READER
+        for name in (
+            "GetExperiment",
+            "GetExperimentByName",
+            "SearchExperiments",
+            "GetRun",
+            "SearchRuns",
+            "GetMetricHistory",
+            "GetLoggedModel",
+            "SearchLoggedModels",
+            "ListArtifacts",
+            "DownloadArtifact",
+            "GetRegisteredModel",
+            "SearchRegisteredModels",
+            "GetLatestVersions",
+            "GetModelVersionByAlias",
+            "GetModelVersion",
+            "SearchModelVersions",
+            "GetModelVersionDownloadUri",
+        )
+    },
+    **{
+        f"MLflow.{name}": Role.WRITER
+        for name in (
+            "CreateExperiment",
+            "UpdateExperiment",
+            "DeleteExperiment",
+            "RestoreExperiment",
+            "SetExperimentTag",
+            "DeleteExperimentTag",
+            "CreateRun",
+            "UpdateRun",
+            "DeleteRun",
+            "RestoreRun",
+            "LogMetric",
+            "LogParam",
+            "SetTag",
+            "DeleteTag",
+            "LogBatch",
+            "LogInputs",
+            "LogOutputs",
+            "CreateLoggedModel",
+            "FinalizeLoggedModel",
+            "DeleteLoggedModel",
+            "SetLoggedModelTags",
+            "DeleteLoggedModelTag",
+            "LogLoggedModelParamsRequest",
+            "UploadArtifact",
+            "CreateRegisteredModel",
+            "UpdateRegisteredModel",
+            "RenameRegisteredModel",
+            "SetRegisteredModelTag",
+            "DeleteRegisteredModelTag",
+            "CreateModelVersion",
+            "UpdateModelVersion",
+            "SetModelVersionTag",
+            "DeleteModelVersionTag",
+        )
+    },
+    "MLflow.TransitionModelVersionStage": _stage_rule,
+    "MLflow.SetRegisteredModelAlias": _alias_rule,
+    "MLflow.DeleteRegisteredModelAlias": _alias_rule,
+    "MLflow.DeleteModelVersion": _delete_version_rule,
+    "MLflow.DeleteRegisteredModel": Role.MAINTAINER,
 }
 
 
