@@ -30,6 +30,7 @@ from graph_registry.api.auth import authenticate, header_of
 from graph_registry.api.context import Context, Services
 from graph_registry.api.hardening import HttpGuard, request_id_of
 from graph_registry.api.schema import build_schema
+from graph_registry.api.websocket import LegacyWSHandler, TransportWSHandler
 from graph_registry.errors import Unavailable
 from graph_registry.services import demo
 from graph_registry.services.artifacts import ArtifactService
@@ -64,6 +65,10 @@ class Runtime:
 
 
 class RegistryGraphQL(GraphQL[Context, None]):
+    # Every operation on a socket re-authenticates its token as of its start (api/websocket.py).
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
