@@ -1,8 +1,10 @@
 """Limits on what one GraphQL operation may ask, checked before it runs (api/hardening.py wires them).
 
 `QueryCost`: each selected field costs 1, plus its children times the rows it
-asks for: page sizes (`first`) and walk lengths (`depth`), as given literally,
-through variables or by default. Page sizes and depths beyond the server's
+asks for: page sizes (`first`) and walk lengths (`depth`), at the value the
+resolver will use: as given literally or through a variable, and at the
+field's default when null, omitted or an unset variable (a null costs what
+the default it stands for costs). Page sizes and depths beyond the server's
 caps are refused outright, for every connection and walk, whoever added it.
 `StringLimit`: no string argument over the cap reaches a resolver.
 Both answer INVALID_INPUT without executing anything.
@@ -29,7 +31,6 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     StringValueNode,
-    Undefined,
     VariableNode,
     Visitor,
     get_named_type,
@@ -89,16 +90,26 @@ class _CostWalk:
         return 1 + factor * self.selections(node.selection_set, child, seen)
 
     def integer(self, node: FieldNode, definition: Any, name: str) -> int | None:
+        """The value the resolver will use: as given, else (null, unset variable, omitted) its default.
+
+        Resolvers read `null` as "the default" (validation.page_size; lineage depth 5, impact 10), so
+        a null or missing value costs what the default costs; with no default, the server's cap.
+        """
+        if definition is None or name not in definition.args:
+            return None
         given = next((argument.value for argument in node.arguments or () if argument.name.value == name), None)
         value: Any = None
         if isinstance(given, IntValueNode):
             value = int(given.value)
         elif isinstance(given, VariableNode):
             value = self.variables.get(given.name.value)
-        if value is None and given is None and definition is not None and name in definition.args:
+        if value is None:
             default = definition.args[name].default_value
-            value = None if default is Undefined else default
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+            value = default if isinstance(default, int) else self.cap(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else self.cap(name)
+
+    def cap(self, name: str) -> int:
+        return self.max_page_size if name == "first" else self.max_depth
 
 
 def operation_cost(
