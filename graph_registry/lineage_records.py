@@ -39,6 +39,8 @@ class DatasetVersionRecord:
     row_count: float | None
     created_at: datetime
     deleted: bool
+    # Set by a registration that brought a soft-deleted version back (the audit calls it a restore).
+    restored: bool = False
 
     @property
     def key(self) -> tuple[str, int]:

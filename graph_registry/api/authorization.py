@@ -121,6 +121,8 @@ POLICIES: dict[str, Rule] = {
     "Mutation.createModel": Role.WRITER,
     "Mutation.updateModel": Role.WRITER,
     "Mutation.createModelVersion": Role.WRITER,
+    # Re-registering a deleted version's digest restores it: that needs what deleting it needs
+    # (decided inside the registration's transaction: see may_act).
     "Mutation.registerDatasetVersion": Role.WRITER,
     "Mutation.recordCommit": Role.WRITER,
     "Mutation.startRun": Role.WRITER,
@@ -139,6 +141,19 @@ POLICIES: dict[str, Rule] = {
     "Mutation.createApiToken": Role.ADMIN,
     "Mutation.revokeApiToken": Role.ADMIN,
 }
+
+
+def may_act(principal: Principal | None, key: str) -> bool:
+    """Whether the principal holds the role a fixed-role policy entry needs (False for rules)."""
+    rule = POLICIES.get(key)
+    return principal is not None and isinstance(rule, Role) and principal.role.allows(rule)
+
+
+def _audit_note(result: object) -> str | None:
+    """What an OK entry says beyond its outcome: a registration that revived a deleted version is a restore."""
+    if getattr(getattr(result, "record", None), "restored", False):
+        return "restore: the version had been deleted"
+    return None
 
 
 async def needed_role(rule: Rule, call: Call) -> Role:
@@ -271,7 +286,7 @@ class Authorization(SchemaExtension):
         except Exception:
             await self._conclude(entry, context, "INTERNAL", f"unexpected error, request {context.request_id}")
             raise
-        await self._conclude(entry, context, OK, None, *_touched(info.field_name, arguments, result))
+        await self._conclude(entry, context, OK, _audit_note(result), *_touched(info.field_name, arguments, result))
         return result
 
     @staticmethod

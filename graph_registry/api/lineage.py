@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from graph_registry import ids
+from graph_registry.api.authorization import may_act
 from graph_registry.api.context import Info
 from graph_registry.api.types.common import MetricInput, Stage, TagInput, metric_records, tag_pairs
 from graph_registry.api.types.datasets import Dataset, DatasetVersion
@@ -108,7 +109,9 @@ class LineageQueries:
 class LineageMutations:
     @strawberry.mutation
     async def register_dataset_version(self, info: Info, input: RegisterDatasetVersionInput) -> DatasetVersion:
-        return DatasetVersion.from_record(await info.context.services.datasets.register_version(input.value()))
+        restorer = may_act(info.context.principal, "Mutation.deleteDatasetVersion")
+        registered = await info.context.services.datasets.register_version(input.value(), may_restore=restorer)
+        return DatasetVersion.from_record(registered)
 
     @strawberry.mutation
     async def record_commit(self, info: Info, input: CommitInput) -> Commit:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from graph_registry import ids, lineage_validation, validation
-from graph_registry.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from graph_registry.lineage_records import DatasetRecord, DatasetVersionLinks, DatasetVersionRecord
 from graph_registry.records import Page
 from graph_registry.storage.database import Database, Transaction
@@ -72,8 +73,13 @@ class DatasetService:
         self._db = database
         self._max_page_size = max_page_size
 
-    async def register_version(self, new: NewDatasetVersion) -> DatasetVersionRecord:
-        """Same (dataset, digest) -> same version; links given again are added, unless they close a cycle."""
+    async def register_version(self, new: NewDatasetVersion, *, may_restore: bool = False) -> DatasetVersionRecord:
+        """Same (dataset, digest) -> same version; links given again are added, unless they close a cycle.
+
+        The digest of a soft-deleted version brings it back (`restored` on the record) only with
+        `may_restore`, which callers grant to the role deleting needs; without it, FORBIDDEN and nothing
+        is written: re-registering must not undo a maintainer's deletion.
+        """
         validation.name(new.dataset, what="dataset")
         digest = lineage_validation.digest(new.digest)
         validation.text(new.uri, what="uri", limit=2048)
@@ -94,9 +100,20 @@ class DatasetService:
                 uri=new.uri,
                 rowCount=new.row_count,
                 description=new.description,
+                mayRestore=may_restore,
             )
             row = rows[0]
             record = DatasetVersionRecord.from_row(row["datasetVersion"])
+            if row["wasDeleted"]:
+                if not may_restore:
+                    raise Forbidden(
+                        f"{record.dataset} v{record.version} (digest {digest}) was deleted; registering it again "
+                        "restores it, which needs the role that deleteDatasetVersion needs",
+                        dataset=record.dataset,
+                        version=record.version,
+                        operation="restoreDatasetVersion",
+                    )
+                record = dataclasses.replace(record, restored=True)
             if not parents and new.produced_by is None:
                 return record
             if row["producedBy"] is not None and new.produced_by not in (None, row["producedBy"]):
