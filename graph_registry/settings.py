@@ -88,13 +88,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     # Seconds a POST /graphql body may take to arrive (slow-body clients get 408).
     request_body_timeout: float = 30.0
+    # Host header values answered (api/hosts.py); GRAPH_REGISTRY_ALLOWED_HOSTS=registry.example.com,*.corp.
+    # Empty: loopback names only with auth off (DNS rebinding), any host with auth on.
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().absolute()
 
-    @field_validator("protected_aliases", mode="before")
+    @field_validator("protected_aliases", "allowed_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

@@ -29,6 +29,7 @@ from graph_registry.api import artifact_routes, web
 from graph_registry.api.auth import authenticate, header_of
 from graph_registry.api.context import Context, Services
 from graph_registry.api.hardening import HttpGuard, request_id_of
+from graph_registry.api.hosts import HostGuard, allowed_hosts
 from graph_registry.api.schema import build_schema
 from graph_registry.api.websocket import LegacyWSHandler, TransportWSHandler
 from graph_registry.errors import Unavailable
@@ -213,12 +214,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             *artifact_routes.routes,
         ],
         middleware=[
+            # First: a request naming a host not allowed (DNS rebinding) reaches nothing else.
+            Middleware(HostGuard, allowed=allowed_hosts(settings)),
             Middleware(
                 HttpGuard,
                 max_body_bytes=settings.max_body_bytes,
                 auth=settings.auth_enabled,
                 body_timeout=settings.request_body_timeout,
-            )
+            ),
         ],
         lifespan=lifespan,
     )
