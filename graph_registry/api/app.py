@@ -28,7 +28,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from graph_registry.api import artifact_routes, web
 from graph_registry.api.auth import authenticate, header_of
 from graph_registry.api.context import Context, Services
-from graph_registry.api.hardening import HttpGuard, request_id_of
+from graph_registry.api.hardening import HttpGuard, client_request_id_of, request_id_of
 from graph_registry.api.hosts import HostGuard, allowed_hosts
 from graph_registry.api.schema import build_schema
 from graph_registry.api.websocket import LegacyWSHandler, TransportWSHandler
@@ -94,6 +94,7 @@ class RegistryGraphQL(GraphQL[Context, None]):
             services=services,
             actor=auth.principal.actor if auth.principal else "anonymous",
             request_id=request_id_of(request.scope),
+            client_request_id=client_request_id_of(request.scope),
             principal=auth.principal,
             auth_error=auth.error,
         )

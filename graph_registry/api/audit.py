@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from functools import partial
 
 import strawberry
 
+from graph_registry.api.authorization import POLICIES
 from graph_registry.api.context import Info
 from graph_registry.api.types.common import Count, PageInfo
 from graph_registry.records import Page
 from graph_registry.services.audit import AuditRecord
+from graph_registry.services.tokens import Principal, Role
+
+
+def _shown_to(principal: Principal | None, record: AuditRecord) -> AuditRecord:
+    """Entries of admin-only mutations (token administration) keep their arguments and message for
+    admins: others see who tried what and how it ended, not which token, role or expiry (the very
+    things `apiTokens` shows admins only)."""
+    if POLICIES.get(f"Mutation.{record.operation}") is not Role.ADMIN:
+        return record
+    if principal is not None and principal.role.allows(Role.ADMIN):
+        return record
+    return dataclasses.replace(record, arguments=None, message=None)
 
 
 @strawberry.type(description="One attempted mutation. Written by the server only; never changed or deleted.")
@@ -27,8 +41,11 @@ class AuditEntry:
     model: str | None
     version: int | None
     arguments: str | None = strawberry.field(description="The arguments as JSON, long strings shortened.")
-    request_id: str
+    request_id: str = strawberry.field(description="Allocated by the server for the request (its X-Request-Id).")
     message: str | None
+    client_request_id: str | None = strawberry.field(
+        default=None, description="The X-Request-Id the caller sent, if any: the caller's word, not unique."
+    )
 
     @classmethod
     def from_record(cls, record: AuditRecord) -> AuditEntry:
@@ -44,6 +61,7 @@ class AuditEntry:
             arguments=record.arguments,
             request_id=record.request_id,
             message=record.message,
+            client_request_id=record.client_request_id,
         )
 
 
@@ -88,6 +106,8 @@ class AuditQueries:
     ) -> AuditEntryConnection:
         audit = info.context.services.audit
         page = await audit.list_entries(model=model, version=version, actor=actor, first=first, after=after)
+        principal = info.context.principal
+        page = dataclasses.replace(page, items=tuple(_shown_to(principal, record) for record in page.items))
         return AuditEntryConnection.from_page(
             page, partial(audit.count_entries, model=model, version=version, actor=actor)
         )

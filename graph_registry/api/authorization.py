@@ -261,6 +261,7 @@ class Authorization(SchemaExtension):
             role=principal.role.value,
             operation=info.field_name,
             request_id=context.request_id,
+            client_request_id=context.client_request_id,
             arguments=describe_arguments(arguments),
             model=model,
             version=version,

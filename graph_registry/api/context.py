@@ -51,6 +51,8 @@ class Context:
     services: Services
     actor: str
     request_id: str
+    # The caller's own X-Request-Id (api/hardening.py); the server's request_id is what is recorded.
+    client_request_id: str | None = None
     # Who is asking (api/auth.py); None with the reason in auth_error until a token was accepted.
     principal: Principal | None = None
     auth_error: RegistryError | None = None

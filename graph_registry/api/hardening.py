@@ -8,7 +8,9 @@ production.
 Batching and multipart uploads are off and mutations over GET are refused by
 Strawberry's defaults (app.py keeps them so).
 
-HTTP (`HttpGuard`, ASGI middleware): a request id on every request; on
+HTTP (`HttpGuard`, ASGI middleware): a request id on every request, allocated
+here (a caller's X-Request-Id is kept beside it as the client request id, so
+no caller can give its audit entry another request's id); on
 /graphql a body size limit, a bound on the time the body takes to arrive
 (uvicorn has none: a slowloris client would hold its request open forever;
 it gets 408 and the connection is closed) and, for POST, a JSON content type (a browser
@@ -46,6 +48,7 @@ from graph_registry.settings import Settings
 
 GRAPHQL_PATH = "/graphql"
 REQUEST_ID_KEY = "graph_registry.request_id"
+CLIENT_REQUEST_ID_KEY = "graph_registry.client_request_id"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # Distinct documents whose parse and validation are kept (clients send a few fixed ones).
 _CACHED_DOCUMENTS = 256
@@ -87,6 +90,12 @@ def request_id_of(scope: Mapping[str, Any]) -> str:
     """The id HttpGuard gave the request (generated if it ran without the guard)."""
     value = scope.get(REQUEST_ID_KEY)
     return value if isinstance(value, str) else uuid.uuid4().hex
+
+
+def client_request_id_of(scope: Mapping[str, Any]) -> str | None:
+    """The caller's X-Request-Id, when it had the accepted shape."""
+    value = scope.get(CLIENT_REQUEST_ID_KEY)
+    return value if isinstance(value, str) else None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -134,8 +143,9 @@ class HttpGuard:
             await self.app(scope, receive, send)
             return
         given = _header(scope, b"x-request-id")
-        request_id = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        request_id = uuid.uuid4().hex
         scope[REQUEST_ID_KEY] = request_id
+        scope[CLIENT_REQUEST_ID_KEY] = given if given and _REQUEST_ID.fullmatch(given) else None
         if not self.auth and not _on_loopback(scope):
             await _refuse(
                 scope, receive, send, 403, "authentication is off: this server answers on loopback only", "FORBIDDEN"
