@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from graph_registry import validation
 from graph_registry.api.context import Info
 from graph_registry.api.types.common import MetricInput, Stage, TagInput, metric_records, tag_pairs
 from graph_registry.api.types.lineage_inputs import CommitInput, DatasetVersionRef, ModelVersionRef, ref_values
@@ -87,7 +88,7 @@ class ModelMutations:
                 metrics=metric_records(input.metrics),
                 request_id=input.request_id,
                 artifact_sha256=input.artifact.sha256 if input.artifact else None,
-                artifact_size=int(input.artifact.size_bytes) if input.artifact else None,
+                artifact_size=validation.byte_count(input.artifact.size_bytes) if input.artifact else None,
                 lineage=await info.context.services.provenance.declare(input.lineage()),
             ),
             actor=info.context.actor,

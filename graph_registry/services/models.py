@@ -74,6 +74,7 @@ class VersionSelector:
 
     def validated(self) -> VersionSelector:
         validation.name(self.model)
+        validation.moment(self.at, what="at")
         chosen = [value for value in (self.version, self.alias, self.stage) if value is not None]
         if len(chosen) > 1:
             raise InvalidInput("give at most one of version, alias or stage", model=self.model)

@@ -39,6 +39,7 @@ class NewCommit:
         validation.text(self.branch, what="branch", limit=256)
         validation.text(self.author, what="author", limit=256)
         validation.text(self.message, what="message")
+        validation.moment(self.committed_at, what="committedAt")
         return {
             "repo": self.repo,
             "sha": lineage_validation.sha(self.sha),
