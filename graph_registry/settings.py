@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     # Seconds a POST /graphql body may take to arrive (slow-body clients get 408).
     request_body_timeout: float = 30.0
+    # Seconds a client may take to send a request's line and headers (api/serving.py): then closed.
+    header_timeout: float = 10.0
+    # Artifact uploads (PUT /artifacts/upload/...): each window of request_body_timeout seconds must
+    # bring at least this many bytes per second on average, or the upload gets 408 and is closed.
+    upload_min_bytes_per_second: int = 1024
     # Host header values answered (api/hosts.py); GRAPH_REGISTRY_ALLOWED_HOSTS=registry.example.com,*.corp.
     # Empty: loopback names only with auth off (DNS rebinding), any host with auth on.
     allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()

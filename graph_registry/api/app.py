@@ -222,6 +222,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 max_body_bytes=settings.max_body_bytes,
                 auth=settings.auth_enabled,
                 body_timeout=settings.request_body_timeout,
+                upload_min_rate=settings.upload_min_bytes_per_second,
             ),
         ],
         lifespan=lifespan,

@@ -12,6 +12,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from graph_registry.api.serving import uvicorn_options
 from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, tokens, watch
 from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.settings import Settings
@@ -70,13 +71,9 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            timeout_keep_alive=5,
             timeout_graceful_shutdown=10,
-            # h11, not httptools: only h11 enforces the header size limit below (httptools reads
-            # headers without bound). Slow bodies are bounded by HttpGuard (408).
-            http="h11",
-            h11_max_incomplete_event_size=64 * 1024,
-            ws_max_size=settings.max_body_bytes,
+            # h11 with a header deadline and size limit; slow bodies are bounded by HttpGuard (408).
+            **uvicorn_options(settings),
         )
     finally:
         if local is not None and started_here:
