@@ -29,6 +29,7 @@ from graph_registry.api import artifact_routes, web
 from graph_registry.api.auth import authenticate, header_of
 from graph_registry.api.context import Context, Services
 from graph_registry.api.hardening import HttpGuard, client_request_id_of, request_id_of
+from graph_registry.api.headers import SecurityHeaders
 from graph_registry.api.hosts import HostGuard, allowed_hosts
 from graph_registry.api.schema import build_schema
 from graph_registry.api.websocket import LegacyWSHandler, TransportWSHandler
@@ -215,7 +216,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             *artifact_routes.routes,
         ],
         middleware=[
-            # First: a request naming a host not allowed (DNS rebinding) reaches nothing else.
+            # nosniff everywhere; CSP and no framing on the HTML pages (every refusal below included).
+            Middleware(SecurityHeaders),
+            # A request naming a host not allowed (DNS rebinding) reaches nothing else.
             Middleware(HostGuard, allowed=allowed_hosts(settings)),
             Middleware(
                 HttpGuard,
