@@ -53,6 +53,7 @@ class _CostWalk:
     variables: Mapping[str, Any]
     max_page_size: int
     max_depth: int
+    lineage_weight: int = 1
 
     def selections(self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None, seen: frozenset[str]) -> int:
         total = 0
@@ -83,7 +84,8 @@ class _CostWalk:
                 continue
             if not 0 <= value <= limit:
                 raise _invalid(f"{argument} must be between 0 and {limit}, got {value}", field=argument)
-            factor *= max(value, 1)
+            # A walk reaches more than one node per hop: each hop costs the weight (bench/cost_stall.py).
+            factor *= max(value, 1) * (self.lineage_weight if argument == "depth" else 1)
         if node.selection_set is None:
             return 1
         child = get_named_type(definition.type) if definition is not None else None
@@ -120,6 +122,7 @@ def operation_cost(
     *,
     max_page_size: int,
     max_depth: int,
+    lineage_weight: int = 1,
 ) -> int:
     root = schema.get_root_type(operation.operation)
     defaults = {
@@ -127,17 +130,18 @@ def operation_cost(
         for definition in operation.variable_definitions or ()
         if definition.default_value is not None
     }
-    walk = _CostWalk(schema, fragments, {**defaults, **variables}, max_page_size, max_depth)
+    walk = _CostWalk(schema, fragments, {**defaults, **variables}, max_page_size, max_depth, lineage_weight)
     return walk.selections(operation.selection_set, root, frozenset())
 
 
 class QueryCost(SchemaExtension):
     """Refuses, before execution, operations whose cost exceeds the cap (INVALID_INPUT)."""
 
-    def __init__(self, *, max_cost: int, max_page_size: int, max_depth: int) -> None:
+    def __init__(self, *, max_cost: int, max_page_size: int, max_depth: int, lineage_weight: int = 1) -> None:
         self.max_cost = max_cost
         self.max_page_size = max_page_size
         self.max_depth = max_depth
+        self.lineage_weight = lineage_weight
 
     def on_execute(self) -> Iterator[None]:
         execution = self.execution_context
@@ -156,6 +160,7 @@ class QueryCost(SchemaExtension):
                     execution.variables or {},
                     max_page_size=self.max_page_size,
                     max_depth=self.max_depth,
+                    lineage_weight=self.lineage_weight,
                 )
             except GraphQLError as refused:
                 execution.result = ExecutionResult(data=None, errors=[refused])
