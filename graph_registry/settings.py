@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     max_query_aliases: int = 50
     max_query_cost: int = 20_000
     # What each hop of a lineage walk (`depth`) costs: a hop reaches several nodes (bench/cost_stall.py).
-    lineage_cost_weight: int = 1
+    lineage_cost_weight: int = 10
     # Any one string argument; services cap the fields they know far lower.
     max_string_length: int = 64 * 1024
     # Bodies of POST /graphql (the artifact routes stream and have their own limit).

@@ -8,10 +8,12 @@ query the cap refuses with literals ran when written with nulls.
 from __future__ import annotations
 
 import pytest
-from graphql import OperationDefinitionNode, parse
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
 from graph_registry.api.query_limits import operation_cost
 from graph_registry.api.schema import build_schema
+from graph_registry.client import operations as client_operations
+from graph_registry.settings import Settings
 from tests.security.client import Caller
 
 # Two walks per version of every model: with the defaults (20 models, 20 versions, 5 hops) well over
@@ -65,3 +67,45 @@ async def test_nulls_and_omissions_do_not_slip_under_the_cap(reader: Caller, for
     error = body["errors"][0]
     assert error["extensions"]["code"] == "INVALID_INPUT"
     assert error["extensions"]["cost"] > error["extensions"]["maxCost"]
+
+
+def test_each_hop_of_a_walk_costs_the_lineage_weight() -> None:
+    walk = "{ models(first: 1) { edges { node { latestVersion { lineage(depth: 4) { nodes { label } } } } } } }"
+    document = parse(walk)
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    schema = build_schema()._schema
+    costs = [
+        operation_cost(schema, operation, {}, {}, max_page_size=100, max_depth=25, lineage_weight=weight)
+        for weight in (1, 10)
+    ]
+    # lineage = 1 + hops x weight x (nodes: 1 + label 1); the rest: models, edges, node, latestVersion.
+    assert costs == [4 + 1 + 4 * 1 * 2, 4 + 1 + 4 * 10 * 2]
+
+
+def test_the_bundled_client_fits_the_default_cap_at_its_largest() -> None:
+    """Every operation of the Python client, at the largest pages and deepest walks allowed."""
+    settings = Settings()
+    schema = build_schema(settings)._schema
+    checked = 0
+    for text in vars(client_operations).values():
+        if not isinstance(text, str) or not text.lstrip().startswith(("query", "mutation", "subscription")):
+            continue
+        document = parse(text)
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        for operation in (d for d in document.definitions if isinstance(d, OperationDefinitionNode)):
+            largest = {"first": settings.max_page_size, "depth": settings.max_lineage_depth}
+            variables = {
+                v.variable.name.value: largest.get(v.variable.name.value) for v in operation.variable_definitions
+            }
+            cost = operation_cost(
+                schema,
+                operation,
+                fragments,
+                variables,
+                max_page_size=settings.max_page_size,
+                max_depth=settings.max_lineage_depth,
+                lineage_weight=settings.lineage_cost_weight,
+            )
+            assert cost <= settings.max_query_cost, (operation.name and operation.name.value, cost)
+            checked += 1
+    assert checked >= 10
