@@ -22,8 +22,8 @@ from graphql import OperationDefinitionNode, parse
 from bench.registry_side import RegistryServer, RegistrySide
 from bench.timing import percentile
 from bench.workload import Scale, Workload
-from graph_registry.api.query_limits import operation_cost
-from graph_registry.api.schema import build_schema
+from graph_registry.api.graphql.extensions.limits import operation_cost
+from graph_registry.api.graphql.schema import build_schema
 from graph_registry.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

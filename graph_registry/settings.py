@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from graph_registry.local_neo4j import LocalNeo4j
+from graph_registry.domain.lineage import MAX_WALK_DEPTH
 
 
 class Environment(StrEnum):
@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     embedded_neo4j_start_timeout: float = 180.0
 
     require_provenance: bool = True
-    max_lineage_depth: int = 25
+    # A walk's hops: at most what the walk queries reach (cypher/queries/lineage.cypher, MAX_WALK_DEPTH).
+    max_lineage_depth: int = Field(default=MAX_WALK_DEPTH, ge=0, le=MAX_WALK_DEPTH)
     max_page_size: int = 100
     load_demo: bool = True
 
@@ -71,8 +72,9 @@ class Settings(BaseSettings):
     s3_multipart_threshold: int = 512 * 1024**2
     s3_part_size: int = 64 * 1024**2
 
-    # Security (api/auth.py, api/authorization.py, api/hardening.py). Unset, auth is on except for the
-    # embedded default on loopback; GRAPH_REGISTRY_AUTH=off is only honoured on loopback addresses.
+    # Security (api/http/auth.py, api/http/guard.py, api/graphql/extensions/authorization.py,
+    # api/graphql/schema.py). Unset, auth is on except for the embedded default on loopback;
+    # GRAPH_REGISTRY_AUTH=off is only honoured on loopback addresses.
     auth: bool | None = None
     # Aliases only a maintainer may set or delete; GRAPH_REGISTRY_PROTECTED_ALIASES=champion,production.
     protected_aliases: Annotated[tuple[str, ...], NoDecode] = ("champion", "production")
@@ -123,22 +125,6 @@ class Settings(BaseSettings):
     @property
     def artifacts_home(self) -> Path:
         return (self.artifacts_dir or self.home / "artifacts").expanduser().absolute()
-
-    def local_neo4j(self) -> LocalNeo4j:
-        return LocalNeo4j(
-            self.neo4j_home,
-            port=self.embedded_neo4j_port,
-            heap=self.embedded_neo4j_heap,
-            pagecache_mb=self.embedded_neo4j_pagecache_mb,
-        )
-
-    def neo4j_credentials(self) -> tuple[str, str, str]:
-        """(uri, user, password): the configured server, or the local one this state folder manages."""
-        if self.neo4j_uri is not None:
-            password = self.neo4j_password.get_secret_value() if self.neo4j_password else ""
-            return self.neo4j_uri, self.neo4j_user, password
-        local = self.local_neo4j()
-        return local.uri, local.user, local.password()
 
     @property
     def auth_enabled(self) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from graph_registry.api.app import create_app
-from graph_registry.api.serving import uvicorn_options
+from graph_registry.api.http.serving import uvicorn_options
 from graph_registry.settings import Settings
 from graph_registry.storage.database import Database
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from graph_registry.local_neo4j import LocalNeo4j
+from graph_registry.storage.local_neo4j import LocalNeo4j
 from tests.live_server import free_port
 
 PRODUCTION_TRAINING = '{ modelVersion(model: "fraud-detector", stage: PRODUCTION) { version trainedOn { version } } }'

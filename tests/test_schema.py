@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from graph_registry.api.schema import sdl
+from graph_registry.api.graphql.schema import sdl
+
+pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

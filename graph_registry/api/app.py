@@ -25,33 +25,23 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from graph_registry.api import artifact_routes, web
-from graph_registry.api.auth import authenticate, header_of
-from graph_registry.api.context import Context, Services
-from graph_registry.api.hardening import HttpGuard, client_request_id_of, request_id_of
-from graph_registry.api.headers import SecurityHeaders
-from graph_registry.api.hosts import HostGuard, allowed_hosts
-from graph_registry.api.schema import build_schema
-from graph_registry.api.websocket import LegacyWSHandler, TransportWSHandler
+from graph_registry import bootstrap
+from graph_registry.api.graphql.context import Context
+from graph_registry.api.graphql.resolvers.lineage import LINKS
+from graph_registry.api.graphql.schema import build_schema
+from graph_registry.api.graphql.websocket import LegacyWSHandler, TransportWSHandler
+from graph_registry.api.http import artifacts as artifact_routes
+from graph_registry.api.http import web
+from graph_registry.api.http.auth import authenticate, header_of
+from graph_registry.api.http.guard import HttpGuard, client_request_id_of, request_id_of
+from graph_registry.api.http.headers import SecurityHeaders
+from graph_registry.api.http.hosts import HostGuard, allowed_hosts
+from graph_registry.bootstrap import Services
 from graph_registry.errors import Unavailable
 from graph_registry.services import demo
-from graph_registry.services.artifacts import ArtifactService
-from graph_registry.services.audit import AuditService
-from graph_registry.services.datasets import DatasetService
-from graph_registry.services.deletion import DeletionService
-from graph_registry.services.events import EventService
-from graph_registry.services.lifecycle import LifecycleService
-from graph_registry.services.lineage import LineageService
-from graph_registry.services.models import ModelService
-from graph_registry.services.provenance import ProvenanceService
-from graph_registry.services.runs import RunService
-from graph_registry.services.tokens import TokenService
-from graph_registry.settings import ArtifactStoreKind, Settings
+from graph_registry.settings import Settings
 from graph_registry.storage import migrations
-from graph_registry.storage.artifact_store import ArtifactStore
 from graph_registry.storage.database import Database
-from graph_registry.storage.local_store import LocalStore
-from graph_registry.storage.s3_store import S3Store
 
 log = logging.getLogger("graph_registry")
 _ACCEPT: UnsetType = UNSET  # on_ws_connect: acknowledge without a payload
@@ -96,6 +86,7 @@ class RegistryGraphQL(GraphQL[Context, None]):
             actor=auth.principal.actor if auth.principal else "anonymous",
             request_id=request_id_of(request.scope),
             client_request_id=client_request_id_of(request.scope),
+            links=LINKS,
             principal=auth.principal,
             auth_error=auth.error,
         )
@@ -134,25 +125,6 @@ async def _migrate_when_ready(runtime: Runtime) -> None:
         return
 
 
-def open_database(settings: Settings) -> Database:
-    uri, user, password = settings.neo4j_credentials()
-    return Database.connect(
-        uri=uri,
-        user=user,
-        password=password,
-        database=settings.neo4j_database,
-        pool_size=settings.neo4j_pool_size,
-        connect_timeout=settings.neo4j_connect_timeout,
-        retry_time=settings.neo4j_retry_time,
-    )
-
-
-def open_artifact_store(settings: Settings) -> ArtifactStore:
-    if settings.artifact_store is ArtifactStoreKind.S3:
-        return S3Store.from_settings(settings)
-    return LocalStore.from_settings(settings)
-
-
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Starlette:
     """The app; a `database` given here (e.g. instrumented by tests) replaces the configured one."""
     settings = settings or Settings()
@@ -160,25 +132,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        database = given_database or open_database(settings)
-        store = open_artifact_store(settings)
-        models = ModelService(
-            database, max_page_size=settings.max_page_size, max_artifact_size=settings.max_artifact_size
-        )
-        services = Services(
-            settings=settings,
-            models=models,
-            lifecycle=LifecycleService(database, require_provenance=settings.require_provenance),
-            artifacts=ArtifactService(database, store, models, url_expiry=settings.artifact_url_expiry),
-            events=EventService(database),
-            datasets=DatasetService(database, max_page_size=settings.max_page_size),
-            runs=RunService(database, max_page_size=settings.max_page_size),
-            provenance=ProvenanceService(database, models),
-            lineage=LineageService(database, max_depth=settings.max_lineage_depth),
-            deletion=DeletionService(database),
-            tokens=TokenService(database),
-            audit=AuditService(database, max_page_size=settings.max_page_size),
-        )
+        database = given_database or bootstrap.open_database(settings)
+        store = bootstrap.open_artifact_store(settings)
+        services = bootstrap.build_services(settings, database, store)
         runtime = Runtime(database=database, services=services)
         app.state.runtime = runtime
         migrating = asyncio.create_task(_migrate_when_ready(runtime))
@@ -202,7 +158,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "unavailable", "neo4j": "not answering"}, status_code=503)
 
-    # Strawberry's own GraphiQL page loads from a CDN; ours is served from local assets (api/web.py).
+    # Strawberry's own GraphiQL page loads from a CDN; ours is served from local assets (api/http/web.py).
     # Strawberry's defaults, stated: no batching (schema config), no multipart uploads, no mutations over GET.
     graphql = RegistryGraphQL(
         build_schema(settings), graphql_ide=None, allow_queries_via_get=True, multipart_uploads_enabled=False

@@ -12,9 +12,9 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from graph_registry.api.serving import uvicorn_options
+from graph_registry.api.graphql.schema import sdl
+from graph_registry.api.http.serving import uvicorn_options
 from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, tokens, watch
-from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.settings import Settings
 
 app = typer.Typer(help="graph-registry: a graph-native model registry.", no_args_is_help=True)
@@ -53,18 +53,8 @@ def serve(
         os.environ["GRAPH_REGISTRY_AUTH"] = "on" if auth_on else "off"
         settings = settings.model_copy(update={"auth": auth_on})
     _check_auth(settings, host, port)
-    local = settings.local_neo4j() if settings.embedded else None
-    started_here = False
-    if local is not None:
-        started_here = not local.status().running
-        console.print(f"embedded default: local Neo4j on {local.uri}, data in {local.home}")
-        try:
-            local.start(timeout=settings.embedded_neo4j_start_timeout)
-        except LocalNeo4jError as error:
-            console.print(f"[red]error:[/red] {error}")
-            raise typer.Exit(1) from error
-    console.print(f"GraphiQL: http://{host}:{port}/graphql")
-    try:
+    with neo4j.reachable(settings, announce=True):
+        console.print(f"GraphiQL: http://{host}:{port}/graphql")
         uvicorn.run(
             "graph_registry.api.app:create_app",
             factory=True,
@@ -75,10 +65,6 @@ def serve(
             # h11 with a header deadline and size limit; slow bodies are bounded by HttpGuard (408).
             **uvicorn_options(settings),
         )
-    finally:
-        if local is not None and started_here:
-            console.print("stopping the local Neo4j ...")
-            local.stop()
 
 
 def is_loopback(host: str) -> bool:
@@ -114,7 +100,5 @@ def _check_auth(settings: Settings, host: str, port: int) -> None:
 @app.command("export-schema")
 def export_schema(path: Annotated[Path, typer.Argument()] = Path("schema/schema.graphql")) -> None:
     """Write the GraphQL SDL generated from the code (checked for drift by the tests)."""
-    from graph_registry.api.schema import sdl
-
     path.write_text(sdl(), encoding="utf-8")
     console.print(f"wrote {path}")

@@ -1,4 +1,4 @@
-"""Artifact bytes on the client side, on top of graph_registry.transfer (streamed, hashed, verified).
+"""Artifact bytes on the client side, on top of graph_registry.client.transfer (streamed, hashed, verified).
 
 A folder travels as a deterministic tar; the version remembers that in its
 tags (`artifact.format=tar`, `artifact.filename`), so `download` unpacks it
@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from graph_registry import transfer
+from graph_registry.client import transfer
 from graph_registry.client.errors import ArtifactError, RegistryClientError, TransportError, from_graphql
 from graph_registry.client.types import ModelVersion
 

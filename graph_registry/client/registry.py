@@ -258,7 +258,7 @@ class Registry:
         if isinstance(commit, Commit):
             state = git.GitState(commit=commit, dirty=False)
         return ActiveRun(
-            self,
+            self._transport,
             experiment,
             name=name,
             params=params,

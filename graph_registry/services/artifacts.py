@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterable
 from pathlib import Path
 
+from graph_registry.domain.records import ArtifactRecord, VersionRecord
 from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound
-from graph_registry.records import ArtifactRecord, VersionRecord
 from graph_registry.services.models import ModelService
 from graph_registry.storage.artifact_store import ArtifactStore, LocalTransfers, UploadTarget
 from graph_registry.storage.database import Database

@@ -4,47 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from graph_registry import ids, lineage_validation, validation
+from graph_registry.domain import ids, paging, validation
+from graph_registry.domain.paging import Page
+from graph_registry.domain.records import DatasetRecord, DatasetVersionLinks, DatasetVersionRecord
+from graph_registry.domain.refs import DatasetVersionRef, NewDatasetVersion
 from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
-from graph_registry.lineage_records import DatasetRecord, DatasetVersionLinks, DatasetVersionRecord
-from graph_registry.records import Page
 from graph_registry.storage.database import Database, Transaction
-
-
-@dataclass(frozen=True, slots=True)
-class DatasetVersionRef:
-    """A dataset version named by its number or its digest."""
-
-    dataset: str
-    version: int | None = None
-    digest: str | None = None
-
-    def validated(self) -> DatasetVersionRef:
-        validation.name(self.dataset, what="dataset")
-        if (self.version is None) == (self.digest is None):
-            raise InvalidInput("give one of version or digest", dataset=self.dataset)
-        if self.version is not None:
-            validation.version(self.version)
-            return self
-        assert self.digest is not None
-        return DatasetVersionRef(dataset=self.dataset, digest=lineage_validation.digest(self.digest))
-
-    def describe(self) -> str:
-        return f"{self.dataset} v{self.version}" if self.version is not None else f"{self.dataset} @ {self.digest}"
-
-
-@dataclass(frozen=True, slots=True)
-class NewDatasetVersion:
-    dataset: str
-    digest: str
-    uri: str | None = None
-    row_count: float | None = None
-    description: str | None = None
-    derived_from: Sequence[DatasetVersionRef] = ()
-    produced_by: str | None = None
 
 
 async def resolve_refs(tx: Transaction, refs: Sequence[DatasetVersionRef]) -> list[DatasetVersionRecord]:
@@ -81,12 +48,12 @@ class DatasetService:
         is written: re-registering must not undo a maintainer's deletion.
         """
         validation.name(new.dataset, what="dataset")
-        digest = lineage_validation.digest(new.digest)
+        digest = validation.digest(new.digest)
         validation.text(new.uri, what="uri", limit=2048)
         validation.text(new.description, what="description")
         if new.row_count is not None and not 0 <= new.row_count < 2**63:
             raise InvalidInput("rowCount must be a non-negative number", field="rowCount")
-        lineage_validation.ref_count(len(new.derived_from), what="derivedFrom")
+        validation.ref_count(len(new.derived_from), what="derivedFrom")
         refs = [ref.validated() for ref in new.derived_from]
 
         async def work(tx: Transaction) -> DatasetVersionRecord:
@@ -188,7 +155,7 @@ class DatasetService:
             return (await self.versions_by_key([(dataset, version)])).get((dataset, version))
         if digest is not None:
             rows = await self._db.read(
-                "find_dataset_version_by_digest", dataset=dataset, digest=lineage_validation.digest(digest)
+                "find_dataset_version_by_digest", dataset=dataset, digest=validation.digest(digest)
             )
             return DatasetVersionRecord.from_row(rows[0]["datasetVersion"]) if rows else None
         return (await self.latest_versions([dataset])).get(dataset)
@@ -201,7 +168,7 @@ class DatasetService:
         return record
 
     async def list_versions(self, *, dataset: str, first: int, after: str | None) -> Page[DatasetVersionRecord]:
-        validation.page_size(first, limit=self._max_page_size)
+        paging.page_size(first, limit=self._max_page_size)
         after_version = ids.parse_cursor(after)
         if after_version is not None and not isinstance(after_version, int):
             raise InvalidInput("malformed cursor", field="after")

@@ -10,9 +10,9 @@ under the model's lock; version numbers are never reused.
 
 from __future__ import annotations
 
-from graph_registry import validation
+from graph_registry.domain import validation
+from graph_registry.domain.records import Stage, VersionRecord
 from graph_registry.errors import NotFound, PreconditionFailed
-from graph_registry.records import Stage, VersionRecord
 from graph_registry.storage.database import Database, Transaction
 
 

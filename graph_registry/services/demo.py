@@ -16,13 +16,21 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from graph_registry.lineage_records import DatasetVersionRecord, RunRecord, RunStatus
-from graph_registry.records import Metric, Stage, VersionRecord
-from graph_registry.services.datasets import DatasetService, DatasetVersionRef, NewDatasetVersion
+from graph_registry.domain.records import DatasetVersionRecord, Metric, RunRecord, RunStatus, Stage, VersionRecord
+from graph_registry.domain.refs import (
+    DatasetVersionRef,
+    LineageDeclaration,
+    NewCommit,
+    NewDatasetVersion,
+    NewRun,
+    RunInput,
+    VersionSelector,
+)
+from graph_registry.services.datasets import DatasetService
 from graph_registry.services.lifecycle import LifecycleService
-from graph_registry.services.models import ModelService, NewVersion, VersionSelector
-from graph_registry.services.provenance import LineageDeclaration, ProvenanceService
-from graph_registry.services.runs import NewCommit, NewRun, RunInput, RunService
+from graph_registry.services.models import ModelService, NewVersion
+from graph_registry.services.provenance import ProvenanceService
+from graph_registry.services.runs import RunService
 from graph_registry.storage.database import Database
 
 ACTOR = "demo"

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph_registry import validation
+from graph_registry.domain import validation
+from graph_registry.domain.records import AliasAssignmentRecord, Stage, StageTransitionRecord, VersionRecord
 from graph_registry.errors import Conflict, Forbidden, NotFound, PreconditionFailed
-from graph_registry.records import AliasAssignmentRecord, Stage, StageTransitionRecord, VersionRecord
 from graph_registry.storage.database import Database, Transaction
 
 # Stages that, with archiveExisting, push their previous holder to ARCHIVED.

@@ -14,34 +14,32 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from graph_registry import lineage_validation, validation
-from graph_registry.errors import InvalidInput, NotFound
-from graph_registry.lineage_records import (
+from graph_registry.domain import validation
+from graph_registry.domain.records import (
     EMPTY_PROVENANCE,
     CommitRecord,
     DatasetVersionRecord,
     PackageRecord,
     RunStatus,
+    Stage,
     VersionProvenance,
+    VersionRecord,
 )
-from graph_registry.records import Stage, VersionRecord
-from graph_registry.services.datasets import DatasetVersionRef, require_run, resolve_refs
-from graph_registry.services.models import ModelService, VersionSelector
-from graph_registry.services.runs import NewCommit, NewRun, RunInput, record_run
+from graph_registry.domain.refs import (
+    DatasetVersionRef,
+    LineageDeclaration,
+    NewCommit,
+    NewRun,
+    RunInput,
+    VersionSelector,
+)
+from graph_registry.errors import InvalidInput, NotFound
+from graph_registry.services.datasets import require_run, resolve_refs
+from graph_registry.services.models import ModelService
+from graph_registry.services.runs import record_run
 from graph_registry.storage.database import Database, Transaction
 
 VersionKey = tuple[str, int]
-
-
-@dataclass(frozen=True, slots=True)
-class LineageDeclaration:
-    """What createModelVersion says about where a version came from."""
-
-    run_id: str | None = None
-    trained_on: Sequence[DatasetVersionRef] = ()
-    commit: NewCommit | None = None
-    base_model: VersionSelector | None = None
-    requirements: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,11 +125,11 @@ class ProvenanceService:
         d = declaration
         if d.run_id is not None and (d.trained_on or d.commit):
             raise InvalidInput("give runId, or the trainedOn/commit shortcut, not both", field="runId")
-        lineage_validation.ref_count(len(d.trained_on), what="trainedOn")
+        validation.ref_count(len(d.trained_on), what="trainedOn")
         refs = tuple(ref.validated() for ref in d.trained_on)
         if d.commit is not None:
             d.commit.params()
-        packages = tuple(lineage_validation.requirements(d.requirements))
+        packages = tuple(validation.requirements(d.requirements))
         base: VersionKey | None = None
         if d.base_model is not None:
             found = await self._models.find_version(d.base_model)

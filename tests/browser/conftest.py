@@ -15,15 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
-from graph_registry.api import web
+from graph_registry.api.http import web
+from graph_registry.bootstrap import Services
 from graph_registry.services import demo as scenario
-from graph_registry.services.datasets import DatasetService
-from graph_registry.services.lifecycle import LifecycleService
-from graph_registry.services.models import ModelService
-from graph_registry.services.provenance import ProvenanceService
-from graph_registry.services.runs import RunService
-from graph_registry.settings import Settings
-from graph_registry.storage.database import Database
 from tests.live_server import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,26 +41,9 @@ needs_chromium = pytest.mark.skipif(
 expect.set_options(timeout=20_000)
 
 
-@dataclass(frozen=True)
-class DemoServices:
-    models: ModelService
-    lifecycle: LifecycleService
-    datasets: DatasetService
-    runs: RunService
-    provenance: ProvenanceService
-
-
 @pytest.fixture(scope="session")
-async def demo_graph(neo4j_settings: Settings, database: Database) -> scenario.DemoSummary:
+async def demo_graph(services: Services) -> scenario.DemoSummary:
     """The demo scenario (fraud-detector and its data), loaded through the services; idempotent."""
-    models = ModelService(database, max_page_size=neo4j_settings.max_page_size)
-    services = DemoServices(
-        models=models,
-        lifecycle=LifecycleService(database, require_provenance=neo4j_settings.require_provenance),
-        datasets=DatasetService(database, max_page_size=neo4j_settings.max_page_size),
-        runs=RunService(database, max_page_size=neo4j_settings.max_page_size),
-        provenance=ProvenanceService(database, models),
-    )
     return await scenario.load(services)
 
 

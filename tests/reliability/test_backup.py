@@ -17,7 +17,7 @@ import httpx
 import orjson
 import pytest
 
-from graph_registry.api.app import open_database
+from graph_registry.bootstrap import open_database
 from graph_registry.services.backup import BackupService, inspect_backup
 from graph_registry.storage.database import Database
 from tests.graphql import data

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
-from graph_registry.api.query_limits import operation_cost
-from graph_registry.api.schema import build_schema
+from graph_registry.api.graphql.extensions.limits import operation_cost
+from graph_registry.api.graphql.schema import build_schema
 from graph_registry.client import operations as client_operations
 from graph_registry.settings import Settings
 from tests.security.client import Caller

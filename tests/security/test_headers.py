@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from graph_registry.api.web import WEB_DIR, assets_built
+from graph_registry.api.http.web import WEB_DIR, assets_built
 from tests.live_server import LiveServer
 
 HTML = {"Accept": "text/html"}

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from graph_registry.api.hosts import HostGuard, allowed_hosts
+from graph_registry.api.http.hosts import HostGuard, allowed_hosts
 from graph_registry.settings import Settings
 from tests.live_server import LiveServer
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from graph_registry.lineage_records import CommitRecord, DatasetRecord
-from graph_registry.lineage_render import dot_label, mermaid_label, to_dot, to_mermaid
-from graph_registry.services.lineage import LineageEdge, LineageEntity, LineageGraph, LineageNode, NodeKind
+import pytest
+
+from graph_registry.domain.lineage import LineageEdge, LineageEntity, LineageGraph, LineageNode, NodeKind
+from graph_registry.domain.lineage_render import dot_label, mermaid_label, to_dot, to_mermaid
+from graph_registry.domain.records import CommitRecord, DatasetRecord
+
+pytestmark = pytest.mark.unit
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 

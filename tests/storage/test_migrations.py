@@ -9,11 +9,11 @@ import pytest
 
 from graph_registry.storage import migrations
 from graph_registry.storage.database import Database
+from tests.support.probes import Probes
 
 
 async def _schema(database: Database) -> list[str]:
-    rows = await database.read("list_schema")
-    return sorted(row["name"] for row in rows)
+    return await Probes(database).index_names()
 
 
 async def test_applying_again_changes_nothing(database: Database) -> None:
@@ -42,7 +42,7 @@ async def test_concurrent_runs_of_a_new_migration_end_in_one_state(
         assert recorded == [{"version": extra.version, "checksum": unique}]
     finally:
         await database.run_schema(f"DROP INDEX {index} IF EXISTS")
-        await database.write("delete_migration_record", version=extra.version)
+        await Probes(database).forget_migration(extra.version)
 
 
 async def test_an_edited_migration_is_refused(database: Database) -> None:
