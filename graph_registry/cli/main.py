@@ -17,6 +17,7 @@ from rich.console import Console
 
 from graph_registry import bootstrap, logs
 from graph_registry.api.graphql.schema import sdl
+from graph_registry.api.http.serving import uvicorn_options
 from graph_registry.cli import (
     artifacts,
     backup,
@@ -100,13 +101,9 @@ def serve(
             # A worker that does not answer uvicorn's health check in time is killed and replaced;
             # its 5 s default killed every worker of a busy machine before it had imported the app.
             timeout_worker_healthcheck=30,
-            timeout_keep_alive=5,
             timeout_graceful_shutdown=max(1, math.ceil(settings.shutdown_timeout)),
-            # h11, not httptools: only h11 enforces the header size limit below (httptools reads
-            # headers without bound). Slow bodies are bounded by HttpGuard (408).
-            http="h11",
-            h11_max_incomplete_event_size=64 * 1024,
-            ws_max_size=settings.max_body_bytes,
+            # h11 with a header deadline and size limit; slow bodies are bounded by HttpGuard (408).
+            **uvicorn_options(settings),
         )
         if workers > 1:
             _share_metrics(settings)

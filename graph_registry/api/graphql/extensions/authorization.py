@@ -131,6 +131,8 @@ POLICIES: dict[str, Rule] = {
     "Mutation.createModel": Role.WRITER,
     "Mutation.updateModel": Role.WRITER,
     "Mutation.createModelVersion": Role.WRITER,
+    # Re-registering a deleted version's digest restores it: that needs what deleting it needs
+    # (decided inside the registration's transaction: see may_act).
     "Mutation.registerDatasetVersion": Role.WRITER,
     "Mutation.recordCommit": Role.WRITER,
     "Mutation.startRun": Role.WRITER,
@@ -230,6 +232,19 @@ def needed_role_of_endpoint(key: str) -> Role:
     rule = POLICIES[key]
     assert isinstance(rule, Role), f"{key}: HTTP endpoints take a fixed role"
     return rule
+
+
+def may_act(principal: Principal | None, key: str) -> bool:
+    """Whether the principal holds the role a fixed-role policy entry needs (False for rules)."""
+    rule = POLICIES.get(key)
+    return principal is not None and isinstance(rule, Role) and principal.role.allows(rule)
+
+
+def _audit_note(result: object) -> str | None:
+    """What an OK entry says beyond its outcome: a registration that revived a deleted version is a restore."""
+    if getattr(getattr(result, "record", None), "restored", False):
+        return "restore: the version had been deleted"
+    return None
 
 
 async def needed_role(rule: Rule, call: Call) -> Role:
@@ -337,6 +352,7 @@ class Authorization(SchemaExtension):
             role=principal.role.value,
             operation=info.field_name,
             request_id=context.request_id,
+            client_request_id=context.client_request_id,
             arguments=describe_arguments(arguments),
             model=model,
             version=version,
@@ -362,7 +378,7 @@ class Authorization(SchemaExtension):
         except Exception:
             await self._conclude(entry, context, "INTERNAL", f"unexpected error, request {context.request_id}")
             raise
-        await self._conclude(entry, context, OK, None, *_touched(info.field_name, arguments, result))
+        await self._conclude(entry, context, OK, _audit_note(result), *_touched(info.field_name, arguments, result))
         return result
 
     @staticmethod
