@@ -42,6 +42,7 @@ from graph_registry.services.lineage import LineageService
 from graph_registry.services.models import ModelService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
+from graph_registry.services.teams import TeamService
 from graph_registry.services.tokens import TokenService
 from graph_registry.settings import ArtifactStoreKind, Settings
 from graph_registry.storage import migrations
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             deletion=DeletionService(database),
             tokens=TokenService(database),
             audit=AuditService(database, max_page_size=settings.max_page_size),
+            teams=TeamService(database, max_page_size=settings.max_page_size),
         )
         runtime = Runtime(database=database, services=services)
         app.state.runtime = runtime

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from graph_registry.api.governance_loaders import GovernanceLoaders
 from graph_registry.api.lineage_loaders import LineageLoaders
 from graph_registry.api.loaders import Loaders
 from graph_registry.errors import RegistryError
@@ -22,6 +23,7 @@ from graph_registry.services.lineage import LineageService
 from graph_registry.services.models import ModelService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
+from graph_registry.services.teams import TeamService
 from graph_registry.services.tokens import Principal, TokenService
 from graph_registry.settings import Settings
 
@@ -42,6 +44,7 @@ class Services:
     deletion: DeletionService
     tokens: TokenService
     audit: AuditService
+    teams: TeamService
 
 
 @dataclass(slots=True)
@@ -58,6 +61,7 @@ class Context:
     connection_params: object = None
     loaders: Loaders = field(init=False)
     lineage: LineageLoaders = field(init=False)
+    governance: GovernanceLoaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.refresh_loaders()
@@ -67,6 +71,7 @@ class Context:
         self.loaders = Loaders(self.services.models, self.services.lifecycle)
         s = self.services
         self.lineage = LineageLoaders(s.datasets, s.runs, s.provenance, s.lineage)
+        self.governance = GovernanceLoaders(s.teams)
 
 
 Info = strawberry.Info[Context, None]

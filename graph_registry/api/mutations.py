@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from graph_registry.api.context import Info
@@ -22,6 +24,9 @@ class ArtifactInput:
 @strawberry.input
 class CreateModelVersionInput:
     model: str = strawberry.field(description="The model is created on first use.")
+    team: str | None = strawberry.field(
+        default=None, description="The team a model created by this call joins; an existing model keeps its own."
+    )
     description: str | None = None
     tags: list[TagInput] | None = None
     metrics: list[MetricInput] | None = None
@@ -61,10 +66,15 @@ class CreateModelVersionInput:
 class ModelMutations:
     @strawberry.mutation
     async def create_model(
-        self, info: Info, name: str, description: str | None = None, tags: list[TagInput] | None = None
+        self,
+        info: Info,
+        name: str,
+        description: str | None = None,
+        tags: list[TagInput] | None = None,
+        team: Annotated[str | None, strawberry.argument(description="The owning team; null: no team.")] = None,
     ) -> Model:
         record = await info.context.services.models.create_model(
-            name=name, description=description, tags=tag_pairs(tags)
+            name=name, description=description, tags=tag_pairs(tags), team=team
         )
         return Model.from_record(record)
 
@@ -88,6 +98,7 @@ class ModelMutations:
                 request_id=input.request_id,
                 artifact_sha256=input.artifact.sha256 if input.artifact else None,
                 artifact_size=int(input.artifact.size_bytes) if input.artifact else None,
+                team=input.team,
                 lineage=await info.context.services.provenance.declare(input.lineage()),
             ),
             actor=info.context.actor,
@@ -109,14 +120,16 @@ class ModelMutations:
         comment: str | None = None,
     ) -> ModelVersion:
         principal = info.context.principal
-        record = await info.context.services.lifecycle.transition_stage(
+        services = info.context.services
+        held = await services.teams.effective_role_on_model(principal, model) if principal is not None else None
+        record = await services.lifecycle.transition_stage(
             model=model,
             version=version,
             stage=stage,
             archive_existing=archive_existing is not False,
             comment=comment,
             actor=info.context.actor,
-            may_leave_production=principal is not None and principal.role.allows(Role.MAINTAINER),
+            may_leave_production=held is not None and held.allows(Role.MAINTAINER),
         )
         return ModelVersion.from_record(record)
 

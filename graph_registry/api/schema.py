@@ -16,6 +16,7 @@ from graph_registry.api.lineage import LineageMutations, LineageQueries
 from graph_registry.api.mutations import ModelMutations
 from graph_registry.api.queries import ModelQueries
 from graph_registry.api.subscriptions import EventSubscriptions
+from graph_registry.api.teams import TeamMutations, TeamQueries
 from graph_registry.api.tokens import TokenMutations, TokenQueries
 from graph_registry.settings import Settings
 
@@ -26,8 +27,8 @@ class RegistrySchema(strawberry.Schema):
 
 
 # Each family of root fields lives in its own module; the roots are their union.
-Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries))
-Mutation = merge_types("Mutation", (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations))
+Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries, TeamQueries))
+Mutation = merge_types("Mutation", (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations, TeamMutations))
 Subscription = merge_types("Subscription", (EventSubscriptions,))
 
 

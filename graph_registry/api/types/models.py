@@ -18,10 +18,12 @@ if TYPE_CHECKING:
     from graph_registry.api.types.datasets import DatasetVersion
     from graph_registry.api.types.lineage import LineageGraph
     from graph_registry.api.types.runs import Commit, Package, Run
+    from graph_registry.api.types.teams import Team
 
 _DATASETS = "graph_registry.api.types.datasets"
 _LINEAGE = "graph_registry.api.types.lineage"
 _RUNS = "graph_registry.api.types.runs"
+_TEAMS = "graph_registry.api.types.teams"
 
 
 @strawberry.type
@@ -56,6 +58,13 @@ class Model(Node):
     @strawberry.field
     async def created_at(self, info: Info) -> datetime:
         return (await self._loaded(info)).created_at
+
+    @strawberry.field(description="The owning team; null: no team (registry-wide roles and policy apply).")
+    async def team(self, info: Info) -> Annotated[Team, strawberry.lazy(_TEAMS)] | None:
+        from graph_registry.api.types.teams import Team
+
+        record = await info.context.governance.model_team.load(self.name)
+        return None if record is None else Team.from_record(record, complete=False)
 
     @strawberry.field
     async def latest_version(self, info: Info) -> ModelVersion | None:
