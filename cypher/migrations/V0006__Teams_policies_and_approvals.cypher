@@ -11,3 +11,6 @@ CREATE INDEX transition_request_model IF NOT EXISTS FOR (r:StageTransitionReques
 CREATE INDEX transition_request_state IF NOT EXISTS FOR (r:StageTransitionRequest) ON (r.state);
 // One decision per request and actor.
 CREATE CONSTRAINT approval_decision_key IF NOT EXISTS FOR (d:ApprovalDecision) REQUIRE (d.request, d.actor) IS UNIQUE;
+// A request's decisions and a version's requests.
+CREATE INDEX approval_decision_request IF NOT EXISTS FOR (d:ApprovalDecision) ON (d.request);
+CREATE INDEX transition_request_version IF NOT EXISTS FOR (r:StageTransitionRequest) ON (r.model, r.version);

@@ -40,7 +40,9 @@ from graph_registry.services.events import EventService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.lineage import LineageService
 from graph_registry.services.models import ModelService
+from graph_registry.services.promotion import PromotionService
 from graph_registry.services.provenance import ProvenanceService
+from graph_registry.services.requests import RequestService
 from graph_registry.services.runs import RunService
 from graph_registry.services.teams import TeamService
 from graph_registry.services.tokens import TokenService
@@ -158,10 +160,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         models = ModelService(
             database, max_page_size=settings.max_page_size, max_artifact_size=settings.max_artifact_size
         )
+        # The registry-wide promotion policy's requireProvenance defaults to GRAPH_REGISTRY_REQUIRE_PROVENANCE.
+        promotion = PromotionService(database, require_provenance=settings.require_provenance)
+        lifecycle = LifecycleService(database, promotion=promotion)
         services = Services(
             settings=settings,
             models=models,
-            lifecycle=LifecycleService(database, require_provenance=settings.require_provenance),
+            lifecycle=lifecycle,
             artifacts=ArtifactService(database, store, models, url_expiry=settings.artifact_url_expiry),
             events=EventService(database),
             datasets=DatasetService(database, max_page_size=settings.max_page_size),
@@ -172,6 +177,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             tokens=TokenService(database),
             audit=AuditService(database, max_page_size=settings.max_page_size),
             teams=TeamService(database, max_page_size=settings.max_page_size),
+            promotion=promotion,
+            requests=RequestService(database, lifecycle=lifecycle, promotion=promotion),
         )
         runtime = Runtime(database=database, services=services)
         app.state.runtime = runtime

@@ -40,7 +40,7 @@ from strawberry.types.graphql import OperationType
 
 from graph_registry import validation
 from graph_registry.api.context import Context, Services
-from graph_registry.api.team_scope import anywhere, on_model, on_model_and_team, on_new_model, on_team
+from graph_registry.api.team_scope import anywhere, on_model, on_model_and_team, on_new_model, on_request, on_team
 from graph_registry.errors import Forbidden, RegistryError, Unauthenticated
 from graph_registry.records import Stage
 from graph_registry.services.audit import OK, Attempt, Prelude, describe_arguments, in_first_write
@@ -152,6 +152,14 @@ POLICIES: dict[str, Rule] = {
     "Mutation.grantTeamRole": on_team(Role.MAINTAINER),
     "Mutation.revokeTeamRole": on_team(Role.MAINTAINER),
     "Mutation.setModelTeam": on_model_and_team(Role.MAINTAINER),
+    "Query.promotionCheck": Role.READER,
+    "Query.pendingTransitionRequests": Role.READER,
+    "Mutation.setPromotionPolicy": on_team(Role.MAINTAINER, without=Role.ADMIN),
+    "Mutation.requestStageTransition": on_model(Role.WRITER),
+    "Mutation.approveStageTransition": on_request(Role.MAINTAINER),
+    "Mutation.rejectStageTransition": on_request(Role.MAINTAINER),
+    # The requester or an admin (the service tells them apart); any writer of the model may ask.
+    "Mutation.cancelStageTransition": on_request(Role.WRITER),
 }
 
 

@@ -21,7 +21,9 @@ from graph_registry.services.events import EventService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.lineage import LineageService
 from graph_registry.services.models import ModelService
+from graph_registry.services.promotion import PromotionService
 from graph_registry.services.provenance import ProvenanceService
+from graph_registry.services.requests import RequestService
 from graph_registry.services.runs import RunService
 from graph_registry.services.teams import TeamService
 from graph_registry.services.tokens import Principal, TokenService
@@ -45,6 +47,8 @@ class Services:
     tokens: TokenService
     audit: AuditService
     teams: TeamService
+    promotion: PromotionService
+    requests: RequestService
 
 
 @dataclass(slots=True)
@@ -71,7 +75,7 @@ class Context:
         self.loaders = Loaders(self.services.models, self.services.lifecycle)
         s = self.services
         self.lineage = LineageLoaders(s.datasets, s.runs, s.provenance, s.lineage)
-        self.governance = GovernanceLoaders(s.teams)
+        self.governance = GovernanceLoaders(s.teams, s.requests)
 
 
 Info = strawberry.Info[Context, None]

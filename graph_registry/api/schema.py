@@ -11,6 +11,7 @@ from graph_registry.api.artifacts import ArtifactMutations
 from graph_registry.api.audit import AuditQueries
 from graph_registry.api.authorization import Authorization
 from graph_registry.api.errors import RegistryErrors
+from graph_registry.api.governance import GovernanceMutations, GovernanceQueries
 from graph_registry.api.hardening import schema_extensions
 from graph_registry.api.lineage import LineageMutations, LineageQueries
 from graph_registry.api.mutations import ModelMutations
@@ -27,8 +28,11 @@ class RegistrySchema(strawberry.Schema):
 
 
 # Each family of root fields lives in its own module; the roots are their union.
-Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries, TeamQueries))
-Mutation = merge_types("Mutation", (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations, TeamMutations))
+Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries, TeamQueries, GovernanceQueries))
+Mutation = merge_types(
+    "Mutation",
+    (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations, TeamMutations, GovernanceMutations),
+)
 Subscription = merge_types("Subscription", (EventSubscriptions,))
 
 

@@ -39,6 +39,7 @@ class World:
     model: str
     target: str  # a token whose team roles the grant cases change
     callers: dict[str, Caller]
+    request: str  # an open request (by a registry-wide writer) to move v1 to PRODUCTION
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ def on_model(kind: str, needs: Role) -> bool:
 def in_both_a_and_registry(kind: str) -> bool:
     """setModelTeam to no team (or to team B): maintainer of the model's team and of the destination."""
     return kind in ("registry maintainer", "admin")
+
+
+def only_admin(kind: str) -> bool:
+    """cancelStageTransition: the requester (not one of the kinds here) or an admin."""
+    return kind == "admin"
 
 
 def anywhere(kind: str) -> bool:
@@ -148,6 +154,43 @@ CASES = [
         judge=in_both_a_and_registry,
     ),
     Case(
+        "set team A's policy",
+        "mutation($t: String) { setPromotionPolicy(team: $t, input: {requiredApprovals: 1}) { requiredApprovals } }",
+        Role.MAINTAINER,
+        lambda w, k: {"t": w.team_a},
+    ),
+    Case(
+        "set the registry-wide policy",
+        "mutation { setPromotionPolicy(input: {}) { requiredApprovals } }",
+        Role.ADMIN,
+        lambda w, k: {},
+    ),
+    Case(
+        "request PRODUCTION",
+        "mutation($m: String!) { requestStageTransition(model: $m, version: 3, stage: PRODUCTION) { id } }",
+        Role.WRITER,
+        lambda w, k: {"m": w.model},
+    ),
+    Case(
+        "approve a request",
+        "mutation($id: ID!) { approveStageTransition(id: $id) { state } }",
+        Role.MAINTAINER,
+        lambda w, k: {"id": w.request},
+    ),
+    Case(
+        "reject a request",
+        "mutation($id: ID!) { rejectStageTransition(id: $id) { state } }",
+        Role.MAINTAINER,
+        lambda w, k: {"id": w.request},
+    ),
+    Case(
+        "cancel a request",
+        "mutation($id: ID!) { cancelStageTransition(id: $id) { state } }",
+        Role.WRITER,
+        lambda w, k: {"id": w.request},
+        judge=only_admin,
+    ),
+    Case(
         "create a team",
         "mutation($t: String!) { createTeam(name: $t) { name } }",
         Role.ADMIN,
@@ -159,9 +202,12 @@ SNAPSHOT = """
 query($m: String!, $a: String!, $b: String!) {
   model(name: $m) {
     description team { name }
-    versions(first: 50) { edges { node { version stage deleted aliases stageHistory { to actor } artifact { status } } } }
+    versions(first: 50) { edges { node {
+      version stage deleted aliases stageHistory { to actor } artifact { status }
+      transitionRequests { state decisions { actor } }
+    } } }
   }
-  teamA: team(name: $a) { members { actor role } models { totalCount } }
+  teamA: team(name: $a) { members { actor role } models { totalCount } policy { requiredApprovals } }
   teamB: team(name: $b) { members { actor role } models { totalCount } }
   teams { name }
 }
@@ -190,7 +236,7 @@ async def world(mint: Mint, admin: Caller, unique: str) -> World:
         f"b-{unique}",
         {callers["writer of B"].name: "WRITER", callers["maintainer of B"].name: "MAINTAINER"},  # type: ignore[dict-item]
     )
-    model = await make_model(admin, f"m-{unique}", team_a, versions=2)
+    model = await make_model(admin, f"m-{unique}", team_a, versions=3)
     # v2 in PRODUCTION with the aliases champion and canary, as the registry-wide matrix has it.
     await admin.data(STAGE, m=model, v=2, s="PRODUCTION")
     for alias in ("champion", "canary"):
@@ -200,8 +246,23 @@ async def world(mint: Mint, admin: Caller, unique: str) -> World:
             a=alias,
         )
     await admin.data('mutation { startRun(input: {experiment: "gov-matrix"}) { runId } }')
+    await admin.data(
+        "mutation($t: String) { setPromotionPolicy(team: $t, input: {requiredApprovals: 1}) { requiredApprovals } }",
+        t=team_a,
+    )
+    requester = await mint(Role.WRITER, "requester")
+    request = await requester.data(
+        "mutation($m: String!) { requestStageTransition(model: $m, version: 1, stage: PRODUCTION) { id } }", m=model
+    )
     assert target.name is not None
-    return World(team_a=team_a, team_b=team_b, model=model, target=target.name, callers=callers)
+    return World(
+        team_a=team_a,
+        team_b=team_b,
+        model=model,
+        target=target.name,
+        callers=callers,
+        request=request["requestStageTransition"]["id"],
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])

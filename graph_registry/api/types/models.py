@@ -16,6 +16,7 @@ from graph_registry.records import ModelRecord, Page, VersionRecord
 
 if TYPE_CHECKING:
     from graph_registry.api.types.datasets import DatasetVersion
+    from graph_registry.api.types.governance import StageTransitionRequest
     from graph_registry.api.types.lineage import LineageGraph
     from graph_registry.api.types.runs import Commit, Package, Run
     from graph_registry.api.types.teams import Team
@@ -24,6 +25,7 @@ _DATASETS = "graph_registry.api.types.datasets"
 _LINEAGE = "graph_registry.api.types.lineage"
 _RUNS = "graph_registry.api.types.runs"
 _TEAMS = "graph_registry.api.types.teams"
+_GOVERNANCE = "graph_registry.api.types.governance"
 
 
 @strawberry.type
@@ -156,9 +158,19 @@ class ModelVersion(Node):
                 actor=transition.actor,
                 comment=transition.comment,
                 at=transition.at,
+                approved_by=list(transition.approved_by),
             )
             for transition in await info.context.loaders.stage_history.load(self.record.key)
         ]
+
+    @strawberry.field(description="Requests to move this version, newest first.")
+    async def transition_requests(
+        self, info: Info
+    ) -> list[Annotated[StageTransitionRequest, strawberry.lazy(_GOVERNANCE)]]:
+        from graph_registry.api.types.governance import StageTransitionRequest
+
+        records = await info.context.governance.version_requests.load(self.record.key)
+        return [StageTransitionRequest.from_record(record) for record in records]
 
     @strawberry.field(description="Every alias assignment this version held, with when it began and ended.")
     async def alias_history(self, info: Info) -> list[AliasAssignment]:
@@ -224,6 +236,9 @@ class StageTransition:
     actor: str
     comment: str | None
     at: datetime
+    approved_by: list[str] = strawberry.field(
+        description="Who approved the move, when it went through a request; empty otherwise."
+    )
 
 
 @strawberry.type

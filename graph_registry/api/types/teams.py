@@ -11,6 +11,7 @@ from graph_registry import ids
 from graph_registry.api import tokens as _graphql_role  # noqa: F401 (registers Role as a GraphQL enum first)
 from graph_registry.api.context import Info
 from graph_registry.api.types.common import Node
+from graph_registry.api.types.governance import PromotionPolicy
 from graph_registry.api.types.models import ModelConnection
 from graph_registry.services.teams import TeamRecord
 from graph_registry.services.tokens import Role
@@ -57,3 +58,10 @@ class Team(Node):
         teams = info.context.services.teams
         page = await teams.models_of(team=self.name, first=first, after=after)
         return ModelConnection.from_page(page, partial(teams.count_models, team=self.name))
+
+    @strawberry.field(
+        description="The promotion policy in force for the team's models (the registry-wide one where the team "
+        "has none)."
+    )
+    async def policy(self, info: Info) -> PromotionPolicy:
+        return PromotionPolicy.from_policy(await info.context.services.promotion.policy_of(self.name))
