@@ -33,11 +33,11 @@ import boto3
 import httpx
 from boto3.s3.transfer import TransferConfig
 
-from graph_registry.resources import launcher_dir
+from graph_registry.bootstrap import neo4j_credentials
+from graph_registry.client.transfer import download, file_digest, graphql_over_http, publish
 from graph_registry.settings import Settings
 from graph_registry.storage.s3_store import client_config
-from graph_registry.testing.s3proxy import S3Server, start_s3proxy, stop_s3proxy
-from graph_registry.transfer import download, file_digest, graphql_over_http, publish
+from tests.support.s3proxy import S3PROXY_POM_DIR, S3Server, start_s3proxy, stop_s3proxy
 
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
@@ -195,12 +195,12 @@ def main() -> None:
     size = args.size_mib * MIB
     os.environ.setdefault("GRAPH_REGISTRY_HOME", str(ROOT / ".graph-registry-test"))
     os.environ.setdefault("GRAPH_REGISTRY_EMBEDDED_NEO4J_PORT", "7697")
-    uri, user, password = Settings().neo4j_credentials()
+    uri, user, password = neo4j_credentials(Settings())
     with tempfile.TemporaryDirectory(prefix="artifact-bench-") as scratch:
         work = Path(scratch)
         blob = work / "blob.bin"
         make_file(blob, size)
-        server = start_s3proxy(data_dir=work / "s3", port=free_port(), launcher_dir=launcher_dir() / "s3proxy")
+        server = start_s3proxy(data_dir=work / "s3", port=free_port(), launcher_dir=S3PROXY_POM_DIR)
         try:
             bucket = f"bench-{uuid.uuid4().hex[:8]}"
             boto3.client(

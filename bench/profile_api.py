@@ -24,8 +24,8 @@ from bench.registry_side import RegistrySide
 from bench.timing import percentile
 from bench.workload import Scale, Workload
 from graph_registry.api.app import create_app
-from graph_registry.local_neo4j import LocalNeo4j
 from graph_registry.settings import Settings
+from graph_registry.storage.local_neo4j import LocalNeo4j
 
 STATE = Path(__file__).resolve().parents[1] / ".bench"
 

@@ -33,10 +33,10 @@ from bench.workload import (
     ModelVersionSpec,
     Workload,
 )
-from graph_registry.local_neo4j import LocalNeo4j
 from graph_registry.services.backup import BackupService, inspect_backup
 from graph_registry.storage import migrations
 from graph_registry.storage.database import Database
+from graph_registry.storage.local_neo4j import LocalNeo4j
 from graph_registry.storage.queries import query
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -30,7 +30,7 @@ from bench.processes import RssWatch, folder_size, load_average, tree_rss
 from bench.registry_side import RawCypher, RegistryServer, RegistrySide, bulk_ingest
 from bench.timing import Counter, Figures, latencies, throughput
 from bench.workload import LISTING_PAGE, LISTING_TAG, LISTING_TASK, Scale, Workload
-from graph_registry.local_neo4j import LocalNeo4j
+from graph_registry.storage.local_neo4j import LocalNeo4j
 from graph_registry.storage.queries import parse
 
 ROOT = Path(__file__).resolve().parents[1]

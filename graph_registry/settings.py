@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -9,12 +10,19 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from graph_registry.local_neo4j import LocalNeo4j
+from graph_registry.domain.lineage import MAX_WALK_DEPTH
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 
 class Environment(StrEnum):
     DEV = "dev"
     PRODUCTION = "production"
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
 
 
 class ArtifactStoreKind(StrEnum):
@@ -42,9 +50,12 @@ class Settings(BaseSettings):
     embedded_neo4j_heap: str = "1g"
     embedded_neo4j_pagecache_mb: int = 256
     embedded_neo4j_start_timeout: float = 180.0
+    # Seconds `serve` gives requests in flight after SIGTERM/SIGINT before it drops them.
+    shutdown_timeout: float = 10.0
 
     require_provenance: bool = True
-    max_lineage_depth: int = 25
+    # A walk's hops: at most what the walk queries reach (cypher/queries/lineage.cypher, MAX_WALK_DEPTH).
+    max_lineage_depth: int = Field(default=MAX_WALK_DEPTH, ge=0, le=MAX_WALK_DEPTH)
     max_page_size: int = 100
     load_demo: bool = True
 
@@ -71,8 +82,9 @@ class Settings(BaseSettings):
     s3_multipart_threshold: int = 512 * 1024**2
     s3_part_size: int = 64 * 1024**2
 
-    # Security (api/auth.py, api/authorization.py, api/hardening.py). Unset, auth is on except for the
-    # embedded default on loopback; GRAPH_REGISTRY_AUTH=off is only honoured on loopback addresses.
+    # Security (api/http/auth.py, api/http/guard.py, api/graphql/extensions/authorization.py,
+    # api/graphql/schema.py). Unset, auth is on except for the embedded default on loopback;
+    # GRAPH_REGISTRY_AUTH=off is only honoured on loopback addresses.
     auth: bool | None = None
     # Aliases only a maintainer may set or delete; GRAPH_REGISTRY_PROTECTED_ALIASES=champion,production.
     protected_aliases: Annotated[tuple[str, ...], NoDecode] = ("champion", "production")
@@ -88,18 +100,45 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     # Seconds a POST /graphql body may take to arrive (slow-body clients get 408).
     request_body_timeout: float = 30.0
+    # Exact origins (scheme://host[:port]) whose pages may call the API cross-origin (api/cors.py);
+    # empty: no cross-origin access. GRAPH_REGISTRY_CORS_ORIGINS=https://portal.example.com,...
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # Webhooks (services/webhooks.py): private, loopback and link-local targets only when allowed.
+    webhook_allow_private: bool = False
+    # Whether this process delivers (enqueues and attempts); off, it still serves the webhook API.
+    webhook_deliveries: bool = True
+    webhook_timeout: float = 5.0
+    # Seconds a failing delivery is retried (exponential backoff with jitter from webhook_retry_base).
+    webhook_retry_window: float = 24 * 3600.0
+    webhook_retry_base: float = 5.0
+    webhook_poll_interval: float = 1.0
+    # When set, GET /metrics needs 'Authorization: Bearer <this>' (a scraper's secret, not an API token).
+    metrics_token: SecretStr | None = None
+    # "text" (human) or "json" (one object per line: time, level, request id, actor, operation, ...).
+    log_format: LogFormat = LogFormat.TEXT
 
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().absolute()
 
-    @field_validator("protected_aliases", mode="before")
+    @field_validator("protected_aliases", "cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an exact origin: give scheme://host[:port] "
+                    "(no path, no trailing slash, no wildcard)"
+                )
+        return tuple(origin.lower() for origin in value)
 
     @property
     def embedded(self) -> bool:
@@ -113,22 +152,6 @@ class Settings(BaseSettings):
     @property
     def artifacts_home(self) -> Path:
         return (self.artifacts_dir or self.home / "artifacts").expanduser().absolute()
-
-    def local_neo4j(self) -> LocalNeo4j:
-        return LocalNeo4j(
-            self.neo4j_home,
-            port=self.embedded_neo4j_port,
-            heap=self.embedded_neo4j_heap,
-            pagecache_mb=self.embedded_neo4j_pagecache_mb,
-        )
-
-    def neo4j_credentials(self) -> tuple[str, str, str]:
-        """(uri, user, password): the configured server, or the local one this state folder manages."""
-        if self.neo4j_uri is not None:
-            password = self.neo4j_password.get_secret_value() if self.neo4j_password else ""
-            return self.neo4j_uri, self.neo4j_user, password
-        local = self.local_neo4j()
-        return local.uri, local.user, local.password()
 
     @property
     def auth_enabled(self) -> bool:

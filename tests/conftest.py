@@ -15,11 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph_registry.api.app import open_database
+from graph_registry import bootstrap
 from graph_registry.settings import Settings
 from graph_registry.storage import migrations
 from graph_registry.storage.database import Database
 from tests.live_server import LiveServer
+from tests.support.probes import Probes
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GRAPH_REGISTRY_HOME", str(ROOT / ".graph-registry-test"))
@@ -27,6 +28,9 @@ os.environ.setdefault("GRAPH_REGISTRY_EMBEDDED_NEO4J_PORT", "7697")
 # The suite's servers listen on loopback with authentication off (allowed there only); the security
 # tests (tests/security/) start their own servers with Settings(auth=True).
 os.environ.setdefault("GRAPH_REGISTRY_AUTH", "off")
+# Webhook deliveries only from the servers of tests/api/test_webhooks.py, which turn them on: any
+# other server's delivery loop would claim (and, private targets refused, fail) their deliveries.
+os.environ.setdefault("GRAPH_REGISTRY_WEBHOOK_DELIVERIES", "false")
 
 
 @pytest.fixture(scope="session")
@@ -36,21 +40,31 @@ def neo4j_settings() -> Iterator[Settings]:
     if not settings.embedded:
         yield settings
         return
-    local = settings.local_neo4j()
-    started_here = not local.status().running
-    local.start(timeout=settings.embedded_neo4j_start_timeout)
-    uri, user, password = settings.neo4j_credentials()
-    yield Settings(neo4j_uri=uri, neo4j_user=user, neo4j_password=password, load_demo=False)
-    if started_here:
-        local.stop()
+    with bootstrap.embedded_neo4j(settings):
+        uri, user, password = bootstrap.neo4j_credentials(settings)
+        yield Settings(neo4j_uri=uri, neo4j_user=user, neo4j_password=password, load_demo=False)
 
 
 @pytest.fixture(scope="session")
 async def database(neo4j_settings: Settings) -> AsyncIterator[Database]:
-    db = open_database(neo4j_settings)
+    db = bootstrap.open_database(neo4j_settings)
     await migrations.apply(db)
     yield db
     await db.close()
+
+
+@pytest.fixture(scope="session")
+def services(neo4j_settings: Settings, database: Database) -> Iterator[bootstrap.Services]:
+    """The services of the suite's database, wired as the app wires them (bootstrap)."""
+    store = bootstrap.open_artifact_store(neo4j_settings)
+    yield bootstrap.build_services(neo4j_settings, database, store)
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def probes(database: Database) -> Probes:
+    """Test-only queries of the graph (tests/support/probes.cypher)."""
+    return Probes(database)
 
 
 @pytest.fixture(scope="session")

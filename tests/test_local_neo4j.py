@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_registry.local_neo4j import LocalNeo4j, LocalNeo4jError
+from graph_registry.storage.local_neo4j import LocalNeo4j, LocalNeo4jError
 from tests.live_server import free_port
 
 

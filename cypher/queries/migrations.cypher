@@ -9,13 +9,3 @@ ORDER BY version
 MERGE (m:Migration {version: $version})
   ON CREATE SET m.description = $description, m.checksum = $checksum, m.appliedAt = datetime()
 RETURN m.version AS version
-
-// name: list_schema
-// Names of every index (constraints are backed by an index of the same name), to compare schema states.
-SHOW INDEXES YIELD name
-RETURN name
-
-// name: delete_migration_record
-// Forgets one applied migration (tests clean up the probes they apply).
-MATCH (m:Migration {version: $version})
-DELETE m

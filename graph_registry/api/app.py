@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -23,35 +24,34 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from graph_registry.api import artifact_routes, web
-from graph_registry.api.auth import authenticate, header_of
-from graph_registry.api.context import Context, Services
-from graph_registry.api.hardening import HttpGuard, request_id_of
-from graph_registry.api.schema import build_schema
+from graph_registry import bootstrap
+from graph_registry.api.graphql.context import Context
+from graph_registry.api.graphql.resolvers.lineage import LINKS
+from graph_registry.api.graphql.schema import build_schema
+from graph_registry.api.http import artifacts as artifact_routes
+from graph_registry.api.http import metrics, web
+from graph_registry.api.http.auth import authenticate, header_of
+from graph_registry.api.http.cors import cors_middleware
+from graph_registry.api.http.guard import HttpGuard, request_id_of
+from graph_registry.api.http.wire import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    TextFrameWebSocketAdapter,
+    failed_before_execution,
+    response_media_type,
+)
+from graph_registry.api.openlineage import routes as openlineage_routes
+from graph_registry.bootstrap import Services
 from graph_registry.errors import Unavailable
 from graph_registry.services import demo
-from graph_registry.services.artifacts import ArtifactService
-from graph_registry.services.audit import AuditService
-from graph_registry.services.datasets import DatasetService
-from graph_registry.services.deletion import DeletionService
-from graph_registry.services.events import EventService
-from graph_registry.services.lifecycle import LifecycleService
-from graph_registry.services.lineage import LineageService
-from graph_registry.services.models import ModelService
-from graph_registry.services.promotion import PromotionService
-from graph_registry.services.provenance import ProvenanceService
-from graph_registry.services.requests import RequestService
-from graph_registry.services.runs import RunService
-from graph_registry.services.teams import TeamService
-from graph_registry.services.tokens import TokenService
-from graph_registry.settings import ArtifactStoreKind, Settings
+from graph_registry.services.webhooks import delivering
+from graph_registry.settings import Settings
 from graph_registry.storage import migrations
-from graph_registry.storage.artifact_store import ArtifactStore
 from graph_registry.storage.database import Database
-from graph_registry.storage.local_store import LocalStore
-from graph_registry.storage.s3_store import S3Store
 
 log = logging.getLogger("graph_registry")
 _ACCEPT: UnsetType = UNSET  # on_ws_connect: acknowledge without a payload
@@ -67,6 +67,27 @@ class Runtime:
 
 
 class RegistryGraphQL(GraphQL[Context, None]):
+    websocket_adapter_class = TextFrameWebSocketAdapter
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        if response_media_type(request.headers) == GRAPHQL_RESPONSE and failed_before_execution(result):
+            del processed["data"]
+            request.state.graphql_request_error = True
+        return processed
+
+    async def run(  # type: ignore[override]
+        self, request: Request | WebSocket, context: Context | UnsetType = UNSET, root_value: None = UNSET
+    ) -> Response | WebSocket:
+        response = await super().run(request, context, root_value)  # type: ignore[arg-type]
+        if isinstance(request, Request) and isinstance(response, Response) and response.media_type == JSON:
+            media_type = response_media_type(request.headers)
+            if media_type != JSON:
+                response.headers["content-type"] = media_type
+                if getattr(request.state, "graphql_request_error", False):
+                    response.status_code = 400
+        return response
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
@@ -91,6 +112,7 @@ class RegistryGraphQL(GraphQL[Context, None]):
             services=services,
             actor=auth.principal.actor if auth.principal else "anonymous",
             request_id=request_id_of(request.scope),
+            links=LINKS,
             principal=auth.principal,
             auth_error=auth.error,
         )
@@ -112,8 +134,9 @@ class RegistryGraphQL(GraphQL[Context, None]):
 async def _migrate_when_ready(runtime: Runtime) -> None:
     delay = 0.5
     while True:
+        started = time.monotonic()
         try:
-            await migrations.apply(runtime.database)
+            applied = await migrations.apply(runtime.database)
         except Unavailable:
             log.warning("Neo4j is not reachable yet; retrying migrations in %.1fs", delay)
             await asyncio.sleep(delay)
@@ -121,31 +144,21 @@ async def _migrate_when_ready(runtime: Runtime) -> None:
             continue
         if runtime.services.settings.embedded and runtime.services.settings.load_demo:
             # First start of the embedded default: an empty graph gets the demo scenario to explore.
+            log.info("migrations: %d applied in %.1fs", len(applied), time.monotonic() - started)
+            started = time.monotonic()
             try:
-                await demo.load_if_empty(runtime.database, runtime.services)
+                if await demo.load_if_empty(runtime.database, runtime.services):
+                    counts = (await runtime.database.read("count_graph"))[0]
+                    log.info(
+                        "demo loaded: %d nodes, %d relationships in %.1fs",
+                        counts["nodes"],
+                        counts["relationships"],
+                        time.monotonic() - started,
+                    )
             except Exception:
                 log.exception("loading the demo graph failed; the registry runs without it")
         runtime.migrated.set()
         return
-
-
-def open_database(settings: Settings) -> Database:
-    uri, user, password = settings.neo4j_credentials()
-    return Database.connect(
-        uri=uri,
-        user=user,
-        password=password,
-        database=settings.neo4j_database,
-        pool_size=settings.neo4j_pool_size,
-        connect_timeout=settings.neo4j_connect_timeout,
-        retry_time=settings.neo4j_retry_time,
-    )
-
-
-def open_artifact_store(settings: Settings) -> ArtifactStore:
-    if settings.artifact_store is ArtifactStoreKind.S3:
-        return S3Store.from_settings(settings)
-    return LocalStore.from_settings(settings)
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Starlette:
@@ -155,38 +168,17 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        database = given_database or open_database(settings)
-        store = open_artifact_store(settings)
-        models = ModelService(
-            database, max_page_size=settings.max_page_size, max_artifact_size=settings.max_artifact_size
-        )
-        # The registry-wide promotion policy's requireProvenance defaults to GRAPH_REGISTRY_REQUIRE_PROVENANCE.
-        promotion = PromotionService(database, require_provenance=settings.require_provenance)
-        lifecycle = LifecycleService(database, promotion=promotion)
-        services = Services(
-            settings=settings,
-            models=models,
-            lifecycle=lifecycle,
-            artifacts=ArtifactService(database, store, models, url_expiry=settings.artifact_url_expiry),
-            events=EventService(database),
-            datasets=DatasetService(database, max_page_size=settings.max_page_size),
-            runs=RunService(database, max_page_size=settings.max_page_size),
-            provenance=ProvenanceService(database, models),
-            lineage=LineageService(database, max_depth=settings.max_lineage_depth),
-            deletion=DeletionService(database),
-            tokens=TokenService(database),
-            audit=AuditService(database, max_page_size=settings.max_page_size),
-            teams=TeamService(database, max_page_size=settings.max_page_size),
-            promotion=promotion,
-            requests=RequestService(database, lifecycle=lifecycle, promotion=promotion),
-        )
+        database = given_database or bootstrap.open_database(settings)
+        store = bootstrap.open_artifact_store(settings)
+        services = bootstrap.build_services(settings, database, store)
         runtime = Runtime(database=database, services=services)
         app.state.runtime = runtime
         migrating = asyncio.create_task(_migrate_when_ready(runtime))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(runtime.migrated.wait()), timeout=settings.neo4j_connect_timeout * 3)
         try:
-            yield
+            async with delivering(services.webhooks, enabled=settings.webhook_deliveries):
+                yield
         finally:
             migrating.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -203,7 +195,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "unavailable", "neo4j": "not answering"}, status_code=503)
 
-    # Strawberry's own GraphiQL page loads from a CDN; ours is served from local assets (api/web.py).
+    # Strawberry's own GraphiQL page loads from a CDN; ours is served from local assets (api/http/web.py).
     # Strawberry's defaults, stated: no batching (schema config), no multipart uploads, no mutations over GET.
     graphql = RegistryGraphQL(
         build_schema(settings), graphql_ide=None, allow_queries_via_get=True, multipart_uploads_enabled=False
@@ -212,17 +204,21 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics.endpoint(settings)),
             *web.routes(graphql, settings),
             WebSocketRoute("/graphql", graphql),
             *artifact_routes.routes,
+            *openlineage_routes.routes,
         ],
         middleware=[
+            *cors_middleware(settings),
+            Middleware(metrics.EndpointMetrics),
             Middleware(
                 HttpGuard,
                 max_body_bytes=settings.max_body_bytes,
                 auth=settings.auth_enabled,
                 body_timeout=settings.request_body_timeout,
-            )
+            ),
         ],
         lifespan=lifespan,
     )

@@ -7,10 +7,8 @@ GRAPH_REGISTRY_HOME (started for the command, and stopped again if it was not ru
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -18,32 +16,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from graph_registry.api.app import open_database
+from graph_registry.bootstrap import open_database
+from graph_registry.cli import neo4j
 from graph_registry.errors import RegistryError
-from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.services.backup import BackupService, inspect_backup
 from graph_registry.settings import Settings
 
 console = Console(stderr=True)
-
-
-@contextlib.contextmanager
-def _reachable_neo4j(settings: Settings) -> Iterator[None]:
-    """Start the embedded Neo4j for the command when it is the one configured and not running."""
-    local = settings.local_neo4j() if settings.embedded else None
-    started_here = local is not None and not local.status().running
-    if local is not None:
-        console.print(f"embedded default: local Neo4j on {local.uri}, data in {local.home}")
-        try:
-            local.start(timeout=settings.embedded_neo4j_start_timeout)
-        except LocalNeo4jError as error:
-            console.print(f"[red]error:[/red] {error}")
-            raise typer.Exit(1) from error
-    try:
-        yield
-    finally:
-        if local is not None and started_here:
-            local.stop()
 
 
 def _progress() -> Progress:
@@ -102,7 +81,7 @@ def export_graph(
 ) -> None:
     """Write every node and relationship of the graph to a JSON Lines backup file."""
     settings = Settings()
-    with _reachable_neo4j(settings):
+    with neo4j.reachable(settings, announce=True):
         try:
             counts = asyncio.run(_export(settings, path))
         except RegistryError as error:
@@ -116,7 +95,7 @@ def import_graph(
 ) -> None:
     """Restore a backup into an EMPTY database; run it again after an interruption to resume."""
     settings = Settings()
-    with _reachable_neo4j(settings):
+    with neo4j.reachable(settings, announce=True):
         try:
             asyncio.run(_import(settings, path))
         except RegistryError as error:

@@ -17,12 +17,11 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 
+from graph_registry import bootstrap
+from graph_registry.cli import neo4j
 from graph_registry.errors import RegistryError
-from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.services.tokens import Role, TokenRecord, TokenService
 from graph_registry.settings import Settings
-from graph_registry.storage import migrations
-from graph_registry.storage.database import Database
 
 app = typer.Typer(help="Manage API tokens (stored hashed in Neo4j; secrets are shown once).", no_args_is_help=True)
 console = Console(stderr=True)
@@ -42,33 +41,17 @@ def parse_duration(text: str) -> timedelta:
 
 def _run(settings: Settings, work: Callable[[TokenService], Awaitable[T]]) -> T:
     """Runs `work` against the registry's Neo4j, starting (and then stopping) the local one if needed."""
-    local = settings.local_neo4j() if settings.embedded else None
-    started_here = False
-    if local is not None:
-        started_here = not local.status().running
-        try:
-            local.start(timeout=settings.embedded_neo4j_start_timeout)
-        except LocalNeo4jError as error:
-            console.print(f"[red]error:[/red] {error}")
-            raise typer.Exit(1) from error
 
     async def main() -> T:
-        uri, user, password = settings.neo4j_credentials()
-        database = Database.connect(uri=uri, user=user, password=password, database=settings.neo4j_database)
-        try:
-            await migrations.apply(database)
-            return await work(TokenService(database))
-        finally:
-            await database.close()
+        async with bootstrap.opened(settings) as registry:
+            return await work(registry.services.tokens)
 
-    try:
-        return asyncio.run(main())
-    except RegistryError as error:
-        console.print(f"[red]error:[/red] {error.message}")
-        raise typer.Exit(1) from error
-    finally:
-        if local is not None and started_here:
-            local.stop()
+    with neo4j.reachable(settings):
+        try:
+            return asyncio.run(main())
+        except RegistryError as error:
+            console.print(f"[red]error:[/red] {error.message}")
+            raise typer.Exit(1) from error
 
 
 def _state(token: TokenRecord) -> str:

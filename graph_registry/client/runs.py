@@ -17,21 +17,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graph_registry.client import operations as ops
 from graph_registry.client.git import GitState
 from graph_registry.client.refs import dataset_ref
+from graph_registry.client.transport import Transport
 from graph_registry.client.types import DatasetVersion, Metric, Run, RunStatus, latest_values
-
-if TYPE_CHECKING:
-    from graph_registry.client.registry import Registry
 
 
 class ActiveRun:
     def __init__(
         self,
-        registry: Registry,
+        transport: Transport,
         experiment: str,
         *,
         name: str | None,
@@ -39,11 +37,13 @@ class ActiveRun:
         inputs: list[tuple[DatasetVersion | str | tuple[str, int], str]],
         git: GitState | None,
     ) -> None:
-        self._registry = registry
+        self._transport = transport
         self.experiment = experiment
         self.name = name
         self.params: dict[str, str] = {key: str(value) for key, value in (params or {}).items()}
         self.git = git
+        # Set by Registry.start_run when it looked for a git repository and found none.
+        self.no_git_hint: str | None = None
         if git is not None:
             self.params.setdefault("git.dirty", str(git.dirty).lower())
         self._inputs = list(inputs)
@@ -68,7 +68,7 @@ class ActiveRun:
         added = {key: str(value) for key, value in params.items()}
         if self.run is not None:
             variables = {"runId": self.run.run_id, "params": [{"key": k, "value": v} for k, v in added.items()]}
-            data = self._registry.execute(ops.LOG_RUN_PARAMS, variables, idempotent=True)
+            data = self._transport.execute(ops.LOG_RUN_PARAMS, variables, idempotent=True)
             self.run = Run.from_json(data["logRunParams"])
         self.params.update(added)
 
@@ -77,7 +77,7 @@ class ActiveRun:
         ref = dataset_ref(dataset_version)  # fails early on a malformed reference
         if self.run is not None:
             variables = {"runId": self.run.run_id, "inputs": [{"datasetVersion": ref, "role": role}]}
-            data = self._registry.execute(ops.LOG_RUN_INPUTS, variables, idempotent=True)
+            data = self._transport.execute(ops.LOG_RUN_INPUTS, variables, idempotent=True)
             self.run = Run.from_json(data["logRunInputs"])
         self._inputs.append((dataset_version, role))
 
@@ -102,7 +102,7 @@ class ActiveRun:
                 "commit": self.git.commit.to_input() if self.git else None,
                 "inputs": [{"datasetVersion": dataset_ref(ref), "role": role} for ref, role in self._inputs],
             }
-            data = self._registry.execute(ops.START_RUN, {"input": run_input}, idempotent=False)
+            data = self._transport.execute(ops.START_RUN, {"input": run_input}, idempotent=False)
             self.run = Run.from_json(data["startRun"])
         return self.run
 
@@ -112,7 +112,7 @@ class ActiveRun:
         if self._finished:
             return run
         metrics = [{"key": m.key, "value": m.value, "step": m.step} for m in self.metrics]
-        data = self._registry.execute(
+        data = self._transport.execute(
             ops.FINISH_RUN,
             {"runId": run.run_id, "status": status.value, "metrics": metrics},
             idempotent=False,

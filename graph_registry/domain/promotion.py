@@ -17,9 +17,9 @@ from typing import Any
 
 import orjson
 
+from graph_registry.domain.records import Metric
+from graph_registry.domain.validation import TAG_KEY
 from graph_registry.errors import InvalidInput, PreconditionFailed
-from graph_registry.records import Metric
-from graph_registry.validation import TAG_KEY
 
 SEVERITIES = ("LOW", "MODERATE", "HIGH", "CRITICAL")
 CARD_FIELDS = ("summary", "intendedUse", "limitations", "ethicalConsiderations", "evaluation", "license")
@@ -214,7 +214,12 @@ def judge(policy: Policy, facts: Facts) -> Verdict:
             )
             if not present
         ]
-        detail = f"its lineage lacks {' and '.join(missing)}" if missing else "dataset, commit and run recorded"
+        detail = (
+            f"its lineage lacks {' and '.join(missing)}: record them with runId, or trainedOn and commit, when "
+            "creating the version; a run started outside a git repository records no commit"
+            if missing
+            else "dataset, commit and run recorded"
+        )
         checks.append(Check("requireProvenance", not missing, detail))
     if policy.require_artifact_ready:
         status = facts.artifact_status

@@ -23,9 +23,9 @@ from typing import Any
 
 import orjson
 
-from graph_registry import ids, validation
+from graph_registry.domain import ids, paging, validation
+from graph_registry.domain.paging import Page
 from graph_registry.errors import InvalidInput
-from graph_registry.records import Page
 from graph_registry.storage.database import Database, Prelude, prelude
 
 PENDING = "PENDING"
@@ -171,10 +171,11 @@ class AuditService:
         after: str | None,
     ) -> Page[AuditRecord]:
         """One page of the log, newest first; its total is count_entries (a page never reads the whole log)."""
-        validation.page_size(first, limit=self._max_page_size)
+        paging.page_size(first, limit=self._max_page_size)
         after_at, after_id = _parse_cursor(after)
-        query, params = _audit_filters(model, version, actor)
-        rows = await self._db.read(f"list_{query}", **params, afterAt=after_at, afterId=after_id, limit=first + 1)
+        params = _audit_filters(model, version, actor)
+        query = "list_audit_entries" if model is None else "list_model_audit_entries"
+        rows = await self._db.read(query, **params, afterAt=after_at, afterId=after_id, limit=first + 1)
         entries = [AuditRecord.from_row(row["entry"]) for row in rows]
         shown = entries[:first]
         return Page(
@@ -185,17 +186,14 @@ class AuditService:
         )
 
     async def count_entries(self, *, model: str | None, version: int | None, actor: str | None) -> int:
-        query, params = _audit_filters(model, version, actor)
-        rows = await self._db.read(f"count_{query}", **params)
+        params = _audit_filters(model, version, actor)
+        query = "count_audit_entries" if model is None else "count_model_audit_entries"
+        rows = await self._db.read(query, **params)
         return int(rows[0]["total"])
 
-    async def nodes_holding(self, text: str) -> list[dict[str, Any]]:
-        """Where a string is stored (labels, properties, values): for security checks, never for the API."""
-        return await self._db.read("find_nodes_holding", text=text)
 
-
-def _audit_filters(model: str | None, version: int | None, actor: str | None) -> tuple[str, dict[str, Any]]:
-    """Which log list_entries and count_entries read (the whole log or one model's) and its filters."""
+def _audit_filters(model: str | None, version: int | None, actor: str | None) -> dict[str, Any]:
+    """The filters of list_entries and count_entries, validated (they read one model's log when given one)."""
     if model is not None:
         validation.name(model)
     if version is not None:
@@ -205,8 +203,8 @@ def _audit_filters(model: str | None, version: int | None, actor: str | None) ->
     if actor is not None:
         validation.name(actor, what="actor")
     if model is None:
-        return "audit_entries", {"actor": actor}
-    return "model_audit_entries", {"model": model, "version": version, "actor": actor}
+        return {"actor": actor}
+    return {"model": model, "version": version, "actor": actor}
 
 
 def _parse_cursor(after: str | None) -> tuple[datetime | None, str | None]:

@@ -48,6 +48,7 @@ NODE_QUERIES = {
     "ApiToken": "import_api_token_nodes",
     "AuditEntry": "import_audit_entry_nodes",
     "Migration": "import_migration_nodes",
+    "Job": "import_job_nodes",
     # Governance (cypher/queries/backup_governance.cypher).
     "Team": "import_team_nodes",
     "PromotionPolicy": "import_promotion_policy_nodes",
@@ -66,6 +67,8 @@ RELATIONSHIP_QUERIES = {
         "DERIVED_FROM",
         "FINE_TUNED_FROM",
         "REQUIRES",
+        "RUN_OF",
+        "CHILD_OF",
         # Governance: model -> team, token -> team, request -> version, decision -> request.
         "OWNED_BY",
         "MEMBER_OF",

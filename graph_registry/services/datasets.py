@@ -3,47 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from graph_registry import ids, lineage_validation, validation
+from graph_registry.domain import ids, paging, validation
+from graph_registry.domain.paging import Page
+from graph_registry.domain.records import DatasetRecord, DatasetVersionLinks, DatasetVersionRecord
+from graph_registry.domain.refs import DatasetVersionRef, NewDatasetVersion
 from graph_registry.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from graph_registry.lineage_records import DatasetRecord, DatasetVersionLinks, DatasetVersionRecord
-from graph_registry.records import Page
 from graph_registry.storage.database import Database, Transaction
-
-
-@dataclass(frozen=True, slots=True)
-class DatasetVersionRef:
-    """A dataset version named by its number or its digest."""
-
-    dataset: str
-    version: int | None = None
-    digest: str | None = None
-
-    def validated(self) -> DatasetVersionRef:
-        validation.name(self.dataset, what="dataset")
-        if (self.version is None) == (self.digest is None):
-            raise InvalidInput("give one of version or digest", dataset=self.dataset)
-        if self.version is not None:
-            validation.version(self.version)
-            return self
-        assert self.digest is not None
-        return DatasetVersionRef(dataset=self.dataset, digest=lineage_validation.digest(self.digest))
-
-    def describe(self) -> str:
-        return f"{self.dataset} v{self.version}" if self.version is not None else f"{self.dataset} @ {self.digest}"
-
-
-@dataclass(frozen=True, slots=True)
-class NewDatasetVersion:
-    dataset: str
-    digest: str
-    uri: str | None = None
-    row_count: float | None = None
-    description: str | None = None
-    derived_from: Sequence[DatasetVersionRef] = ()
-    produced_by: str | None = None
 
 
 async def resolve_refs(tx: Transaction, refs: Sequence[DatasetVersionRef]) -> list[DatasetVersionRecord]:
@@ -67,6 +34,17 @@ async def require_run(tx: Transaction, run_id: str) -> None:
         raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
 
 
+async def _set_source(tx: Transaction, dataset: str, source: tuple[str, str]) -> None:
+    """Gives a dataset its OpenLineage identity; CONFLICT when it has another (or another dataset has it)."""
+    namespace, name = source
+    for value, what in ((namespace, "source.namespace"), (name, "source.name")):
+        if not (0 < len(value) <= 2048 and value.isprintable() and value.strip()):
+            raise InvalidInput(f"{what} must be 1-2048 printable characters", field=what)
+    rows = await tx.run("set_dataset_source", dataset=dataset, namespace=namespace, name=name)
+    if (rows[0]["namespace"], rows[0]["name"]) != source:
+        raise Conflict(f"dataset {dataset!r} is recorded as {rows[0]['namespace']}/{rows[0]['name']}", dataset=dataset)
+
+
 class DatasetService:
     def __init__(self, database: Database, *, max_page_size: int = 100) -> None:
         self._db = database
@@ -75,12 +53,12 @@ class DatasetService:
     async def register_version(self, new: NewDatasetVersion) -> DatasetVersionRecord:
         """Same (dataset, digest) -> same version; links given again are added, unless they close a cycle."""
         validation.name(new.dataset, what="dataset")
-        digest = lineage_validation.digest(new.digest)
+        digest = validation.digest(new.digest)
         validation.text(new.uri, what="uri", limit=2048)
         validation.text(new.description, what="description")
         if new.row_count is not None and not 0 <= new.row_count < 2**63:
             raise InvalidInput("rowCount must be a non-negative number", field="rowCount")
-        lineage_validation.ref_count(len(new.derived_from), what="derivedFrom")
+        validation.ref_count(len(new.derived_from), what="derivedFrom")
         refs = [ref.validated() for ref in new.derived_from]
 
         async def work(tx: Transaction) -> DatasetVersionRecord:
@@ -97,6 +75,8 @@ class DatasetService:
             )
             row = rows[0]
             record = DatasetVersionRecord.from_row(row["datasetVersion"])
+            if new.source is not None:
+                await _set_source(tx, record.dataset, new.source)
             if not parents and new.produced_by is None:
                 return record
             if row["producedBy"] is not None and new.produced_by not in (None, row["producedBy"]):
@@ -131,7 +111,7 @@ class DatasetService:
         validation.version(version)
         rows = await self._db.write("delete_dataset_version", dataset=dataset, version=version)
         if not rows:
-            raise NotFound(f"dataset {dataset!r} has no version {version}", dataset=dataset, version=version)
+            raise NotFound(f"dataset version {dataset}:{version} does not exist", dataset=dataset, version=version)
         if rows[0]["blockingModel"] is not None:
             blocker = f"{rows[0]['blockingModel']} v{rows[0]['blockingVersion']}"
             raise PreconditionFailed(
@@ -171,7 +151,7 @@ class DatasetService:
             return (await self.versions_by_key([(dataset, version)])).get((dataset, version))
         if digest is not None:
             rows = await self._db.read(
-                "find_dataset_version_by_digest", dataset=dataset, digest=lineage_validation.digest(digest)
+                "find_dataset_version_by_digest", dataset=dataset, digest=validation.known_digest(digest)
             )
             return DatasetVersionRecord.from_row(rows[0]["datasetVersion"]) if rows else None
         return (await self.latest_versions([dataset])).get(dataset)
@@ -184,7 +164,7 @@ class DatasetService:
         return record
 
     async def list_versions(self, *, dataset: str, first: int, after: str | None) -> Page[DatasetVersionRecord]:
-        validation.page_size(first, limit=self._max_page_size)
+        paging.page_size(first, limit=self._max_page_size)
         after_version = ids.parse_cursor(after)
         if after_version is not None and not isinstance(after_version, int):
             raise InvalidInput("malformed cursor", field="after")

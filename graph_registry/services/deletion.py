@@ -10,9 +10,9 @@ under the model's lock; version numbers are never reused.
 
 from __future__ import annotations
 
-from graph_registry import validation
+from graph_registry.domain import validation
+from graph_registry.domain.records import Stage, VersionRecord
 from graph_registry.errors import NotFound, PreconditionFailed
-from graph_registry.records import Stage, VersionRecord
 from graph_registry.services.requests import expire_requests
 from graph_registry.storage.database import Database, Transaction
 
@@ -31,7 +31,7 @@ class DeletionService:
                 raise NotFound(f"model {model!r} does not exist", model=model)
             state = rows[0]
             if state["version"] is None:
-                raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+                raise NotFound(f"model version {model}:{version} does not exist", model=model, version=version)
             target = VersionRecord.from_row(state["version"])
             _refuse_if_held(target, state["aliases"])
             if hard and state["dependents"]:

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from graph_registry import validation
-from graph_registry.records import Stage, VersionRecord
+from graph_registry.domain import validation
+from graph_registry.domain.records import Stage, VersionRecord
 from graph_registry.storage.database import Database
 
 

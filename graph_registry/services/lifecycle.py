@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph_registry import validation
+from graph_registry.domain import validation
 from graph_registry.domain.promotion import refusal
+from graph_registry.domain.records import AliasAssignmentRecord, Stage, StageTransitionRecord, VersionRecord
 from graph_registry.errors import Conflict, Forbidden, NotFound, PreconditionFailed
-from graph_registry.records import AliasAssignmentRecord, Stage, StageTransitionRecord, VersionRecord
 from graph_registry.services.promotion import PromotionService
 from graph_registry.services.requests import expire_requests
 from graph_registry.storage.database import Database, Transaction
@@ -258,5 +258,5 @@ def _require(rows: list[dict[str, Any]], model: str, version: int) -> dict[str, 
     if not rows:
         raise NotFound(f"model {model!r} does not exist", model=model)
     if rows[0]["version"] is None:
-        raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+        raise NotFound(f"model version {model}:{version} does not exist", model=model, version=version)
     return rows[0]

@@ -8,118 +8,32 @@ breadth-first shortest distances, so diamonds appear once and cycles end.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
-from graph_registry import ids, validation
-from graph_registry.errors import InvalidInput, NotFound
-from graph_registry.lineage_records import (
-    CommitRecord,
-    DatasetRecord,
-    DatasetVersionRecord,
-    ExperimentRecord,
-    PackageRecord,
-    RunRecord,
+from graph_registry.domain import ids, validation
+from graph_registry.domain.lineage import (
+    KEY_TYPES,
+    MAX_WALK_DEPTH,
+    Direction,
+    ImpactHit,
+    LineageEdge,
+    LineageEntity,
+    LineageGraph,
+    LineageNode,
+    NodeKind,
 )
-from graph_registry.records import ModelRecord, Stage, VersionRecord
+from graph_registry.domain.records import (
+    Stage,
+    VersionRecord,
+)
+from graph_registry.errors import InvalidInput, NotFound
 from graph_registry.storage.database import Database
-
-Entity = (
-    ModelRecord | VersionRecord | DatasetRecord | DatasetVersionRecord | ExperimentRecord | RunRecord | CommitRecord
-) | PackageRecord
-
-
-class Direction(StrEnum):
-    UPSTREAM = "UPSTREAM"
-    DOWNSTREAM = "DOWNSTREAM"
-    BOTH = "BOTH"
-
-
-class NodeKind(StrEnum):
-    MODEL = "MODEL"
-    MODEL_VERSION = "MODEL_VERSION"
-    DATASET = "DATASET"
-    DATASET_VERSION = "DATASET_VERSION"
-    EXPERIMENT = "EXPERIMENT"
-    RUN = "RUN"
-    COMMIT = "COMMIT"
-    PACKAGE = "PACKAGE"
-
-
-# Neo4j label -> (NodeKind, record type, global-id kind, key properties).
-_LABELS: dict[str, tuple[NodeKind, Any, tuple[str, ...]]] = {
-    "Model": (NodeKind.MODEL, ModelRecord, ("name",)),
-    "ModelVersion": (NodeKind.MODEL_VERSION, VersionRecord, ("model", "version")),
-    "Dataset": (NodeKind.DATASET, DatasetRecord, ("name",)),
-    "DatasetVersion": (NodeKind.DATASET_VERSION, DatasetVersionRecord, ("dataset", "version")),
-    "Experiment": (NodeKind.EXPERIMENT, ExperimentRecord, ("name",)),
-    "Run": (NodeKind.RUN, RunRecord, ("runId",)),
-    "Commit": (NodeKind.COMMIT, CommitRecord, ("repo", "sha")),
-    "Package": (NodeKind.PACKAGE, PackageRecord, ("name", "version")),
-}
-_KEY_TYPES: dict[str, tuple[type, ...]] = {
-    "Model": (str,),
-    "ModelVersion": (str, int),
-    "Dataset": (str,),
-    "DatasetVersion": (str, int),
-    "Experiment": (str,),
-    "Run": (str,),
-    "Commit": (str, str),
-    "Package": (str, str),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class LineageEntity:
-    """A node of any kind as answers carry it: its global ID, kind, human label and record."""
-
-    id: str
-    kind: NodeKind
-    label: str
-    record: Entity
-
-    @classmethod
-    def from_row(cls, labels: Sequence[str], props: dict[str, Any]) -> LineageEntity:
-        label = next(name for name in labels if name in _LABELS)
-        kind, record_type, key = _LABELS[label]
-        return cls(
-            id=ids.global_id(label, *(props[part] for part in key)),
-            kind=kind,
-            label=_human_label(label, props),
-            record=record_type.from_row(props),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class LineageNode:
-    entity: LineageEntity
-    depth: int
-
-
-@dataclass(frozen=True, slots=True)
-class LineageEdge:
-    source: str
-    target: str
-    type: str
-
-
-@dataclass(frozen=True, slots=True)
-class LineageGraph:
-    root: LineageEntity
-    nodes: tuple[LineageNode, ...]
-    edges: tuple[LineageEdge, ...]
-    truncated: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ImpactHit:
-    version: VersionRecord
-    path: tuple[LineageEntity, ...]
 
 
 class LineageService:
-    def __init__(self, database: Database, *, max_depth: int = 25) -> None:
+    def __init__(self, database: Database, *, max_depth: int = MAX_WALK_DEPTH) -> None:
+        if not 0 <= max_depth <= MAX_WALK_DEPTH:
+            raise ValueError(f"max_depth must be between 0 and {MAX_WALK_DEPTH} (what the walk queries reach)")
         self._db = database
         self._max_depth = max_depth
 
@@ -133,7 +47,7 @@ class LineageService:
     ) -> LineageGraph:
         """The subgraph within `depth` hops; `kinds` filters returned nodes (the root always stays)."""
         self._depth(depth)
-        types = _KEY_TYPES.get(kind)
+        types = KEY_TYPES.get(kind)
         if (
             types is None
             or len(key) != len(types)
@@ -206,19 +120,3 @@ class LineageService:
             )
             found.setdefault((row["dataset"], row["version"]), []).append(hit)
         return found
-
-
-def _human_label(label: str, props: dict[str, Any]) -> str:
-    match label:
-        case "ModelVersion":
-            return f"{props['model']} v{props['version']}"
-        case "DatasetVersion":
-            algorithm, _, digest = str(props["digest"]).partition(":")
-            return f"{props['dataset']} v{props['version']} ({algorithm}:{digest[:8]}..)"
-        case "Run":
-            return str(props.get("name") or f"run {str(props['runId'])[:8]}")
-        case "Commit":
-            return str(props["sha"])[:7]
-        case "Package":
-            return f"{props['name']}=={props['version']}"
-    return str(props["name"])

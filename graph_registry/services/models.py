@@ -5,20 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from graph_registry import ids, validation
+from graph_registry.domain import ids, paging, validation
+from graph_registry.domain.paging import Page
+from graph_registry.domain.records import Metric, ModelRecord, Stage, VersionRecord, metrics_to_json, pairs_to_strings
+from graph_registry.domain.refs import VersionSelector
 from graph_registry.errors import Conflict, InvalidInput, NotFound
-from graph_registry.records import (
-    Metric,
-    ModelRecord,
-    Page,
-    Stage,
-    VersionRecord,
-    metrics_to_json,
-    pairs_to_strings,
-)
 from graph_registry.storage.database import Database, Transaction
 
 if TYPE_CHECKING:
@@ -62,28 +55,6 @@ class NewVersion:
     # Where the version came from (run, datasets, commit, base model, packages): linked in the
     # transaction that creates it, and only then (a replayed requestId links nothing).
     lineage: VersionLineage | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class VersionSelector:
-    """Which version of a model: a number, an alias or a stage (or the latest), optionally as of `at`."""
-
-    model: str
-    version: int | None = None
-    alias: str | None = None
-    stage: Stage | None = None
-    at: datetime | None = None
-
-    def validated(self) -> VersionSelector:
-        validation.name(self.model)
-        chosen = [value for value in (self.version, self.alias, self.stage) if value is not None]
-        if len(chosen) > 1:
-            raise InvalidInput("give at most one of version, alias or stage", model=self.model)
-        if self.version is not None:
-            validation.version(self.version)
-        if self.alias is not None:
-            validation.alias(self.alias)
-        return self
 
 
 class ModelService:
@@ -146,7 +117,7 @@ class ModelService:
         self, *, first: int | None, after: str | None, name_contains: str | None, tag: tuple[str, str] | None
     ) -> Page[ModelRecord]:
         """One page of models by name; its total is count_models (a page never reads every model)."""
-        first = validation.page_size(first, limit=self._max_page_size)
+        first = paging.page_size(first, limit=self._max_page_size)
         after_name = ids.parse_cursor(after)
         if after_name is not None and not isinstance(after_name, str):
             raise InvalidInput("malformed cursor", field="after")
@@ -245,7 +216,7 @@ class ModelService:
         validation.version(version)
         record = (await self.versions_by_key([(model, version)])).get((model, version))
         if record is None:
-            raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+            raise NotFound(f"model version {model}:{version} does not exist", model=model, version=version)
         return record
 
     async def list_versions(
@@ -258,7 +229,7 @@ class ModelService:
         self, models: Sequence[str], *, first: int | None, after: str | None, stage: Stage | None
     ) -> dict[str, Page[VersionRecord]]:
         """The same page of several models' versions, in one query (the `Model.versions` loader)."""
-        first = validation.page_size(first, limit=self._max_page_size)
+        first = paging.page_size(first, limit=self._max_page_size)
         after_version = ids.parse_cursor(after)
         if after_version is not None and not isinstance(after_version, int):
             raise InvalidInput("malformed cursor", field="after")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graph_registry import validation
+from graph_registry.domain import validation
 from graph_registry.domain.promotion import (
     CARD_FIELDS,
     SEVERITIES,
@@ -24,8 +24,8 @@ from graph_registry.domain.promotion import (
     merge,
     stored_policy,
 )
+from graph_registry.domain.records import Stage, VersionRecord, metrics_from_json
 from graph_registry.errors import NotFound
-from graph_registry.records import Stage, VersionRecord, metrics_from_json
 from graph_registry.storage.database import Database, Transaction
 
 REGISTRY_SCOPE = ""

@@ -14,34 +14,32 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from graph_registry import lineage_validation, validation
-from graph_registry.errors import InvalidInput, NotFound
-from graph_registry.lineage_records import (
+from graph_registry.domain import validation
+from graph_registry.domain.records import (
     EMPTY_PROVENANCE,
     CommitRecord,
     DatasetVersionRecord,
     PackageRecord,
     RunStatus,
+    Stage,
     VersionProvenance,
+    VersionRecord,
 )
-from graph_registry.records import Stage, VersionRecord
-from graph_registry.services.datasets import DatasetVersionRef, require_run, resolve_refs
-from graph_registry.services.models import ModelService, VersionSelector
-from graph_registry.services.runs import NewCommit, NewRun, RunInput, record_run
+from graph_registry.domain.refs import (
+    DatasetVersionRef,
+    LineageDeclaration,
+    NewCommit,
+    NewRun,
+    RunInput,
+    VersionSelector,
+)
+from graph_registry.errors import InvalidInput, NotFound
+from graph_registry.services.datasets import require_run, resolve_refs
+from graph_registry.services.models import ModelService
+from graph_registry.services.runs import record_run
 from graph_registry.storage.database import Database, Transaction
 
 VersionKey = tuple[str, int]
-
-
-@dataclass(frozen=True, slots=True)
-class LineageDeclaration:
-    """What createModelVersion says about where a version came from."""
-
-    run_id: str | None = None
-    trained_on: Sequence[DatasetVersionRef] = ()
-    commit: NewCommit | None = None
-    base_model: VersionSelector | None = None
-    requirements: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,16 +125,16 @@ class ProvenanceService:
         d = declaration
         if d.run_id is not None and (d.trained_on or d.commit):
             raise InvalidInput("give runId, or the trainedOn/commit shortcut, not both", field="runId")
-        lineage_validation.ref_count(len(d.trained_on), what="trainedOn")
+        validation.ref_count(len(d.trained_on), what="trainedOn")
         refs = tuple(ref.validated() for ref in d.trained_on)
         if d.commit is not None:
             d.commit.params()
-        packages = tuple(lineage_validation.requirements(d.requirements))
+        packages = tuple(validation.requirements(d.requirements))
         base: VersionKey | None = None
         if d.base_model is not None:
             found = await self._models.find_version(d.base_model)
             if found is None:
-                raise NotFound(f"base model {d.base_model.model!r} has no such version", model=d.base_model.model)
+                raise NotFound(f"base model version {d.base_model.describe()} does not exist", model=d.base_model.model)
             base = found.key
         if d.run_id is None and not refs and d.commit is None and base is None and not packages:
             return None
@@ -150,7 +148,7 @@ class ProvenanceService:
         first, second = await self._models.find_version(a), await self._models.find_version(b)
         for selector, found in ((a, first), (b, second)):
             if found is None:
-                raise NotFound(f"model {selector.model!r} has no such version", model=selector.model)
+                raise NotFound(f"model version {selector.describe()} does not exist", model=selector.model)
         assert first is not None and second is not None
         both = await self.provenance([first.key, second.key])
         pa, pb = both.get(first.key, EMPTY_PROVENANCE), both.get(second.key, EMPTY_PROVENANCE)

@@ -17,9 +17,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from graph_registry import validation
+from graph_registry.domain import validation
+from graph_registry.domain.records import Stage, VersionRecord
 from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
-from graph_registry.records import Stage, VersionRecord
 from graph_registry.storage.database import Database, Transaction
 
 if TYPE_CHECKING:

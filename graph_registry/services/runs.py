@@ -4,64 +4,27 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from graph_registry import ids, lineage_validation, validation
-from graph_registry.errors import Conflict, InvalidInput, NotFound
-from graph_registry.lineage_records import (
+from graph_registry.domain import ids, paging, validation
+from graph_registry.domain.paging import Page
+from graph_registry.domain.records import (
     CommitRecord,
     DatasetVersionRecord,
     ExperimentRecord,
+    Metric,
     PackageRecord,
     RunLinks,
     RunRecord,
     RunStatus,
+    metrics_to_json,
+    pairs_to_strings,
 )
-from graph_registry.records import Metric, Page, metrics_to_json, pairs_to_strings
-from graph_registry.services.datasets import DatasetVersionRef, resolve_refs
+from graph_registry.domain.refs import NewCommit, NewRun, RunInput
+from graph_registry.errors import Conflict, InvalidInput, NotFound
+from graph_registry.services.datasets import resolve_refs
 from graph_registry.storage.database import Database, Transaction
-
-
-@dataclass(frozen=True, slots=True)
-class NewCommit:
-    repo: str
-    sha: str
-    branch: str | None = None
-    author: str | None = None
-    message: str | None = None
-    committed_at: datetime | None = None
-
-    def params(self) -> dict[str, Any]:
-        """Validated, as the queries take it (sha lower-cased)."""
-        lineage_validation.repo(self.repo)
-        validation.text(self.branch, what="branch", limit=256)
-        validation.text(self.author, what="author", limit=256)
-        validation.text(self.message, what="message")
-        return {
-            "repo": self.repo,
-            "sha": lineage_validation.sha(self.sha),
-            "branch": self.branch,
-            "author": self.author,
-            "message": self.message,
-            "committedAt": self.committed_at,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class RunInput:
-    dataset_version: DatasetVersionRef
-    role: str = "training"
-
-
-@dataclass(frozen=True, slots=True)
-class NewRun:
-    experiment: str
-    name: str | None = None
-    params: Sequence[tuple[str, str]] = ()
-    commit: NewCommit | None = None
-    inputs: Sequence[RunInput] = ()
 
 
 async def record_run(
@@ -80,9 +43,9 @@ async def record_run(
     validation.text(new.name, what="name", limit=256)
     params = pairs_to_strings(validation.tags(new.params, what="param"))
     commit = new.commit.params() if new.commit else None
-    lineage_validation.ref_count(len(new.inputs), what="inputs")
+    validation.ref_count(len(new.inputs), what="inputs")
     refs = [item.dataset_version.validated() for item in new.inputs]
-    roles = [lineage_validation.role(item.role) for item in new.inputs]
+    roles = [validation.role(item.role) for item in new.inputs]
     inputs = list(resolved) if resolved is not None else await resolve_refs(tx, refs)
     rows = await tx.run(
         "start_run",
@@ -123,9 +86,9 @@ class RunService:
         A finished run's inputs are fixed (CONFLICT): the models it produced were judged on them.
         """
         validation.run_id(run_id)
-        lineage_validation.ref_count(len(inputs), what="inputs")
+        validation.ref_count(len(inputs), what="inputs")
         refs = [item.dataset_version.validated() for item in inputs]
-        roles = [lineage_validation.role(item.role) for item in inputs]
+        roles = [validation.role(item.role) for item in inputs]
 
         async def work(tx: Transaction) -> RunRecord:
             await self._running(tx, run_id, "inputs")
@@ -205,7 +168,7 @@ class RunService:
         return {record.key: record for record in found}
 
     async def get_commit(self, *, repo: str, sha: str) -> CommitRecord | None:
-        key = (lineage_validation.repo(repo), lineage_validation.sha(sha))
+        key = (validation.repo(repo), validation.sha(sha))
         return (await self.commits_by_key([key])).get(key)
 
     async def packages_by_key(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], PackageRecord]:
@@ -218,24 +181,33 @@ class RunService:
         return {row["runId"]: RunLinks.from_row(row) for row in rows}
 
     async def list_runs(self, *, experiment: str, first: int, after: str | None) -> Page[RunRecord]:
-        validation.page_size(first, limit=self._max_page_size)
-        position = ids.parse_cursor(after)
-        after_started: datetime | None = None
-        after_run: str | None = None
-        if position is not None:
-            started, _, after_run = str(position).rpartition("|")
-            try:
-                after_started = datetime.fromisoformat(started)
-            except ValueError as error:
-                raise InvalidInput("malformed cursor", field="after") from error
+        paging.page_size(first, limit=self._max_page_size)
+        after_started, after_run = run_cursor(after)
         rows = await self._db.read(
             "list_runs", experiment=experiment, after=after_run, afterStartedAt=after_started, limit=first + 1
         )
-        runs = [RunRecord.from_row(row) for row in rows[0]["runs"]]
-        shown = runs[:first]
-        return Page(
-            items=tuple(shown),
-            cursors=tuple(ids.cursor(f"{run.started_at.isoformat()}|{run.run_id}") for run in shown),
-            has_next_page=len(runs) > first,
-            total_count=rows[0]["total"],
-        )
+        return run_page(rows[0], first)
+
+
+def run_cursor(after: str | None) -> tuple[datetime | None, str | None]:
+    """The (startedAt, runId) a page of runs (newest first) continues after."""
+    position = ids.parse_cursor(after)
+    if position is None:
+        return None, None
+    started, _, after_run = str(position).rpartition("|")
+    try:
+        return datetime.fromisoformat(started), after_run
+    except ValueError as error:
+        raise InvalidInput("malformed cursor", field="after") from error
+
+
+def run_page(row: dict[str, Any], first: int) -> Page[RunRecord]:
+    """A page from a `{total, runs}` row of a query that read `first + 1` runs."""
+    runs = [RunRecord.from_row(run) for run in row["runs"]]
+    shown = runs[:first]
+    return Page(
+        items=tuple(shown),
+        cursors=tuple(ids.cursor(f"{run.started_at.isoformat()}|{run.run_id}") for run in shown),
+        has_next_page=len(runs) > first,
+        total_count=row["total"],
+    )

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from graph_registry import ids, validation
+from graph_registry.domain import ids, validation
+from graph_registry.domain.paging import Page, page_size
+from graph_registry.domain.records import ModelRecord
 from graph_registry.errors import Conflict, InvalidInput, NotFound
-from graph_registry.records import ModelRecord, Page
 from graph_registry.services.tokens import ANONYMOUS, Principal, Role
 from graph_registry.storage.database import Database
 
@@ -178,7 +179,7 @@ class TeamService:
         return {row["model"]: TeamRecord.from_row({**row["team"], "members": []}) for row in rows}
 
     async def models_of(self, *, team: str, first: int | None, after: str | None) -> Page[ModelRecord]:
-        first = validation.page_size(first, limit=self._max_page_size)
+        first = page_size(first, limit=self._max_page_size)
         after_name = ids.parse_cursor(after)
         if after_name is not None and not isinstance(after_name, str):
             raise InvalidInput("malformed cursor", field="after")

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from graph_registry import validation
+from graph_registry.domain import validation
 from graph_registry.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from graph_registry.storage.database import Database
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
+from graph_registry import metrics
 from graph_registry.errors import Conflict, Unavailable
 from graph_registry.storage.queries import query
 
@@ -121,19 +122,31 @@ def _claim_prelude() -> Prelude | None:
 class Transaction:
     """A unit of work handed to transaction functions: run named queries, get plain rows."""
 
-    def __init__(self, tx: neo4j.AsyncManagedTransaction) -> None:
+    def __init__(self, tx: neo4j.AsyncManagedTransaction, queries: Callable[[str], str] = query) -> None:
         self._tx = tx
+        self._queries = queries
 
     async def run(self, query_name: str, /, **params: Any) -> list[Row]:
-        return await _rows(await self._tx.run(query(query_name), params))
+        return await _rows(await self._tx.run(self._queries(query_name), params))
 
 
 class Database:
     """Named-query access to one Neo4j database."""
 
-    def __init__(self, driver: neo4j.AsyncDriver, database: str) -> None:
+    def __init__(self, driver: neo4j.AsyncDriver, database: str, *, queries: Callable[[str], str] = query) -> None:
         self._driver = driver
         self._database = database
+        self._queries = queries
+
+    def with_queries(self, extra: Mapping[str, str]) -> Database:
+        """The same connection, also knowing the named queries `extra` (name -> text), e.g. a test suite's own.
+
+        Closing it closes the connection it shares.
+        """
+        known = self._queries
+        return Database(
+            self._driver, self._database, queries=lambda name: extra[name] if name in extra else known(name)
+        )
 
     @classmethod
     def connect(
@@ -173,10 +186,10 @@ class Database:
         return await self._execute(query_name, params, RoutingControl.WRITE)
 
     async def _execute(self, query_name: str, params: dict[str, Any], routing: RoutingControl) -> list[Row]:
-        with translated_errors():
+        with translated_errors(), metrics.neo4j_call(query_name):
             rows: list[Row] = await _finish_even_if_cancelled(
                 self._driver.execute_query(
-                    query(query_name),
+                    self._queries(query_name),
                     params,
                     database_=self._database,
                     routing_=routing,
@@ -195,7 +208,7 @@ class Database:
         first = _claim_prelude() if write else None
 
         async def run(tx: neo4j.AsyncManagedTransaction) -> T:
-            transaction = Transaction(tx)
+            transaction = Transaction(tx, self._queries)
             if first is not None:
                 await transaction.run(first.query_name, **first.params)
             return await work(transaction)
@@ -207,7 +220,7 @@ class Database:
                 return await session.execute_read(run)
 
         try:
-            with translated_errors():
+            with translated_errors(), metrics.neo4j_call("transaction"):
                 result = await _finish_even_if_cancelled(in_session())
         except BaseException:
             if first is not None:

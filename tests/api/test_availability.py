@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
+from graph_registry.bootstrap import neo4j_credentials
 from graph_registry.settings import Settings
 from tests.graphql import data, execute
 from tests.live_server import LiveServer
@@ -44,7 +45,7 @@ class ProxyThread:
 
 @pytest.fixture
 def proxy(neo4j_settings: Settings) -> Iterator[ProxyThread]:
-    target = urlparse(neo4j_settings.neo4j_credentials()[0])
+    target = urlparse(neo4j_credentials(neo4j_settings)[0])
     proxied = ProxyThread(target.hostname or "127.0.0.1", target.port or 7687)
     proxied.call(proxied.proxy.start())
     yield proxied
@@ -53,7 +54,7 @@ def proxy(neo4j_settings: Settings) -> Iterator[ProxyThread]:
 
 @pytest.fixture
 async def proxied_client(neo4j_settings: Settings, proxy: ProxyThread) -> AsyncIterator[httpx.AsyncClient]:
-    _, user, password = neo4j_settings.neo4j_credentials()
+    _, user, password = neo4j_credentials(neo4j_settings)
     settings = Settings(
         neo4j_uri=f"bolt://127.0.0.1:{proxy.proxy.port}",
         neo4j_user=user,

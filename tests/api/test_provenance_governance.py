@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from graph_registry.bootstrap import neo4j_credentials
 from graph_registry.settings import Settings
 from graph_registry.storage.database import Database, Row, Transaction
 from tests.graphql import data, error_code
@@ -40,7 +41,7 @@ class CountingDatabase(Database):
 
 
 def _connect(settings: Settings) -> CountingDatabase:
-    uri, user, password = settings.neo4j_credentials()
+    uri, user, password = neo4j_credentials(settings)
     return CountingDatabase.connect(uri=uri, user=user, password=password, database=settings.neo4j_database)
 
 

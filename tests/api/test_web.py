@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph_registry.api import web
+from graph_registry.api.http import web
 from graph_registry.settings import Environment, Settings
 from tests.graphql import data
 from tests.live_server import LiveServer

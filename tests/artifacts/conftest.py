@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from graph_registry.settings import Settings
-from graph_registry.testing.s3proxy import S3Server
 from tests.artifacts.stores import local_settings, new_bucket, running_s3proxy, s3_settings
 from tests.live_server import LiveServer
+from tests.support.s3proxy import S3Server
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,10 @@ from typing import Any
 import boto3
 from pydantic import SecretStr
 
-from graph_registry.resources import launcher_dir
 from graph_registry.settings import ArtifactStoreKind, Settings
 from graph_registry.storage.s3_store import client_config
-from graph_registry.testing.s3proxy import S3Server, start_s3proxy, stop_s3proxy
 from tests.live_server import free_port
+from tests.support.s3proxy import S3PROXY_POM_DIR, S3Server, start_s3proxy, stop_s3proxy
 
 MIB = 1024 * 1024
 PART_SIZE = 5 * MIB  # the smallest part S3 accepts
@@ -29,7 +28,7 @@ def s3_data_root() -> Path:
 
 @contextlib.contextmanager
 def running_s3proxy(name: str) -> Iterator[S3Server]:
-    server = start_s3proxy(data_dir=s3_data_root() / name, port=free_port(), launcher_dir=launcher_dir() / "s3proxy")
+    server = start_s3proxy(data_dir=s3_data_root() / name, port=free_port(), launcher_dir=S3PROXY_POM_DIR)
     try:
         yield server
     finally:

@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from graph_registry.settings import Settings
-from graph_registry.testing.s3proxy import S3Server
 from tests.artifacts.flow import COMPLETE, artifact_of, declare, put, upload_target
 from tests.artifacts.stores import local_settings, s3_settings
 from tests.graphql import data, error_code
 from tests.live_server import LiveServer
+from tests.support.s3proxy import S3Server
 
 PAYLOAD = os.urandom(20_000)
 EXPIRY = 2.0

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from graph_registry.transfer import put_range
+from graph_registry.client.transfer import put_range
 from tests.artifacts.conftest import Backend
 from tests.artifacts.flow import COMPLETE, artifact_of, declare, upload_target
 from tests.artifacts.stores import MIB, PART_SIZE

@@ -14,11 +14,11 @@ import httpx
 import pytest
 
 from graph_registry.settings import Settings
-from graph_registry.testing.s3proxy import S3Server
 from tests.artifacts.flow import COMPLETE, declare, put, sha256_of, upload_target
 from tests.artifacts.stores import MULTIPART_THRESHOLD, s3_settings
 from tests.graphql import data
 from tests.live_server import LiveServer
+from tests.support.s3proxy import S3Server
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,12 @@ import httpx
 import pytest
 
 from graph_registry.settings import Settings
-from graph_registry.testing.s3proxy import S3Server, stop_s3proxy
 from tests.artifacts.flow import COMPLETE, artifact_of, declare, put, upload_target
 from tests.artifacts.stores import MIB, new_bucket, running_s3proxy, s3_settings
 from tests.graphql import data, error_code
 from tests.lineage_graphs import dataset, trained_version
 from tests.live_server import LiveServer
+from tests.support.s3proxy import S3Server, stop_s3proxy
 
 PAYLOAD = os.urandom(50_000)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph_registry.transfer import TransferError, download, file_digest, graphql_over_http, pack_folder, publish
+from graph_registry.client.transfer import TransferError, download, file_digest, graphql_over_http, pack_folder, publish
 from tests.artifacts.conftest import Backend
 from tests.artifacts.flow import artifact_of
 from tests.artifacts.stores import MIB

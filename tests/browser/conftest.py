@@ -15,14 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
-from graph_registry.api import web
+from graph_registry.api.http import web
+from graph_registry.bootstrap import Services
 from graph_registry.services import demo as scenario
-from graph_registry.services.datasets import DatasetService
-from graph_registry.services.lifecycle import LifecycleService
-from graph_registry.services.models import ModelService
-from graph_registry.services.provenance import ProvenanceService
-from graph_registry.services.runs import RunService
-from graph_registry.settings import Settings
 from graph_registry.storage.database import Database
 from tests.live_server import LiveServer
 
@@ -47,27 +42,10 @@ needs_chromium = pytest.mark.skipif(
 expect.set_options(timeout=20_000)
 
 
-@dataclass(frozen=True)
-class DemoServices:
-    models: ModelService
-    lifecycle: LifecycleService
-    datasets: DatasetService
-    runs: RunService
-    provenance: ProvenanceService
-
-
 @pytest.fixture(scope="session")
-async def demo_graph(neo4j_settings: Settings, database: Database) -> scenario.DemoSummary:
+async def demo_graph(database: Database, services: Services) -> scenario.DemoSummary:
     """The demo scenario (fraud-detector and its data), loaded through the services; idempotent."""
-    models = ModelService(database, max_page_size=neo4j_settings.max_page_size)
-    services = DemoServices(
-        models=models,
-        lifecycle=LifecycleService(database, require_provenance=neo4j_settings.require_provenance),
-        datasets=DatasetService(database, max_page_size=neo4j_settings.max_page_size),
-        runs=RunService(database, max_page_size=neo4j_settings.max_page_size),
-        provenance=ProvenanceService(database, models),
-    )
-    return await scenario.load(services)
+    return await scenario.load(database, services)
 
 
 @pytest.fixture(scope="session")
@@ -100,10 +78,12 @@ class Visit:
 
 
 @contextlib.asynccontextmanager
-async def visiting(chromium: Browser, server: LiveServer) -> AsyncIterator[Visit]:
+async def visiting(
+    chromium: Browser, server: LiveServer, *, width: int = 1600, height: int = 1000
+) -> AsyncIterator[Visit]:
     """A fresh browser context on `server` that records every request and lets none leave it."""
     context = await chromium.new_context(
-        base_url=server.url, viewport={"width": 1600, "height": 1000}, accept_downloads=True
+        base_url=server.url, viewport={"width": width, "height": height}, accept_downloads=True
     )
     page = await context.new_page()
     session = Visit(page=page, origin=server.url)

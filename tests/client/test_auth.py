@@ -27,6 +27,24 @@ def test_calls_carry_the_token(secure_api: LiveServer, role_tokens: dict[Role, t
             reader.register_model(f"model-{unique}", requirements=None, commit=None)
 
 
+def test_the_token_comes_from_the_environment(
+    secure_api: LiveServer, role_tokens: dict[Role, tuple[str, str]], monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    monkeypatch.setenv("GRAPH_REGISTRY_URL", secure_api.url)
+    monkeypatch.delenv("GRAPH_REGISTRY_TOKEN", raising=False)
+    with Registry(retries=0) as anonymous, pytest.raises(UnauthenticatedError):
+        anonymous.models()
+    _, reader_secret = role_tokens[Role.READER]
+    monkeypatch.setenv("GRAPH_REGISTRY_TOKEN", reader_secret)
+    with Registry() as reader:
+        assert reader.models(name_contains=f"nothing-has-{unique}") == []
+        with pytest.raises(ForbiddenError):
+            reader.register_model(f"model-{unique}", requirements=None, commit=None)
+    monkeypatch.setenv("GRAPH_REGISTRY_TOKEN", "gr_not-a-token")
+    with Registry(retries=0) as forged, pytest.raises(UnauthenticatedError):
+        forged.models()
+
+
 def test_events_carry_the_token(secure_api: LiveServer, role_tokens: dict[Role, tuple[str, str]], unique: str) -> None:
     _, admin_secret = role_tokens[Role.ADMIN]
     name = f"model-{unique}"

@@ -13,6 +13,8 @@ import pytest
 from graph_registry.client import Stage, digests, git, requirements
 from graph_registry.client.refs import dataset_ref, parse_version_ref
 
+pytestmark = pytest.mark.unit
+
 
 def test_file_digest_is_the_sha256_of_the_bytes(tmp_path: Path) -> None:
     path = tmp_path / "data.csv"

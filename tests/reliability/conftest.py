@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import pytest
 
-from graph_registry.api.app import open_database
+from graph_registry.bootstrap import open_database
 from graph_registry.settings import Settings
 from graph_registry.storage.database import Database
 from tests.reliability.servers import ApiProcess, ScratchNeo4j

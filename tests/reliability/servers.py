@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 from neo4j import GraphDatabase
 
-from graph_registry.local_neo4j import LocalNeo4j
 from graph_registry.settings import Settings
+from graph_registry.storage.local_neo4j import LocalNeo4j
 from tests.live_server import free_port
 
 GRAPH_REGISTRY = str(Path(sys.executable).with_name("graph-registry"))

@@ -17,12 +17,11 @@ import boto3
 import httpx
 import pytest
 
-from graph_registry.resources import launcher_dir
-from graph_registry.testing.s3proxy import S3Server, start_s3proxy, stop_s3proxy
 from tests.graphql import data, execute
 from tests.live_server import free_port
 from tests.reliability.harness import CREATE
 from tests.reliability.servers import ApiProcess, ScratchNeo4j
+from tests.support.s3proxy import S3PROXY_POM_DIR, S3Server, start_s3proxy, stop_s3proxy
 
 MIB = 1024 * 1024
 UPLOAD = """mutation($m: String!, $v: Int!) { createArtifactUpload(model: $m, version: $v) {
@@ -78,7 +77,7 @@ class RestartableS3:
 @pytest.fixture
 def s3(tmp_path: Path) -> Iterator[RestartableS3]:
     data_dir = tmp_path / "s3"
-    server = start_s3proxy(data_dir=data_dir, port=free_port(), launcher_dir=launcher_dir() / "s3proxy")
+    server = start_s3proxy(data_dir=data_dir, port=free_port(), launcher_dir=S3PROXY_POM_DIR)
     s3 = RestartableS3(server, data_dir, bucket="reliability")
     try:
         s3._client().create_bucket(Bucket=s3.bucket)

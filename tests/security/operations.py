@@ -8,7 +8,7 @@ from typing import Any
 
 import graphql
 
-from graph_registry.api.schema import build_schema
+from graph_registry.api.graphql.schema import build_schema
 
 SCHEMA = build_schema()._schema
 # Values a format check would refuse if made up: the sweeps want the call itself to be valid.

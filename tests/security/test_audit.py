@@ -161,11 +161,14 @@ async def test_entries_outlive_what_they_describe(
 ) -> None:
     model = f"m-{unique}"
     await writer.data(VERSION, m=model)
-    outcome = await maintainer.code(
+    deleted = await maintainer.data(
         "mutation($m: String!) { deleteModelVersion(model: $m, version: 1, hard: true) }", m=model
     )
+    assert deleted == {"deleteModelVersion": True}
+    gone = await reader.data("query($m: String!) { modelVersion(model: $m, version: 1) { version } }", m=model)
+    assert gone == {"modelVersion": None}
     assert _summary(await _log(reader, model, 1)) == [
-        ("deleteModelVersion", outcome or "OK", maintainer.name, 1),
+        ("deleteModelVersion", "OK", maintainer.name, 1),
         ("createModelVersion", "OK", writer.name, 1),
     ]
 

@@ -10,11 +10,11 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from graph_registry.services.audit import AuditService
 from graph_registry.services.tokens import Role, TokenService
 from graph_registry.storage.database import Database
 from tests.live_server import LiveServer
 from tests.security.client import Caller
+from tests.support.probes import Probes
 
 CREATE = "mutation($n: String!) { createModel(name: $n) { name } }"
 READ = "query($n: String!) { model(name: $n) { name } }"
@@ -34,14 +34,14 @@ READ = "query($n: String!) { model(name: $n) { name } }"
     ],
 )
 async def test_bad_credentials_are_unauthenticated_and_write_nothing(
-    secure_api: LiveServer, audit: AuditService, header: str | None, unique: str
+    secure_api: LiveServer, probes: Probes, header: str | None, unique: str
 ) -> None:
     headers = {} if header is None else {"Authorization": header}
     async with httpx.AsyncClient(base_url=secure_api.url, headers=headers) as http:
         caller = Caller(http, name=None)
         assert await caller.code(CREATE, n=f"m-{unique}") == "UNAUTHENTICATED"
         assert await caller.code(READ, n=f"m-{unique}") == "UNAUTHENTICATED"
-    assert await audit.nodes_holding(f"m-{unique}") == []
+    assert await probes.nodes_holding(f"m-{unique}") == []
 
 
 @pytest.mark.parametrize("state", ["revoked", "expired"])
@@ -74,7 +74,7 @@ async def test_the_schema_itself_is_public_in_dev(anonymous: Caller) -> None:
 
 
 async def test_secrets_are_stored_only_as_hashes(
-    admin: Caller, audit: AuditService, secure_api: LiveServer, unique: str
+    admin: Caller, probes: Probes, secure_api: LiveServer, unique: str
 ) -> None:
     created = await admin.data(
         "mutation($n: String!) { createApiToken(name: $n, role: READER) { token apiToken { name role active } } }",
@@ -83,7 +83,7 @@ async def test_secrets_are_stored_only_as_hashes(
     secret = created["createApiToken"]["token"]
     assert secret.startswith("gr_")
     assert created["createApiToken"]["apiToken"] == {"name": f"t-{unique}", "role": "READER", "active": True}
-    assert await audit.nodes_holding(secret) == []
+    assert await probes.nodes_holding(secret) == []
     async with httpx.AsyncClient(base_url=secure_api.url, headers={"Authorization": f"Bearer {secret}"}) as http:
         fresh = Caller(http, name=f"t-{unique}")
         assert await fresh.code("{ models(first: 1) { totalCount } }") is None

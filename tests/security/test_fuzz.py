@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, queries
 
-from graph_registry.api.schema import sdl
+from graph_registry.api.graphql.schema import sdl
 from graph_registry.services.tokens import Role
 from tests.live_server import LiveServer
 from tests.security.steering import steered

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from graph_registry.services.audit import AuditService
 from tests.security.client import Caller
 from tests.security.operations import Operation, operations
+from tests.support.probes import Probes
 
 PAYLOADS = {
     "quotes": "O'Brien \"the\" quote\\'s",
@@ -105,7 +105,7 @@ def _held_literally(rows: list[dict[str, Any]], marker: str, sent: str) -> list[
 
 @pytest.mark.parametrize("operation", MUTATIONS, ids=[operation.field for operation in MUTATIONS])
 async def test_hostile_strings_are_stored_literally_or_refused(
-    operation: Operation, admin: Caller, audit: AuditService, unique: str
+    operation: Operation, admin: Caller, probes: Probes, unique: str
 ) -> None:
     names = _names(unique)
     sentinel = f"sentinel-{unique}"
@@ -134,7 +134,7 @@ async def test_hostile_strings_are_stored_literally_or_refused(
                 problems.extend(_refusal_problems(body["errors"][:1], f"{'.'.join(path)} <- {label}"))
                 return
             accepted.append(label)
-            stored = await audit.nodes_holding(marker)
+            stored = await probes.nodes_holding(marker)
         problems.extend(f"{'.'.join(path)} <- {label}: {problem}" for problem in _held_literally(stored, marker, sent))
 
     cases = [(path, label, payload) for path in operation.string_paths for label, payload in PAYLOADS.items()]
@@ -157,7 +157,7 @@ async def test_hostile_strings_are_stored_literally_or_refused(
 
 @pytest.mark.parametrize("operation", QUERIES, ids=[operation.field for operation in QUERIES])
 async def test_hostile_strings_in_queries_are_answered_or_refused(
-    operation: Operation, admin: Caller, audit: AuditService, unique: str
+    operation: Operation, admin: Caller, probes: Probes, unique: str
 ) -> None:
     """Every string argument of every root query (names, filters, package specs, actors...) takes
     every payload: an answer or a contract refusal, a short error, and nothing written."""
@@ -177,7 +177,7 @@ async def test_hostile_strings_in_queries_are_answered_or_refused(
     cases = [(path, label, payload) for path in operation.string_paths for label, payload in PAYLOADS.items()]
     await asyncio.gather(*(attempt(*case) for case in cases))
     assert not problems, "\n".join(problems)
-    assert await audit.nodes_holding(marker) == [], "a query wrote what it was sent"
+    assert await probes.nodes_holding(marker) == [], "a query wrote what it was sent"
 
 
 async def test_free_text_round_trips_exactly(writer: Caller, unique: str) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import strawberry
 
-from graph_registry.api.errors import RegistryErrors
-from graph_registry.api.hardening import HttpGuard
-from graph_registry.api.schema import RegistrySchema
+from graph_registry.api.graphql.errors import RegistryErrors
+from graph_registry.api.graphql.schema import RegistrySchema
+from graph_registry.api.http.guard import HttpGuard
 
 
 @strawberry.type

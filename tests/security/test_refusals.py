@@ -6,11 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from graph_registry.api.authorization import POLICIES
+from graph_registry.api.graphql.extensions.authorization import POLICIES
 from graph_registry.services.audit import AuditService
 from graph_registry.services.tokens import Role
 from tests.security.client import Caller
 from tests.security.operations import Operation, operations
+from tests.support.probes import Probes
 
 MUTATIONS = operations("mutation", lambda name: "MARKER")
 
@@ -24,13 +25,13 @@ def _with_marker(operation: Operation, marker: str) -> dict[str, object]:
 
 @pytest.mark.parametrize("operation", MUTATIONS, ids=[operation.field for operation in MUTATIONS])
 async def test_refused_calls_write_nothing_but_the_audit_entry(
-    operation: Operation, anonymous: Caller, reader: Caller, audit: AuditService, unique: str
+    operation: Operation, anonymous: Caller, reader: Caller, audit: AuditService, probes: Probes, unique: str
 ) -> None:
     marker = f"refused{unique}"
     variables = _with_marker(operation, marker)
     assert await anonymous.code(operation.document, **variables) == "UNAUTHENTICATED"
     assert await reader.code(operation.document, **variables) == "FORBIDDEN"
-    assert await audit.nodes_holding(marker) == [], "a refused call changed the graph"
+    assert await probes.nodes_holding(marker) == [], "a refused call changed the graph"
 
     page = await audit.list_entries(model=None, version=None, actor=reader.name, first=100, after=None)
     mine = [entry for entry in page.items if entry.arguments and marker in entry.arguments]

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from graph_registry.api.schema import build_schema
+from graph_registry.api.graphql.schema import build_schema
+from graph_registry.domain.records import Stage
 from graph_registry.errors import Forbidden
-from graph_registry.records import Stage
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.tokens import Role
 from graph_registry.storage.database import Database

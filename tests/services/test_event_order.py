@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from graph_registry.records import Stage, VersionRecord
+import pytest
+
+from graph_registry.domain.records import Stage, VersionRecord
 from graph_registry.services.events import EventRecord, in_feed_order
+
+pytestmark = pytest.mark.unit
 
 
 def event(model: str, seq: int, second: int) -> EventRecord:

@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from graph_registry.domain.records import Stage, VersionRecord
 from graph_registry.errors import Conflict, PreconditionFailed
-from graph_registry.records import Stage, VersionRecord
 from graph_registry.services.lifecycle import StageChange, plan_transition
+
+pytestmark = pytest.mark.unit
 
 
 def version(number: int, stage: Stage = Stage.NONE, *, deleted: bool = False) -> VersionRecord:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from graph_registry.domain.records import PackageRecord
+from graph_registry.domain.validation import MAX_REQUIREMENTS, requirements
 from graph_registry.errors import InvalidInput
-from graph_registry.lineage_records import PackageRecord
-from graph_registry.lineage_validation import MAX_REQUIREMENTS, requirements
+
+pytestmark = pytest.mark.unit
 
 
 @pytest.mark.parametrize(

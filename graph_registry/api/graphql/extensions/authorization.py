@@ -1,0 +1,385 @@
+"""Authorization: one policy table for every root field, enforced in one place.
+
+`POLICIES` maps each Query, Mutation and Subscription root field ("Mutation.
+setAlias") to the least role it needs, or to a rule that decides from the
+arguments (PRODUCTION, protected aliases, hard deletes need a maintainer).
+The `Authorization` schema extension applies it before any root resolver
+runs, and refuses a root field that has no entry (the policy-coverage test
+fails first). Nested fields are reads and every authenticated caller is at
+least a reader, so guarding the roots guards the whole graph.
+
+Rules wrapped by api/team_scope.py (`on_model`, `on_team`, ...) place their
+role on a team: it is then held as the higher of the token's role in the team
+of the model the call names and its registry-wide role (services/teams.py),
+answered with one read.
+
+Every mutation is audited here as well (services/audit.py): its entry is
+written before the resolver runs and finished with the outcome; attempts
+refused for want of a role (FORBIDDEN) are recorded in their own write.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLResolveInfo,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from graph_registry.api.graphql.context import Context
+from graph_registry.api.graphql.extensions.team_scope import (
+    anywhere,
+    on_model,
+    on_model_and_team,
+    on_new_model,
+    on_request,
+    on_team,
+)
+from graph_registry.bootstrap import Services
+from graph_registry.domain import validation
+from graph_registry.domain.records import Stage
+from graph_registry.errors import Forbidden, RegistryError, Unauthenticated
+from graph_registry.services.audit import OK, Attempt, Prelude, describe_arguments, in_first_write
+from graph_registry.services.teams import Need
+from graph_registry.services.tokens import Principal, Role
+
+log = logging.getLogger("graph_registry.authorization")
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a rule sees: the root field, its arguments (GraphQL names) and the services."""
+
+    field: str
+    arguments: Mapping[str, Any]
+    services: Services
+
+
+Rule = Role | Callable[[Call], Awaitable[Role]] | Callable[[Call], Awaitable[Need]]
+
+
+def _model_version(arguments: Mapping[str, Any]) -> tuple[str, int] | None:
+    model, version = arguments.get("model"), arguments.get("version")
+    if isinstance(model, str) and validation.NAME.fullmatch(model) and isinstance(version, int):
+        return model, version
+    return None
+
+
+async def _in_production(call: Call) -> bool:
+    key = _model_version(call.arguments)
+    if key is None:
+        return False
+    record = (await call.services.models.versions_by_key([key])).get(key)
+    return record is not None and record.stage is Stage.PRODUCTION
+
+
+def _protected(call: Call, alias: object) -> bool:
+    protected = {name.casefold() for name in call.services.settings.protected_aliases}
+    return isinstance(alias, str) and alias.casefold() in protected
+
+
+async def _stage_rule(call: Call) -> Role:
+    """Entering or leaving PRODUCTION is a maintainer's call; other stage moves a writer's."""
+    if call.arguments.get("stage") == Stage.PRODUCTION or await _in_production(call):
+        return Role.MAINTAINER
+    return Role.WRITER
+
+
+async def _alias_rule(call: Call) -> Role:
+    return Role.MAINTAINER if _protected(call, call.arguments.get("alias")) else Role.WRITER
+
+
+async def _delete_version_rule(call: Call) -> Role:
+    """Hard deletes, and deleting what production serves (stage or protected alias), need a maintainer."""
+    if call.arguments.get("hard") or await _in_production(call):
+        return Role.MAINTAINER
+    key = _model_version(call.arguments)
+    if key is not None:
+        aliases = (await call.services.lifecycle.aliases_of_versions([key])).get(key, [])
+        if any(_protected(call, alias) for alias in aliases):
+            return Role.MAINTAINER
+    return Role.WRITER
+
+
+async def _webhook_rule(call: Call) -> Role:
+    """Webhooks (their URLs and delivery logs are secrets): admins. Team maintainers join here when
+    teams land (issue 16): a webhook filtered by `team` (or belonging to one) will need MAINTAINER of
+    that team, and `webhooks` will list a maintainer's teams' webhooks only."""
+    return Role.ADMIN
+
+
+POLICIES: dict[str, Rule] = {
+    # Reads: everything a registry knows is for every authenticated caller.
+    "Query.node": Role.READER,
+    "Query.model": Role.READER,
+    "Query.models": Role.READER,
+    "Query.modelVersion": Role.READER,
+    "Query.dataset": Role.READER,
+    "Query.datasetVersion": Role.READER,
+    "Query.experiment": Role.READER,
+    "Query.run": Role.READER,
+    "Query.commit": Role.READER,
+    "Query.lineage": Role.READER,
+    "Query.impact": Role.READER,
+    "Query.packageImpact": Role.READER,
+    "Query.provenanceDiff": Role.READER,
+    "Query.provenanceGaps": Role.READER,
+    "Query.auditLog": Role.READER,
+    "Query.job": Role.READER,
+    "Query.datasetBySource": Role.READER,
+    "Query.apiTokens": Role.ADMIN,
+    "Subscription.modelEvents": Role.READER,
+    # Recording what happened: writers.
+    "Mutation.createModel": on_team(Role.WRITER),
+    "Mutation.updateModel": on_model(Role.WRITER, "name"),
+    "Mutation.createModelVersion": on_new_model(Role.WRITER),
+    "Mutation.registerDatasetVersion": anywhere(Role.WRITER),
+    "Mutation.recordCommit": anywhere(Role.WRITER),
+    "Mutation.startRun": anywhere(Role.WRITER),
+    "Mutation.finishRun": anywhere(Role.WRITER),
+    "Mutation.logRunInputs": anywhere(Role.WRITER),
+    "Mutation.logRunParams": anywhere(Role.WRITER),
+    "Mutation.createArtifactUpload": on_model(Role.WRITER),
+    "Mutation.completeArtifactUpload": on_model(Role.WRITER),
+    # Governance: what production serves, and what cannot be undone.
+    "Mutation.transitionStage": on_model(_stage_rule),
+    "Mutation.setAlias": on_model(_alias_rule),
+    "Mutation.deleteAlias": on_model(_alias_rule),
+    "Mutation.deleteModelVersion": on_model(_delete_version_rule),
+    "Mutation.deleteDatasetVersion": Role.MAINTAINER,
+    # Who may call at all.
+    "Mutation.createApiToken": Role.ADMIN,
+    "Mutation.revokeApiToken": Role.ADMIN,
+    # HTTP endpoints beside GraphQL ("METHOD path"), checked by their adapters.
+    "POST /api/v1/lineage": Role.WRITER,
+    # Pushes to the outside: see _webhook_rule.
+    "Query.webhooks": _webhook_rule,
+    "Mutation.createWebhook": _webhook_rule,
+    "Mutation.deleteWebhook": _webhook_rule,
+    "Mutation.testWebhook": _webhook_rule,
+    # Teams and promotion governance (issue 16): roles placed on teams by api/team_scope.py.
+    "Query.team": Role.READER,
+    "Query.teams": Role.READER,
+    "Mutation.createTeam": Role.ADMIN,
+    "Mutation.grantTeamRole": on_team(Role.MAINTAINER),
+    "Mutation.revokeTeamRole": on_team(Role.MAINTAINER),
+    "Mutation.setModelTeam": on_model_and_team(Role.MAINTAINER),
+    "Query.promotionCheck": Role.READER,
+    "Query.pendingTransitionRequests": Role.READER,
+    "Mutation.setPromotionPolicy": on_team(Role.MAINTAINER, without=Role.ADMIN),
+    "Mutation.requestStageTransition": on_model(Role.WRITER),
+    "Mutation.approveStageTransition": on_request(Role.MAINTAINER),
+    "Mutation.rejectStageTransition": on_request(Role.MAINTAINER),
+    # The requester or an admin (the service tells them apart); any writer of the model may ask.
+    "Mutation.cancelStageTransition": on_request(Role.WRITER),
+}
+
+
+def needed_role_of_endpoint(key: str) -> Role:
+    """The role an HTTP endpoint ("POST /api/v1/lineage") needs; a key with no entry is a bug."""
+    rule = POLICIES[key]
+    assert isinstance(rule, Role), f"{key}: HTTP endpoints take a fixed role"
+    return rule
+
+
+async def needed(rule: Rule, call: Call) -> Need:
+    """The least role a call needs, and where it must be held (api/graphql/extensions/team_scope.py)."""
+    need = rule if isinstance(rule, Role) else await rule(call)
+    return need if isinstance(need, Need) else Need(need)
+
+
+async def needed_role(rule: Rule, call: Call) -> Role:
+    return (await needed(rule, call)).role
+
+
+def _principal(context: Context) -> Principal:
+    if context.principal is None:
+        raise context.auth_error or Unauthenticated("authentication required")
+    return context.principal
+
+
+def _refusal(key: str, principal: Principal, needed: Role, held: Role) -> Forbidden:
+    where = "" if held is principal.role else " here"
+    return Forbidden(
+        f"{key} needs the {needed.value} role; {principal.actor!r} has {held.value}{where}",
+        operation=key,
+        requiredRole=needed.value,
+    )
+
+
+def _unknown(key: str) -> Forbidden:
+    log.error("%s has no authorization policy: refused; add it to POLICIES in %s", key, __name__)
+    return Forbidden(f"{key} has no authorization policy", operation=key)
+
+
+# Mutations whose model is not in a `model` argument (or `input.model`).
+_MODEL_ARGUMENT = {"createModel": "name", "updateModel": "name"}
+
+
+def _touched(operation: str, arguments: Mapping[str, Any], result: object = None) -> tuple[str | None, int | None]:
+    """The model (and version) a mutation names in its arguments or returns, for the audit log."""
+    record = getattr(result, "record", None)
+    returned = (getattr(record, "model", None), getattr(record, "version", None))
+    if isinstance(returned[0], str) and isinstance(returned[1], int):
+        return returned[0], returned[1]
+    model = arguments.get(_MODEL_ARGUMENT.get(operation, "model"))
+    if model is None and isinstance(arguments.get("input"), Mapping):
+        model = arguments["input"].get("model")
+    version = arguments.get("version")
+    if not (isinstance(model, str) and validation.NAME.fullmatch(model)):
+        return None, None
+    return model, version if isinstance(version, int) else None
+
+
+class Authorization(SchemaExtension):
+    """Checks POLICIES before every root resolver, and audits every mutation."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        # A subscription's event stream is opened without the resolve() hook: check it up front.
+        execution = self.execution_context
+        if execution.operation_type is OperationType.SUBSCRIPTION:
+            context: Context = execution.context
+            for name in _root_fields(execution):
+                await self._check(f"Subscription.{name}", {}, context)
+        yield
+
+    def resolve(
+        self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo[Context], *args: Any, **kwargs: Any
+    ) -> Any:
+        if info.path.prev is not None or info.field_name.startswith("__"):
+            # Nested fields, and __typename/__schema/__type (the schema is public; production turns
+            # introspection off altogether).
+            return _next(root, info, *args, **kwargs)
+        key = f"{info.parent_type.name}.{info.field_name}"
+        if info.operation.operation.value == "mutation":
+            return self._mutate(key, _next, root, info, kwargs)
+        return self._read(key, _next, root, info, kwargs)
+
+    async def _check(self, key: str, arguments: Mapping[str, Any], context: Context) -> Principal:
+        principal = _principal(context)
+        rule = POLICIES.get(key)
+        if rule is None:
+            raise _unknown(key)
+        need = await needed(rule, Call(key, arguments, context.services))
+        held = await context.services.teams.grants(principal, need)
+        if not held.allows(need.role):
+            raise _refusal(key, principal, need.role, held)
+        return principal
+
+    async def _read(
+        self,
+        key: str,
+        _next: Callable[..., Any],
+        root: Any,
+        info: GraphQLResolveInfo[Context],
+        arguments: dict[str, Any],
+    ) -> Any:
+        await self._check(key, arguments, info.context)
+        result = _next(root, info, **arguments)
+        return await result if inspect.isawaitable(result) else result
+
+    async def _mutate(
+        self,
+        key: str,
+        _next: Callable[..., Any],
+        root: Any,
+        info: GraphQLResolveInfo[Context],
+        arguments: dict[str, Any],
+    ) -> Any:
+        context: Context = info.context
+        principal = _principal(context)  # anonymous attempts are not logged: they could flood the log
+        audit = context.services.audit
+        model, version = _touched(info.field_name, arguments)
+        attempt = Attempt(
+            actor=principal.actor,
+            role=principal.role.value,
+            operation=info.field_name,
+            request_id=context.request_id,
+            arguments=describe_arguments(arguments),
+            model=model,
+            version=version,
+        )
+        try:
+            await self._check(key, arguments, context)
+        except Forbidden as refused:
+            try:
+                await audit.refuse(attempt, outcome=refused.code, message=refused.message)
+            except RegistryError:
+                log.exception("could not audit the refused %s of %s", key, principal.actor)
+            raise
+        # The entry commits with the change's first write transaction: no change without an entry.
+        entry = audit.prepare(attempt)
+        try:
+            with in_first_write(entry):
+                result = _next(root, info, **arguments)
+                if inspect.isawaitable(result):
+                    result = await result
+        except RegistryError as error:
+            await self._conclude(entry, context, error.code, error.message)
+            raise
+        except Exception:
+            await self._conclude(entry, context, "INTERNAL", f"unexpected error, request {context.request_id}")
+            raise
+        await self._conclude(entry, context, OK, None, *_touched(info.field_name, arguments, result))
+        return result
+
+    @staticmethod
+    async def _conclude(
+        entry: Prelude,
+        context: Context,
+        outcome: str,
+        message: str | None,
+        model: str | None = None,
+        version: int | None = None,
+    ) -> None:
+        # The change is done (or refused) either way: a failure to note it must not turn into an error
+        # that makes the client retry. A committed entry then stays PENDING, which an auditor reads as
+        # "unknown".
+        try:
+            await context.services.audit.conclude(entry, outcome=outcome, message=message, model=model, version=version)
+        except RegistryError:
+            log.exception("could not record the outcome of audit entry %s", entry.params["id"])
+
+
+def _root_fields(execution: Any) -> list[str]:
+    """Root field names of the operation to run, through fragments (directives ignored: check them all)."""
+    document = execution.graphql_document
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    chosen = next(
+        (
+            o
+            for o in operations
+            if execution.operation_name is None or (o.name and o.name.value == execution.operation_name)
+        ),
+        None,
+    )
+    names: list[str] = []
+
+    def walk(selection_set: SelectionSetNode, seen: frozenset[str]) -> None:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                if not selection.name.value.startswith("__"):
+                    names.append(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                walk(selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in seen:
+                    walk(fragments[name].selection_set, seen | {name})
+
+    if chosen is not None:
+        walk(chosen.selection_set, frozenset())
+    return names

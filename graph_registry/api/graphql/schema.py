@@ -1,0 +1,132 @@
+"""The schema object, the extensions it runs with, and its SDL (exported to schema/schema.graphql).
+
+Extensions (built per request from `schema_extensions`): depth, token and alias
+limits (Strawberry's own, >= 0.315.7 so fragments cannot dodge them), a cost cap
+over page sizes and walk depths and a length cap on every string argument
+(extensions/limits.py), the parse cache, no introspection in production, and the
+authorization step (extensions/authorization.py).
+Batching and multipart uploads are off and mutations over GET are refused by
+Strawberry's defaults (api/app.py keeps them so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import strawberry
+from graphql import ASTValidationRule, GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxTokensLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from graph_registry.api.graphql.errors import RegistryErrors
+from graph_registry.api.graphql.extensions.authorization import Authorization
+from graph_registry.api.graphql.extensions.limits import QueryCost, StringLimit
+from graph_registry.api.graphql.extensions.metrics import OperationMetrics
+from graph_registry.api.graphql.extensions.parse_cache import ParsedDocuments, ParserCache
+from graph_registry.api.graphql.resolvers.artifacts import ArtifactMutations
+from graph_registry.api.graphql.resolvers.audit import AuditQueries
+from graph_registry.api.graphql.resolvers.governance import GovernanceMutations, GovernanceQueries
+from graph_registry.api.graphql.resolvers.lineage import LineageMutations, LineageQueries
+from graph_registry.api.graphql.resolvers.models import ModelMutations, ModelQueries
+from graph_registry.api.graphql.resolvers.pipelines import PipelineQueries
+from graph_registry.api.graphql.resolvers.subscriptions import EventSubscriptions
+from graph_registry.api.graphql.resolvers.teams import TeamMutations, TeamQueries
+from graph_registry.api.graphql.resolvers.tokens import TokenMutations, TokenQueries
+from graph_registry.api.graphql.resolvers.webhooks import WebhookMutations, WebhookQueries
+from graph_registry.settings import Settings
+
+# Distinct documents whose parse and validation are kept (clients send a few fixed ones).
+_CACHED_DOCUMENTS = 256
+
+
+def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """Factories (one fresh extension per request) for the limits the settings ask for.
+
+    The depth and alias rules are built once, here: Strawberry's QueryDepthLimiter and
+    MaxAliasesLimiter build a new rule class per instance, so every request had a new rule set,
+    paid for building it, and could never reuse a validation. With the same rules each time (they
+    depend on the document alone), the parse cache and ValidationCache skip parsing and validating
+    a document already seen: bounded LRU caches, shared by all requests.
+    """
+    documents = ParsedDocuments(maxsize=_CACHED_DOCUMENTS)
+    parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-parse")
+    rules: list[type[ASTValidationRule]] = [
+        max_depth_rule(settings.max_query_depth, None, None),
+        max_aliases_rule(settings.max_query_aliases),
+    ]
+    factories: list[Callable[[], SchemaExtension]] = [
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
+        lambda: ParserCache(documents, parser),  # after ValidationCache: see ParserCache
+        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: QueryCost(
+            max_cost=settings.max_query_cost,
+            max_page_size=settings.max_page_size,
+            max_depth=settings.max_lineage_depth,
+        ),
+        lambda: StringLimit(max_length=settings.max_string_length),
+    ]
+    if settings.production:
+        factories.append(DisableIntrospection)
+    return factories
+
+
+class RegistrySchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Errors are logged once, by `RegistryErrors`: expected ones are not noise in the server log."""
+
+
+# Each family of root fields lives in its own module; the roots are their union.
+Query = merge_types(
+    "Query",
+    (
+        ModelQueries,
+        AuditQueries,
+        TokenQueries,
+        LineageQueries,
+        PipelineQueries,
+        WebhookQueries,
+        TeamQueries,
+        GovernanceQueries,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        ModelMutations,
+        ArtifactMutations,
+        TokenMutations,
+        LineageMutations,
+        WebhookMutations,
+        TeamMutations,
+        GovernanceMutations,
+    ),
+)
+Subscription = merge_types("Subscription", (EventSubscriptions,))
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    # RegistryErrors first: it maps the errors of every extension after it. Authorization checks every
+    # root field (extensions/authorization.py); the limits come from the settings (schema_extensions).
+    # OperationMetrics before it: left last, it sees the errors' final codes.
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        OperationMetrics,
+        RegistryErrors,
+        *schema_extensions(settings or Settings()),
+        Authorization,
+    ]
+    return RegistrySchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+
+
+def sdl() -> str:
+    return build_schema().as_str() + "\n"

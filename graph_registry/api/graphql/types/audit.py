@@ -1,0 +1,70 @@
+"""The audit log as GraphQL answers it: entries and their connection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from graph_registry.api.graphql.types.common import Count, PageInfo
+from graph_registry.domain.paging import Page
+from graph_registry.services.audit import AuditRecord
+
+
+@strawberry.type(description="One attempted mutation. Written by the server only; never changed or deleted.")
+class AuditEntry:
+    id: strawberry.ID
+    at: datetime
+    actor: str = strawberry.field(description="The name of the caller's API token (anonymous with auth off).")
+    role: str | None
+    operation: str = strawberry.field(description="The mutation, e.g. transitionStage.")
+    outcome: str = strawberry.field(
+        description="OK, an error code (FORBIDDEN, INVALID_INPUT, ...), or PENDING while it runs "
+        "(or if the server stopped before recording the end)."
+    )
+    model: str | None
+    version: int | None
+    arguments: str | None = strawberry.field(description="The arguments as JSON, long strings shortened.")
+    request_id: str
+    message: str | None
+
+    @classmethod
+    def from_record(cls, record: AuditRecord) -> AuditEntry:
+        return cls(
+            id=strawberry.ID(record.id),
+            at=record.at,
+            actor=record.actor,
+            role=record.role,
+            operation=record.operation,
+            outcome=record.outcome,
+            model=record.model,
+            version=record.version,
+            arguments=record.arguments,
+            request_id=record.request_id,
+            message=record.message,
+        )
+
+
+@strawberry.type
+class AuditEntryEdge:
+    cursor: str
+    node: AuditEntry
+
+
+@strawberry.type
+class AuditEntryConnection:
+    edges: list[AuditEntryEdge]
+    page_info: PageInfo
+    count: strawberry.Private[Count]
+
+    @strawberry.field(description="Entries matching the filters; counted only when asked.")
+    async def total_count(self) -> int:
+        return await self.count()
+
+    @classmethod
+    def from_page(cls, page: Page[AuditRecord], count: Count) -> AuditEntryConnection:
+        edges = [
+            AuditEntryEdge(cursor=cursor, node=AuditEntry.from_record(record))
+            for record, cursor in zip(page.items, page.cursors, strict=True)
+        ]
+        return cls(edges=edges, page_info=PageInfo.of(page), count=count)

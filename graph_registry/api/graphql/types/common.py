@@ -1,0 +1,76 @@
+"""Types shared by every family: the Node interface, tags, metrics, page info, enums."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import strawberry
+
+from graph_registry.domain import paging, records
+from graph_registry.domain.records import Stage
+
+__all__ = ["Count", "Metric", "MetricInput", "Node", "PageInfo", "Stage", "Tag", "TagInput"]
+
+strawberry.enum(Stage)
+
+
+@strawberry.interface
+class Node:
+    id: strawberry.ID = strawberry.field(description="Opaque global ID, stable for the object's lifetime (Relay).")
+
+
+@strawberry.type
+class Tag:
+    key: str
+    value: str
+
+
+def tags_of(pairs: Sequence[tuple[str, str]]) -> list[Tag]:
+    return [Tag(key=key, value=value) for key, value in pairs]
+
+
+@strawberry.input
+class TagInput:
+    key: str
+    value: str
+
+
+def tag_pairs(tags: Sequence[TagInput] | None) -> list[tuple[str, str]] | None:
+    return None if tags is None else [(tag.key, tag.value) for tag in tags]
+
+
+@strawberry.type
+class Metric:
+    key: str
+    value: float
+    step: int | None = None
+
+
+def metrics_of(values: Sequence[records.Metric]) -> list[Metric]:
+    return [Metric(key=metric.key, value=metric.value, step=metric.step) for metric in values]
+
+
+@strawberry.input
+class MetricInput:
+    key: str
+    value: float
+    step: int | None = None
+
+
+def metric_records(values: Sequence[MetricInput] | None) -> list[records.Metric]:
+    return [records.Metric(key=metric.key, value=metric.value, step=metric.step) for metric in values or ()]
+
+
+Count = Callable[[], Awaitable[int]]
+"""The total of a listing that counts on demand (a connection's totalCount resolver awaits it)."""
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+    @classmethod
+    def of(cls, page: paging.Page[Any]) -> PageInfo:
+        return cls(has_next_page=page.has_next_page, end_cursor=page.cursors[-1] if page.cursors else None)

@@ -1,0 +1,184 @@
+"""The HTTP guard: limits on what one request may send, before GraphQL sees it
+(the GraphQL document limits are schema extensions: api/graphql/schema.py).
+
+`HttpGuard`, ASGI middleware: a request id on every request; on
+/graphql a body size limit, a bound on the time the body takes to arrive
+(uvicorn has none: a slowloris client would hold its request open forever;
+it gets 408 and the connection is closed) and, for POST, a JSON content type (a browser
+cannot send that cross-site without a CORS preflight: CSRF); and with
+authentication off, answers on loopback addresses only. Other routes (the
+artifact store's signed upload URLs) are left as they are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+GRAPHQL_PATH = "/graphql"
+REQUEST_ID_KEY = "graph_registry.request_id"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def request_id_of(scope: Mapping[str, Any]) -> str:
+    """The id HttpGuard gave the request (generated if it ran without the guard)."""
+    value = scope.get(REQUEST_ID_KEY)
+    return value if isinstance(value, str) else uuid.uuid4().hex
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _on_loopback(scope: Scope) -> bool:
+    server = scope.get("server")
+    if not server:
+        return True  # a Unix socket: only this machine can reach it
+    try:
+        address = ipaddress.ip_address(server[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _TooSlow(Exception):
+    pass
+
+
+class _ClientGone(Exception):
+    pass
+
+
+class HttpGuard:
+    """ASGI middleware: request ids everywhere; size and content-type rules on /graphql."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, auth: bool, body_timeout: float = 30.0) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
+        self.auth = auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = _header(scope, b"x-request-id")
+        request_id = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        scope[REQUEST_ID_KEY] = request_id
+        if not self.auth and not _on_loopback(scope):
+            await _refuse(
+                scope, receive, send, 403, "authentication is off: this server answers on loopback only", "FORBIDDEN"
+            )
+            return
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        if scope["path"] != GRAPHQL_PATH:
+            await self.app(scope, receive, send_with_id)
+            return
+        if scope["method"] == "POST":
+            media_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+            if media_type != "application/json":
+                await _refuse(scope, receive, send_with_id, 415, "POST /graphql needs Content-Type: application/json")
+                return
+        length = _header(scope, b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            await _refuse(scope, receive, send_with_id, 413, f"the request body is over {self.max_body_bytes} bytes")
+            return
+        await self._limited(scope, receive, send_with_id)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
+        received = 0
+        started = False
+        body_done = False
+        deadline: float | None = None
+
+        async def counting_receive() -> Message:
+            nonlocal received, body_done, deadline
+            if body_done:
+                return await receive()  # e.g. waiting for a disconnect: not bounded
+            deadline = deadline or asyncio.get_running_loop().time() + self.body_timeout
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise _TooSlow from None
+            if message["type"] == "http.disconnect":
+                raise _ClientGone
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
+                if received > self.max_body_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if started:
+                raise
+            await _refuse(scope, receive, send, 413, f"the request body is over {self.max_body_bytes} bytes")
+        except _TooSlow:
+            if started:
+                raise
+            message = f"the request body did not arrive within {self.body_timeout:g} seconds"
+            await _refuse(scope, receive, send, 408, message, close=True)
+        except _ClientGone:
+            # The client left before its request was whole: nothing ran, no one to answer.
+            if started:
+                raise
+
+
+async def _refuse(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    message: str,
+    code: str = "INVALID_INPUT",
+    *,
+    close: bool = False,
+) -> None:
+    if scope["type"] == "websocket":
+        await receive()  # the websocket.connect message
+        await send({"type": "websocket.close", "code": 4403, "reason": message})
+        return
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *([(b"connection", b"close")] if close else []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
