@@ -22,8 +22,11 @@ from graph_registry.services.lineage import LineageService
 from graph_registry.services.mlflow import MlflowServices
 from graph_registry.services.models import ModelService
 from graph_registry.services.openlineage import OpenLineageService
+from graph_registry.services.promotion import PromotionService
 from graph_registry.services.provenance import ProvenanceService
+from graph_registry.services.requests import RequestService
 from graph_registry.services.runs import RunService
+from graph_registry.services.teams import TeamService
 from graph_registry.services.tokens import TokenService
 from graph_registry.services.webhooks import DeliveryPolicy, WebhookService
 from graph_registry.settings import ArtifactStoreKind, Settings
@@ -55,6 +58,9 @@ class Services:
     webhooks: WebhookService
     # The MLflow REST adapter's use cases (api/mlflow/).
     mlflow: MlflowServices
+    teams: TeamService
+    promotion: PromotionService
+    requests: RequestService
 
 
 def local_neo4j(settings: Settings) -> LocalNeo4j:
@@ -124,7 +130,9 @@ def open_artifact_store(settings: Settings) -> ArtifactStore:
 def build_services(settings: Settings, database: Database, store: ArtifactStore) -> Services:
     """Every service, wired once."""
     models = ModelService(database, max_page_size=settings.max_page_size, max_artifact_size=settings.max_artifact_size)
-    lifecycle = LifecycleService(database, require_provenance=settings.require_provenance)
+    # The registry-wide promotion policy's requireProvenance defaults to GRAPH_REGISTRY_REQUIRE_PROVENANCE.
+    promotion = PromotionService(database, require_provenance=settings.require_provenance)
+    lifecycle = LifecycleService(database, promotion=promotion)
     deletion = DeletionService(database)
     return Services(
         settings=settings,
@@ -149,6 +157,9 @@ def build_services(settings: Settings, database: Database, store: ArtifactStore)
             deletion=deletion,
             max_artifact_size=settings.max_artifact_size,
         ),
+        teams=TeamService(database, max_page_size=settings.max_page_size),
+        promotion=promotion,
+        requests=RequestService(database, lifecycle=lifecycle, promotion=promotion),
     )
 
 

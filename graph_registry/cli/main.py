@@ -28,6 +28,7 @@ from graph_registry.cli import (
     neo4j,
     readiness,
     serving,
+    teams,
     tokens,
     watch,
 )
@@ -38,12 +39,14 @@ from graph_registry.storage.neo4j_supervisor import Neo4jSupervisor
 app = typer.Typer(help="graph-registry: a graph-native model registry.", no_args_is_help=True)
 app.add_typer(neo4j.app, name="neo4j")
 app.add_typer(tokens.app, name="token")
+app.add_typer(teams.app, name="team")
 app.command("demo")(demo.demo)
 app.command("export")(backup.export_graph)
 app.command("import")(backup.import_graph)
 app.command("import-mlflow")(import_mlflow.import_mlflow)
 # Talking to a running registry through graph_registry.client:
 app.add_typer(models.models_app, name="models")
+models.models_app.command("create")(teams.create_model)
 app.add_typer(models.versions_app, name="versions")
 app.add_typer(models.alias_app, name="alias")
 app.add_typer(artifacts.app, name="artifact")

@@ -143,6 +143,8 @@ class StageTransitionRecord:
     actor: str
     comment: str | None
     at: datetime
+    # Who approved the move, when it completed a transition request.
+    approved_by: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> StageTransitionRecord:
@@ -154,6 +156,7 @@ class StageTransitionRecord:
             actor=row["actor"],
             comment=row.get("comment"),
             at=row["at"],
+            approved_by=tuple(row.get("approvedBy") or ()),
         )
 
 

@@ -153,6 +153,15 @@ async def _scenario(http: httpx.AsyncClient, name: str) -> None:
     }
     response = await http.post("/api/v1/lineage", json=lineage_event)
     assert response.status_code == 201, response.text
+    # Governance: a team owning the model, its promotion policy, and an open request (approvals need tokens,
+    # which this auth-off server does not use: decisions and memberships are not in the scenario).
+    team = f"{name}-team"
+    await data(http, "mutation($t: String!) { createTeam(name: $t) { name } }", t=team)
+    await data(http, "mutation($m: String!, $t: String) { setModelTeam(model: $m, team: $t) { name } }", m=name, t=team)
+    policy = 'mutation($t: String) { setPromotionPolicy(team: $t, input: {requiredApprovals: 1, metricRules: [{metric: "auc", op: ">=", value: 0.5}]}) { requiredApprovals } }'
+    await data(http, policy, t=team)
+    request = "mutation($m: String!) { requestStageTransition(model: $m, version: 1, stage: PRODUCTION) { id } }"
+    await data(http, request, m=name)
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,8 @@ from graph_registry.domain.records import (
     VersionProvenance,
     VersionRecord,
 )
+from graph_registry.services.requests import RequestRecord
+from graph_registry.services.teams import TeamRecord
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -120,3 +122,9 @@ class Loaders:
             return found
 
         self.impacted: DataLoader[ImpactKey, list[ImpactHit]] = _loader(impacted, [])
+
+        # Governance: a model's team, a team with its members, a version's transition requests.
+        none_team: TeamRecord | None = None
+        self.team: DataLoader[str, TeamRecord | None] = _loader(services.teams.teams_by_name, none_team)
+        self.model_team: DataLoader[str, TeamRecord | None] = _loader(services.teams.teams_of_models, none_team)
+        self.version_requests: DataLoader[VersionKey, list[RequestRecord]] = _loader(services.requests.of_versions, [])

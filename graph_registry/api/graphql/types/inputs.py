@@ -134,6 +134,9 @@ class ArtifactInput:
 @strawberry.input
 class CreateModelVersionInput:
     model: str = strawberry.field(description="The model is created on first use.")
+    team: str | None = strawberry.field(
+        default=None, description="The team a model created by this call joins; an existing model keeps its own."
+    )
     description: str | None = None
     tags: list[TagInput] | None = None
     metrics: list[MetricInput] | None = None
