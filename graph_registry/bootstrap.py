@@ -24,11 +24,12 @@ from graph_registry.services.openlineage import OpenLineageService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
 from graph_registry.services.tokens import TokenService
+from graph_registry.services.webhooks import DeliveryPolicy, WebhookService
 from graph_registry.settings import ArtifactStoreKind, Settings
 from graph_registry.storage import migrations
 from graph_registry.storage.artifact_store import ArtifactStore
 from graph_registry.storage.database import Database
-from graph_registry.storage.local_neo4j import LocalNeo4j
+from graph_registry.storage.local_neo4j import LocalNeo4j, quiet
 from graph_registry.storage.local_store import LocalStore
 from graph_registry.storage.s3_store import S3Store
 
@@ -50,6 +51,7 @@ class Services:
     tokens: TokenService
     audit: AuditService
     openlineage: OpenLineageService
+    webhooks: WebhookService
 
 
 def local_neo4j(settings: Settings) -> LocalNeo4j:
@@ -88,14 +90,13 @@ def embedded_neo4j(
     started_here = not local.status().running
     if announce is not None:
         announce(f"embedded default: local Neo4j on {local.uri}, data in {local.home}")
-    local.start(timeout=settings.embedded_neo4j_start_timeout)
+    report = announce or quiet
+    local.start(timeout=settings.embedded_neo4j_start_timeout, report=report)
     try:
         yield local
     finally:
         if stop and started_here:
-            if announce is not None:
-                announce("stopping the local Neo4j ...")
-            local.stop()
+            local.stop(report=report)
 
 
 def open_database(settings: Settings) -> Database:
@@ -134,6 +135,17 @@ def build_services(settings: Settings, database: Database, store: ArtifactStore)
         tokens=TokenService(database),
         audit=AuditService(database, max_page_size=settings.max_page_size),
         openlineage=OpenLineageService(database, max_page_size=settings.max_page_size),
+        webhooks=WebhookService(database, webhook_policy(settings)),
+    )
+
+
+def webhook_policy(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        allow_private=settings.webhook_allow_private,
+        timeout=settings.webhook_timeout,
+        retry_window=settings.webhook_retry_window,
+        retry_base=settings.webhook_retry_base,
+        poll_interval=settings.webhook_poll_interval,
     )
 
 

@@ -24,7 +24,7 @@ from graph_registry.client.errors import (
     UnauthenticatedError,
     UnavailableError,
 )
-from graph_registry.client.registry import Registry
+from graph_registry.client.registry import NoGitWarning, Registry
 from graph_registry.client.runs import ActiveRun
 from graph_registry.client.types import (
     Artifact,
@@ -61,6 +61,7 @@ __all__ = [
     "Model",
     "ModelEvent",
     "ModelVersion",
+    "NoGitWarning",
     "NotFoundError",
     "PreconditionFailedError",
     "ProvenanceDiff",

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from graph_registry.client import calls
 from graph_registry.client.calls import Call
-from graph_registry.client.events import follow_async
+from graph_registry.client.events import Limits, follow_async
 from graph_registry.client.refs import dataset_ref, selector
 from graph_registry.client.registry import DatasetTarget, VersionTarget, _stage
 from graph_registry.client.transport import AsyncTransport
@@ -134,6 +134,19 @@ class AsyncRegistry:
         return await self._call(calls.delete_alias(model, alias))
 
     def events(
-        self, model: str | None = None, *, since: datetime | None = None, reconnect: bool = True
+        self,
+        model: str | None = None,
+        *,
+        since: datetime | None = None,
+        reconnect: bool = True,
+        timeout: float | None = None,
+        stop_after: int | None = None,
     ) -> AsyncIterator[ModelEvent]:
-        return follow_async(self.url, self._token, model=model, since=since, reconnect=reconnect)
+        return follow_async(
+            self.url,
+            self._token,
+            model=model,
+            since=since,
+            reconnect=reconnect,
+            limits=Limits.of(timeout=timeout, stop_after=stop_after),
+        )

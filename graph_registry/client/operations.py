@@ -63,7 +63,7 @@ fragment PathNode on Node {
   ... on Dataset { name }
   ... on DatasetVersion { version digest dataset { name } }
   ... on Experiment { name }
-  ... on Run { runId job { name } }
+  ... on Run { runId runName: name job { name } }
   ... on Commit { repo sha }
   ... on Job { namespace name }
 }

@@ -342,22 +342,26 @@ class PathStep:
     id: str
     kind: str
     label: str
+    # A run's id (its label shows its name when it has one).
+    run_id: str | None = None
 
     @classmethod
     def from_json(cls, data: Json) -> PathStep:
         kind = data["__typename"]
+        run_id = data.get("runId")
         if "model" in data:
             label = f"{data['model']['name']}:{data['version']}"
         elif "dataset" in data:
             label = f"{data['dataset']['name']}:{data['version']}"
-        elif "runId" in data:
+        elif run_id is not None:
             job = data.get("job")
-            label = f"{job['name']} run {data['runId'][:8]}" if job else f"run {data['runId'][:8]}"
+            name = data.get("runName") or run_id[:8]
+            label = f"{job['name']} run {name}" if job else f"run {name}"
         elif "sha" in data:
             label = f"{data['repo']}@{data['sha'][:7]}"
         else:
             label = str(data.get("name") or data["id"])
-        return cls(id=data["id"], kind=kind, label=label)
+        return cls(id=data["id"], kind=kind, label=label, run_id=run_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,18 @@ class VersionSelector:
     stage: Stage | None = None
     at: datetime | None = None
 
+    def describe(self) -> str:
+        """The selector as the client and CLI write it: fraud:2, fraud@champion, fraud@production."""
+        if self.version is not None:
+            text = f"{self.model}:{self.version}"
+        elif self.alias is not None:
+            text = f"{self.model}@{self.alias}"
+        elif self.stage is not None:
+            text = f"{self.model}@{self.stage.value.lower()}"
+        else:
+            text = f"{self.model} (latest)"
+        return text if self.at is None else f"{text} at {self.at.isoformat()}"
+
     def validated(self) -> VersionSelector:
         validation.name(self.model)
         chosen = [value for value in (self.version, self.alias, self.stage) if value is not None]
@@ -56,7 +68,7 @@ class DatasetVersionRef:
         return DatasetVersionRef(dataset=self.dataset, digest=validation.known_digest(self.digest))
 
     def describe(self) -> str:
-        return f"{self.dataset} v{self.version}" if self.version is not None else f"{self.dataset} @ {self.digest}"
+        return f"{self.dataset}:{self.version}" if self.version is not None else f"{self.dataset}@{self.digest}"
 
 
 @dataclass(frozen=True, slots=True)

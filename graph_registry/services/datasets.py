@@ -111,7 +111,7 @@ class DatasetService:
         validation.version(version)
         rows = await self._db.write("delete_dataset_version", dataset=dataset, version=version)
         if not rows:
-            raise NotFound(f"dataset {dataset!r} has no version {version}", dataset=dataset, version=version)
+            raise NotFound(f"dataset version {dataset}:{version} does not exist", dataset=dataset, version=version)
         if rows[0]["blockingModel"] is not None:
             blocker = f"{rows[0]['blockingModel']} v{rows[0]['blockingVersion']}"
             raise PreconditionFailed(

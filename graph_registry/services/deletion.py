@@ -30,7 +30,7 @@ class DeletionService:
                 raise NotFound(f"model {model!r} does not exist", model=model)
             state = rows[0]
             if state["version"] is None:
-                raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+                raise NotFound(f"model version {model}:{version} does not exist", model=model, version=version)
             target = VersionRecord.from_row(state["version"])
             _refuse_if_held(target, state["aliases"])
             if hard and state["dependents"]:

@@ -212,7 +212,8 @@ def _require_provenance(target: VersionRecord, *, has_dataset: bool, has_commit:
     if missing:
         raise PreconditionFailed(
             f"{target.model} v{target.version} cannot go to PRODUCTION: its lineage lacks {' and '.join(missing)} "
-            "(record them with runId, or trainedOn and commit, when creating the version)",
+            "(record them with runId, or trainedOn and commit, when creating the version; a run started outside "
+            "a git repository records no commit)",
             model=target.model,
             version=target.version,
             reason="provenance",
@@ -223,5 +224,5 @@ def _require(rows: list[dict[str, Any]], model: str, version: int) -> dict[str, 
     if not rows:
         raise NotFound(f"model {model!r} does not exist", model=model)
     if rows[0]["version"] is None:
-        raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+        raise NotFound(f"model version {model}:{version} does not exist", model=model, version=version)
     return rows[0]

@@ -197,7 +197,7 @@ class ModelService:
         validation.version(version)
         record = (await self.versions_by_key([(model, version)])).get((model, version))
         if record is None:
-            raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+            raise NotFound(f"model version {model}:{version} does not exist", model=model, version=version)
         return record
 
     async def list_versions(

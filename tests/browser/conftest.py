@@ -18,6 +18,7 @@ from playwright.async_api import Browser, Page, Route, async_playwright, expect
 from graph_registry.api.http import web
 from graph_registry.bootstrap import Services
 from graph_registry.services import demo as scenario
+from graph_registry.storage.database import Database
 from tests.live_server import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,9 +43,9 @@ expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="session")
-async def demo_graph(services: Services) -> scenario.DemoSummary:
+async def demo_graph(database: Database, services: Services) -> scenario.DemoSummary:
     """The demo scenario (fraud-detector and its data), loaded through the services; idempotent."""
-    return await scenario.load(services)
+    return await scenario.load(database, services)
 
 
 @pytest.fixture(scope="session")
@@ -77,10 +78,12 @@ class Visit:
 
 
 @contextlib.asynccontextmanager
-async def visiting(chromium: Browser, server: LiveServer) -> AsyncIterator[Visit]:
+async def visiting(
+    chromium: Browser, server: LiveServer, *, width: int = 1600, height: int = 1000
+) -> AsyncIterator[Visit]:
     """A fresh browser context on `server` that records every request and lets none leave it."""
     context = await chromium.new_context(
-        base_url=server.url, viewport={"width": 1600, "height": 1000}, accept_downloads=True
+        base_url=server.url, viewport={"width": width, "height": height}, accept_downloads=True
     )
     page = await context.new_page()
     session = Visit(page=page, origin=server.url)

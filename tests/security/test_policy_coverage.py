@@ -57,6 +57,8 @@ def test_no_policy_names_a_field_that_does_not_exist() -> None:
 
 def test_queries_are_for_readers_and_only_tokens_for_admins() -> None:
     for key, rule in POLICIES.items():
+        if key == "Query.webhooks":  # their URLs are secrets: test_webhooks_are_for_admins
+            continue
         if key.startswith(("Query.", "Subscription.")):
             expected = Role.ADMIN if key == "Query.apiTokens" else Role.READER
             assert rule is expected, key
@@ -92,3 +94,11 @@ def test_nothing_in_the_api_writes_or_deletes_audit_entries() -> None:
         relative = path.relative_to(PACKAGE.parent).as_posix()
         for name, owner in AUDIT_WRITES.items():
             assert f'"{name}"' not in source or relative == owner, f"{relative} runs {name}"
+
+
+async def test_webhooks_are_for_admins() -> None:
+    from graph_registry.api.graphql.extensions.authorization import Call, needed_role
+
+    keys = ["Query.webhooks", "Mutation.createWebhook", "Mutation.deleteWebhook", "Mutation.testWebhook"]
+    call = Call(field="webhooks", arguments={}, services=None)  # type: ignore[arg-type]
+    assert [await needed_role(POLICIES[key], call) for key in keys] == [Role.ADMIN] * 4
