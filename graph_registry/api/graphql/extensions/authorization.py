@@ -8,7 +8,7 @@ runs, and refuses a root field that has no entry (the policy-coverage test
 fails first). Nested fields are reads and every authenticated caller is at
 least a reader, so guarding the roots guards the whole graph.
 
-Rules wrapped by api/team_scope.py (`on_model`, `on_team`, ...) place their
+Rules wrapped by api/graphql/extensions/team_scope.py (`on_model`, `on_team`, ...) place their
 role on a team: it is then held as the higher of the token's role in the team
 of the model the call names and its registry-wide role (services/teams.py),
 answered with one read.
@@ -238,7 +238,7 @@ POLICIES: dict[str, Rule] = {
     "MLflow.DeleteRegisteredModelAlias": _alias_rule,
     "MLflow.DeleteModelVersion": _delete_version_rule,
     "MLflow.DeleteRegisteredModel": Role.MAINTAINER,
-    # Teams and promotion governance (issue 16): roles placed on teams by api/team_scope.py.
+    # Teams and promotion governance (issue 16): roles placed on teams by api/graphql/extensions/team_scope.py.
     "Query.team": Role.READER,
     "Query.teams": Role.READER,
     "Mutation.createTeam": Role.ADMIN,
