@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
 import subprocess
 import tempfile
@@ -88,8 +89,12 @@ def _start(command: list[str], env: dict[str, str], health: str, log: Path) -> s
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    os.killpg(process.pid, 15)
-    process.wait(timeout=60)
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
 
 
 def workload(url: str, iterations: int) -> dict[str, list[float]]:

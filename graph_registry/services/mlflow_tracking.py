@@ -20,7 +20,7 @@ import orjson
 from graph_registry.domain import mlflow_limits as limits
 from graph_registry.domain import validation
 from graph_registry.domain.records import pairs_from_strings, pairs_to_strings
-from graph_registry.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from graph_registry.storage.database import Database, Row, Transaction
 
 # MLflow statuses as the registry's run statuses (the MLflow one is kept beside).
@@ -454,8 +454,16 @@ async def _record_inputs(tx: Transaction, run_id: str, prepared: Sequence[Prepar
             uri=_source_uri(dataset.source),
             rowCount=None,
             description=None,
+            mayRestore=False,
         )
         version = registered[0]["datasetVersion"]["version"]
+        if registered[0]["wasDeleted"]:
+            # As for registerDatasetVersion: bringing a deleted version back needs the role deleting needs.
+            raise Forbidden(
+                f"{dataset.name} v{version} (digest {digest}) was deleted; logging it as an input would restore it",
+                dataset=dataset.name,
+                version=version,
+            )
         await tx.run(
             "mlflow_describe_dataset_version",
             dataset=dataset.name,
