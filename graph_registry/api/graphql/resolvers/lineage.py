@@ -11,6 +11,7 @@ from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.extensions.authorization import may_act
 from graph_registry.api.graphql.types.common import MetricInput, Stage, TagInput, metric_records, tag_pairs
 from graph_registry.api.graphql.types.datasets import Dataset, DatasetVersion
+from graph_registry.api.graphql.types.governance import StageTransitionRequest
 from graph_registry.api.graphql.types.inputs import (
     CommitInput,
     DatasetVersionRef,
@@ -23,6 +24,7 @@ from graph_registry.api.graphql.types.lineage import ImpactHit, LineageGraph, Pr
 from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
 from graph_registry.api.graphql.types.models import ModelVersion
 from graph_registry.api.graphql.types.runs import Commit, Experiment, Package, Run
+from graph_registry.api.graphql.types.teams import Team
 from graph_registry.domain import ids
 from graph_registry.domain.records import RunStatus
 
@@ -65,6 +67,16 @@ class LineageLinks:
 
     async def version_packages(self, info: Info, key: VersionKey) -> list[Package]:
         return [Package.from_record(record) for record in (await info.context.loaders.provenance.load(key)).packages]
+
+    async def model_team(self, info: Info, name: str) -> Team | None:
+        record = await info.context.loaders.model_team.load(name)
+        return None if record is None else Team.from_record(record, complete=False)
+
+    async def version_transition_requests(self, info: Info, key: VersionKey) -> list[StageTransitionRequest]:
+        return [
+            StageTransitionRequest.from_record(record)
+            for record in await info.context.loaders.version_requests.load(key)
+        ]
 
     async def dataset_version_produced_by(self, info: Info, key: VersionKey) -> Run | None:
         return Run.maybe((await info.context.loaders.dataset_version_links.load(key)).produced_by)

@@ -64,10 +64,7 @@ class Model(Node):
 
     @strawberry.field(description="The owning team; null: no team (registry-wide roles and policy apply).")
     async def team(self, info: Info) -> Annotated[Team, strawberry.lazy(_TEAMS)] | None:
-        from graph_registry.api.graphql.types.teams import Team
-
-        record = await info.context.loaders.model_team.load(self.name)
-        return None if record is None else Team.from_record(record, complete=False)
+        return await info.context.links.model_team(info, self.name)
 
     @strawberry.field
     async def latest_version(self, info: Info) -> ModelVersion | None:
@@ -168,10 +165,7 @@ class ModelVersion(Node):
     async def transition_requests(
         self, info: Info
     ) -> list[Annotated[StageTransitionRequest, strawberry.lazy(_GOVERNANCE)]]:
-        from graph_registry.api.graphql.types.governance import StageTransitionRequest
-
-        records = await info.context.loaders.version_requests.load(self.record.key)
-        return [StageTransitionRequest.from_record(record) for record in records]
+        return await info.context.links.version_transition_requests(info, self.record.key)
 
     @strawberry.field(description="Every alias assignment this version held, with when it began and ended.")
     async def alias_history(self, info: Info) -> list[AliasAssignment]:
