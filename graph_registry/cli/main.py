@@ -17,7 +17,21 @@ from rich.console import Console
 
 from graph_registry import bootstrap, logs
 from graph_registry.api.graphql.schema import sdl
-from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, serving, tokens, watch
+from graph_registry.api.http.serving import uvicorn_options
+from graph_registry.cli import (
+    artifacts,
+    backup,
+    demo,
+    import_mlflow,
+    lineage,
+    models,
+    neo4j,
+    readiness,
+    serving,
+    teams,
+    tokens,
+    watch,
+)
 from graph_registry.settings import Settings
 from graph_registry.storage.local_neo4j import LocalNeo4jError
 from graph_registry.storage.neo4j_supervisor import Neo4jSupervisor
@@ -25,11 +39,14 @@ from graph_registry.storage.neo4j_supervisor import Neo4jSupervisor
 app = typer.Typer(help="graph-registry: a graph-native model registry.", no_args_is_help=True)
 app.add_typer(neo4j.app, name="neo4j")
 app.add_typer(tokens.app, name="token")
+app.add_typer(teams.app, name="team")
 app.command("demo")(demo.demo)
 app.command("export")(backup.export_graph)
 app.command("import")(backup.import_graph)
+app.command("import-mlflow")(import_mlflow.import_mlflow)
 # Talking to a running registry through graph_registry.client:
 app.add_typer(models.models_app, name="models")
+models.models_app.command("create")(teams.create_model)
 app.add_typer(models.versions_app, name="versions")
 app.add_typer(models.alias_app, name="alias")
 app.add_typer(artifacts.app, name="artifact")
@@ -39,7 +56,7 @@ app.command("lineage")(lineage.lineage)
 app.command("impact")(lineage.impact)
 app.command("diff")(lineage.diff)
 app.command("watch")(watch.watch)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @app.command()
@@ -71,11 +88,12 @@ def serve(
         if local is not None and not local.status().running:
             console.print(f"embedded default: local Neo4j on {local.uri}, data in {local.home}")
             supervisor = Neo4jSupervisor(local, start_timeout=settings.embedded_neo4j_start_timeout)
-            local.start(timeout=settings.embedded_neo4j_start_timeout)
+            local.start(timeout=settings.embedded_neo4j_start_timeout, report=console.print)
             supervisor.start()
         elif local is not None:
             console.print(f"embedded default: the local Neo4j already running on {local.uri} (not managed)")
         console.print(f"GraphiQL: http://{host}:{port}/graphql")
+        readiness.announce(host, port, report=console.print)
         config = uvicorn.Config(
             "graph_registry.api.app:create_app",
             factory=True,
@@ -86,13 +104,9 @@ def serve(
             # A worker that does not answer uvicorn's health check in time is killed and replaced;
             # its 5 s default killed every worker of a busy machine before it had imported the app.
             timeout_worker_healthcheck=30,
-            timeout_keep_alive=5,
             timeout_graceful_shutdown=max(1, math.ceil(settings.shutdown_timeout)),
-            # h11, not httptools: only h11 enforces the header size limit below (httptools reads
-            # headers without bound). Slow bodies are bounded by HttpGuard (408).
-            http="h11",
-            h11_max_incomplete_event_size=64 * 1024,
-            ws_max_size=settings.max_body_bytes,
+            # h11 with a header deadline and size limit; slow bodies are bounded by HttpGuard (408).
+            **uvicorn_options(settings),
         )
         if workers > 1:
             _share_metrics(settings)
@@ -104,11 +118,10 @@ def serve(
         pass
     finally:
         if supervisor is not None:
-            console.print("stopping the local Neo4j ...")
             try:
-                supervisor.stop(force=signals.forced)
+                supervisor.stop(force=signals.forced, report=console.print)
             except serving.StopForced:
-                supervisor.stop(force=True)
+                supervisor.stop(force=True, report=console.print)
     if signals.forced:
         raise typer.Exit(1)
     if not started:

@@ -16,7 +16,7 @@ from graph_registry.storage.local_neo4j import LocalNeo4jError
 from graph_registry.storage.neo4j_supervisor import Neo4jSupervisor
 
 app = typer.Typer(help="Manage the local Neo4j server (data under GRAPH_REGISTRY_HOME).", no_args_is_help=True)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @contextlib.contextmanager
@@ -43,10 +43,9 @@ def start(
     signals = serving.Signals()
     if foreground:
         signals.install()
-    console.print(f"starting Neo4j on {local.uri} (data in {local.home}) ...")
     supervisor = Neo4jSupervisor(local, start_timeout=settings.embedded_neo4j_start_timeout)
     try:
-        status = local.start(timeout=settings.embedded_neo4j_start_timeout)
+        status = local.start(timeout=settings.embedded_neo4j_start_timeout, report=console.print)
         console.print(f"Neo4j is running (pid {status.pid}) on {status.uri}")
         if not foreground:
             return
@@ -59,11 +58,10 @@ def start(
             local.stop(timeout=0)
         raise typer.Exit(1) from error
     except (serving.StopRequested, serving.StopForced):
-        console.print("stopping Neo4j ...")
         try:
-            supervisor.stop(force=signals.forced)
+            supervisor.stop(force=signals.forced, report=console.print)
         except serving.StopForced:
-            supervisor.stop(force=True)
+            supervisor.stop(force=True, report=console.print)
     if signals.forced:
         raise typer.Exit(1)
 
@@ -71,9 +69,7 @@ def start(
 @app.command()
 def stop() -> None:
     """Stop the local Neo4j."""
-    if bootstrap.local_neo4j(Settings()).stop():
-        console.print("Neo4j stopped")
-    else:
+    if not bootstrap.local_neo4j(Settings()).stop(report=console.print):
         console.print("Neo4j was not running")
 
 

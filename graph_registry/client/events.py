@@ -12,6 +12,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +39,32 @@ FATAL_CLOSE = {4400: InvalidInputError, 4401: UnauthenticatedError, 4403: Forbid
 MAX_BACKOFF = 30.0
 # A change's time is its transaction's start, which may precede its commit: resume a little earlier.
 RESUME_MARGIN = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """When a feed ends on its own: after `stop_after` events, or once its `deadline` (monotonic) passed."""
+
+    deadline: float | None = None
+    stop_after: int | None = None
+
+    @classmethod
+    def of(cls, *, timeout: float | None = None, stop_after: int | None = None) -> Limits:
+        if timeout is not None and timeout < 0:
+            raise ValueError("timeout must be zero or more seconds")
+        if stop_after is not None and stop_after < 1:
+            raise ValueError("stop_after must be at least 1 event")
+        return cls(None if timeout is None else time.monotonic() + timeout, stop_after)
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (None: no deadline)."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    def reached(self, delivered: int) -> bool:
+        return (self.stop_after is not None and delivered >= self.stop_after) or self.remaining() == 0.0
+
+
+FOREVER = Limits()
 
 
 def ws_url(url: str | None) -> str:
@@ -110,11 +137,13 @@ def follow(
     model: str | None = None,
     since: datetime | None = None,
     reconnect: bool = True,
+    limits: Limits = FOREVER,
 ) -> Iterator[ModelEvent]:
-    """Events as they happen, forever (or until the server completes the subscription)."""
+    """Events as they happen, until the server completes the subscription or `limits` end the feed."""
     feed = Feed(model, since, token)
     backoff = 0.5
-    while True:
+    delivered = 0
+    while not limits.reached(delivered):
         try:
             with connect(
                 ws_url(url), subprotocols=[PROTOCOL], additional_headers=headers(token), open_timeout=30
@@ -122,15 +151,21 @@ def follow(
                 socket.send(feed.init_message())
                 socket.send(feed.subscribe_message())
                 feed.connected()
-                while True:
-                    action, event = feed.receive(socket.recv())
+                while not limits.reached(delivered):
+                    try:
+                        raw = socket.recv(timeout=limits.remaining())
+                    except TimeoutError:
+                        return
+                    action, event = feed.receive(raw)
                     if action == "pong":
                         socket.send(json.dumps({"type": "pong"}))
                     elif action == "done":
                         return
                     elif event is not None:
                         backoff = 0.5
+                        delivered += 1
                         yield event
+                return
         except ConnectionClosed as error:
             fatal = _closed_error(error)
             if fatal is not None or not reconnect:
@@ -138,7 +173,8 @@ def follow(
         except (OSError, InvalidHandshake, TimeoutError) as error:
             if not reconnect or (isinstance(error, InvalidStatus) and error.response.status_code in (401, 403)):
                 raise TransportError(f"could not subscribe at {ws_url(url)}: {error}") from error
-        time.sleep(backoff)
+        left = limits.remaining()
+        time.sleep(backoff if left is None else min(backoff, left))
         backoff = min(backoff * 2, MAX_BACKOFF)
 
 
@@ -149,11 +185,13 @@ async def follow_async(
     model: str | None = None,
     since: datetime | None = None,
     reconnect: bool = True,
+    limits: Limits = FOREVER,
 ) -> AsyncIterator[ModelEvent]:
     """`follow` for asyncio code."""
     feed = Feed(model, since, token)
     backoff = 0.5
-    while True:
+    delivered = 0
+    while not limits.reached(delivered):
         try:
             async with connect_async(
                 ws_url(url), subprotocols=[PROTOCOL], additional_headers=headers(token), open_timeout=30
@@ -161,15 +199,21 @@ async def follow_async(
                 await socket.send(feed.init_message())
                 await socket.send(feed.subscribe_message())
                 feed.connected()
-                while True:
-                    action, event = feed.receive(await socket.recv())
+                while not limits.reached(delivered):
+                    try:
+                        raw = await asyncio.wait_for(socket.recv(), limits.remaining())
+                    except TimeoutError:
+                        return
+                    action, event = feed.receive(raw)
                     if action == "pong":
                         await socket.send(json.dumps({"type": "pong"}))
                     elif action == "done":
                         return
                     elif event is not None:
                         backoff = 0.5
+                        delivered += 1
                         yield event
+                return
         except ConnectionClosed as error:
             fatal = _closed_error(error)
             if fatal is not None or not reconnect:
@@ -177,5 +221,6 @@ async def follow_async(
         except (OSError, InvalidHandshake, TimeoutError) as error:
             if not reconnect or (isinstance(error, InvalidStatus) and error.response.status_code in (401, 403)):
                 raise TransportError(f"could not subscribe at {ws_url(url)}: {error}") from error
-        await asyncio.sleep(backoff)
+        left = limits.remaining()
+        await asyncio.sleep(backoff if left is None else min(backoff, left))
         backoff = min(backoff * 2, MAX_BACKOFF)

@@ -50,6 +50,8 @@ class NewVersion:
     request_id: str | None = None
     artifact_sha256: str | None = None
     artifact_size: int | None = None
+    # The team a model created by this call joins (an existing model keeps its own).
+    team: str | None = None
     # Where the version came from (run, datasets, commit, base model, packages): linked in the
     # transaction that creates it, and only then (a replayed requestId links nothing).
     lineage: VersionLineage | None = None
@@ -64,19 +66,30 @@ class ModelService:
         self._max_artifact_size = max_artifact_size
 
     async def create_model(
-        self, *, name: str, description: str | None, tags: Sequence[tuple[str, str]] | None
+        self,
+        *,
+        name: str,
+        description: str | None,
+        tags: Sequence[tuple[str, str]] | None,
+        team: str | None = None,
     ) -> ModelRecord:
         validation.name(name)
         validation.text(description, what="description")
-        rows = await self._db.write(
-            "create_model",
-            name=name,
-            description=description,
-            tags=pairs_to_strings(validation.tags(tags)),
-        )
-        if not rows:
-            raise Conflict(f"model {name!r} already exists", model=name)
-        return ModelRecord.from_row(rows[0]["model"])
+        if team is not None:
+            validation.name(team, what="team")
+        params = {"name": name, "description": description, "tags": pairs_to_strings(validation.tags(tags))}
+
+        async def work(tx: Transaction) -> ModelRecord:
+            if team is not None:
+                await _require_team(tx, team)
+            rows = await tx.run("create_model", **params)
+            if not rows:
+                raise Conflict(f"model {name!r} already exists", model=name)
+            if team is not None:
+                await tx.run("join_team_if_created", model=name, team=team)
+            return ModelRecord.from_row(rows[0]["model"])
+
+        return await self._db.write_transaction(work)
 
     async def update_model(
         self, *, name: str, description: str | None, tags: Sequence[tuple[str, str]] | None
@@ -128,6 +141,8 @@ class ModelService:
         validation.text(new.description, what="description")
         validation.request_id(new.request_id)
         validate_artifact(new.artifact_sha256, new.artifact_size, limit=self._max_artifact_size)
+        if new.team is not None:
+            validation.name(new.team, what="team")
         params = {
             "model": new.model,
             "description": new.description,
@@ -141,8 +156,12 @@ class ModelService:
 
         async def work(tx: Transaction) -> VersionRecord:
             trained_on = await new.lineage.check(tx) if new.lineage is not None else []
+            if new.team is not None:
+                await _require_team(tx, new.team)
             rows = await tx.run("create_model_version", **params)
             record = VersionRecord.from_row(rows[0]["version"])
+            if new.team is not None:
+                await tx.run("join_team_if_created", model=new.model, team=new.team)
             if new.lineage is not None and not rows[0]["replayed"]:
                 await new.lineage.link(tx, record, trained_on)
             return record
@@ -197,7 +216,7 @@ class ModelService:
         validation.version(version)
         record = (await self.versions_by_key([(model, version)])).get((model, version))
         if record is None:
-            raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+            raise NotFound(f"model version {model}:{version} does not exist", model=model, version=version)
         return record
 
     async def list_versions(
@@ -232,3 +251,8 @@ class ModelService:
                 total_count=row["total"],
             )
         return pages
+
+
+async def _require_team(tx: Transaction, team: str) -> None:
+    if not await tx.run("get_teams", names=[team]):
+        raise NotFound(f"no team named {team!r}", team=team)

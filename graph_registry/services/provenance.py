@@ -134,7 +134,7 @@ class ProvenanceService:
         if d.base_model is not None:
             found = await self._models.find_version(d.base_model)
             if found is None:
-                raise NotFound(f"base model {d.base_model.model!r} has no such version", model=d.base_model.model)
+                raise NotFound(f"base model version {d.base_model.describe()} does not exist", model=d.base_model.model)
             base = found.key
         if d.run_id is None and not refs and d.commit is None and base is None and not packages:
             return None
@@ -148,7 +148,7 @@ class ProvenanceService:
         first, second = await self._models.find_version(a), await self._models.find_version(b)
         for selector, found in ((a, first), (b, second)):
             if found is None:
-                raise NotFound(f"model {selector.model!r} has no such version", model=selector.model)
+                raise NotFound(f"model version {selector.describe()} does not exist", model=selector.model)
         assert first is not None and second is not None
         both = await self.provenance([first.key, second.key])
         pa, pb = both.get(first.key, EMPTY_PROVENANCE), both.get(second.key, EMPTY_PROVENANCE)

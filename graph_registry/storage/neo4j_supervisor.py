@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 
-from graph_registry.storage.local_neo4j import LocalNeo4j, LocalNeo4jError
+from graph_registry.storage.local_neo4j import LocalNeo4j, LocalNeo4jError, Report, quiet
 
 log = logging.getLogger("graph_registry.neo4j")
 
@@ -43,11 +43,11 @@ class Neo4jSupervisor:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, *, force: bool = False) -> None:
+    def stop(self, *, force: bool = False, report: Report = quiet) -> None:
         """Stop watching and stop the server (a restart under way included); `force` kills it."""
         self._stopping.set()
         timeout = 0.0 if force else 60.0
-        self.local.stop(timeout=timeout)  # also ends a restart that is waiting for Bolt
+        self.local.stop(timeout=timeout, report=report)  # also ends a restart that is waiting for Bolt
         if self._thread.is_alive():
             self._thread.join()
         self.local.stop(timeout=timeout)  # a server the last restart started after all

@@ -35,9 +35,12 @@ from graph_registry.api.graphql.extensions.metrics import OperationMetrics
 from graph_registry.api.graphql.extensions.parse_cache import ParsedDocuments, ParserCache
 from graph_registry.api.graphql.resolvers.artifacts import ArtifactMutations
 from graph_registry.api.graphql.resolvers.audit import AuditQueries
+from graph_registry.api.graphql.resolvers.governance import GovernanceMutations, GovernanceQueries
 from graph_registry.api.graphql.resolvers.lineage import LineageMutations, LineageQueries
 from graph_registry.api.graphql.resolvers.models import ModelMutations, ModelQueries
+from graph_registry.api.graphql.resolvers.pipelines import PipelineQueries
 from graph_registry.api.graphql.resolvers.subscriptions import EventSubscriptions
+from graph_registry.api.graphql.resolvers.teams import TeamMutations, TeamQueries
 from graph_registry.api.graphql.resolvers.tokens import TokenMutations, TokenQueries
 from graph_registry.api.graphql.resolvers.webhooks import WebhookMutations, WebhookQueries
 from graph_registry.settings import Settings
@@ -70,6 +73,7 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
             max_cost=settings.max_query_cost,
             max_page_size=settings.max_page_size,
             max_depth=settings.max_lineage_depth,
+            lineage_weight=settings.lineage_cost_weight,
         ),
         lambda: StringLimit(max_length=settings.max_string_length),
     ]
@@ -84,9 +88,30 @@ class RegistrySchema(strawberry.Schema):
 
 
 # Each family of root fields lives in its own module; the roots are their union.
-Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries, WebhookQueries))
+Query = merge_types(
+    "Query",
+    (
+        ModelQueries,
+        AuditQueries,
+        TokenQueries,
+        LineageQueries,
+        PipelineQueries,
+        WebhookQueries,
+        TeamQueries,
+        GovernanceQueries,
+    ),
+)
 Mutation = merge_types(
-    "Mutation", (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations, WebhookMutations)
+    "Mutation",
+    (
+        ModelMutations,
+        ArtifactMutations,
+        TokenMutations,
+        LineageMutations,
+        WebhookMutations,
+        TeamMutations,
+        GovernanceMutations,
+    ),
 )
 Subscription = merge_types("Subscription", (EventSubscriptions,))
 
