@@ -186,7 +186,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(runtime.migrated.wait()), timeout=settings.neo4j_connect_timeout * 3)
         try:
-            async with delivering(services.webhooks, enabled=settings.webhook_deliveries):
+            async with delivering(services.webhooks, enabled=settings.webhook_deliveries, after=runtime.migrated):
                 yield
         finally:
             migrating.cancel()

@@ -226,9 +226,18 @@ class WebhookService:
 
 
 @contextlib.asynccontextmanager
-async def delivering(service: WebhookService, *, enabled: bool = True) -> AsyncIterator[WebhookService]:
-    """Run the delivery loop (when `enabled`) for as long as the block lasts."""
-    task = asyncio.create_task(service.run(), name="webhook-deliveries") if enabled else None
+async def delivering(
+    service: WebhookService, *, enabled: bool = True, after: asyncio.Event | None = None
+) -> AsyncIterator[WebhookService]:
+    """Run the delivery loop (when `enabled`; once `after` is set, e.g. the migrations applied) for as
+    long as the block lasts."""
+
+    async def run() -> None:
+        if after is not None:
+            await after.wait()
+        await service.run()
+
+    task = asyncio.create_task(run(), name="webhook-deliveries") if enabled else None
     try:
         yield service
     finally:
