@@ -19,6 +19,7 @@ from graph_registry.services.deletion import DeletionService
 from graph_registry.services.events import EventService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.lineage import LineageService
+from graph_registry.services.mlflow import MlflowServices
 from graph_registry.services.models import ModelService
 from graph_registry.services.openlineage import OpenLineageService
 from graph_registry.services.promotion import PromotionService
@@ -55,6 +56,8 @@ class Services:
     audit: AuditService
     openlineage: OpenLineageService
     webhooks: WebhookService
+    # The MLflow REST adapter's use cases (api/mlflow/).
+    mlflow: MlflowServices
     teams: TeamService
     promotion: PromotionService
     requests: RequestService
@@ -130,6 +133,7 @@ def build_services(settings: Settings, database: Database, store: ArtifactStore)
     # The registry-wide promotion policy's requireProvenance defaults to GRAPH_REGISTRY_REQUIRE_PROVENANCE.
     promotion = PromotionService(database, require_provenance=settings.require_provenance)
     lifecycle = LifecycleService(database, promotion=promotion)
+    deletion = DeletionService(database)
     return Services(
         settings=settings,
         models=models,
@@ -140,11 +144,19 @@ def build_services(settings: Settings, database: Database, store: ArtifactStore)
         runs=RunService(database, max_page_size=settings.max_page_size),
         provenance=ProvenanceService(database, models),
         lineage=LineageService(database, max_depth=settings.max_lineage_depth),
-        deletion=DeletionService(database),
+        deletion=deletion,
         tokens=TokenService(database),
         audit=AuditService(database, max_page_size=settings.max_page_size),
         openlineage=OpenLineageService(database, max_page_size=settings.max_page_size),
         webhooks=WebhookService(database, webhook_policy(settings)),
+        mlflow=MlflowServices.build(
+            database,
+            store,
+            models=models,
+            lifecycle=lifecycle,
+            deletion=deletion,
+            max_artifact_size=settings.max_artifact_size,
+        ),
         teams=TeamService(database, max_page_size=settings.max_page_size),
         promotion=promotion,
         requests=RequestService(database, lifecycle=lifecycle, promotion=promotion),

@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     max_query_tokens: int = 2000
     max_query_aliases: int = 50
     max_query_cost: int = 20_000
+    # What each hop of a lineage walk (`depth`) costs: a hop reaches several nodes (bench/cost_stall.py).
+    lineage_cost_weight: int = 10
     # Any one string argument; services cap the fields they know far lower.
     max_string_length: int = 64 * 1024
     # Bodies of POST /graphql (the artifact routes stream and have their own limit).
@@ -116,13 +118,21 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     # "text" (human) or "json" (one object per line: time, level, request id, actor, operation, ...).
     log_format: LogFormat = LogFormat.TEXT
+    # Seconds a client may take to send a request's line and headers (api/serving.py): then closed.
+    header_timeout: float = 10.0
+    # Artifact uploads (PUT /artifacts/upload/...): each window of request_body_timeout seconds must
+    # bring at least this many bytes per second on average, or the upload gets 408 and is closed.
+    upload_min_bytes_per_second: int = 1024
+    # Host header values answered (api/hosts.py); GRAPH_REGISTRY_ALLOWED_HOSTS=registry.example.com,*.corp.
+    # Empty: loopback names only with auth off (DNS rebinding), any host with auth on.
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().absolute()
 
-    @field_validator("protected_aliases", "cors_origins", mode="before")
+    @field_validator("protected_aliases", "cors_origins", "allowed_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

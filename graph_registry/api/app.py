@@ -29,14 +29,18 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from graph_registry import bootstrap
+from graph_registry.api import mlflow
 from graph_registry.api.graphql.context import Context
 from graph_registry.api.graphql.resolvers.lineage import LINKS
 from graph_registry.api.graphql.schema import build_schema
+from graph_registry.api.graphql.websocket import LegacyWSHandler, TransportWSHandler
 from graph_registry.api.http import artifacts as artifact_routes
 from graph_registry.api.http import metrics, web
 from graph_registry.api.http.auth import authenticate, header_of
 from graph_registry.api.http.cors import cors_middleware
-from graph_registry.api.http.guard import HttpGuard, request_id_of
+from graph_registry.api.http.guard import HttpGuard, client_request_id_of, request_id_of
+from graph_registry.api.http.headers import SecurityHeaders
+from graph_registry.api.http.hosts import HostGuard, allowed_hosts
 from graph_registry.api.http.wire import (
     GRAPHQL_RESPONSE,
     JSON,
@@ -88,6 +92,10 @@ class RegistryGraphQL(GraphQL[Context, None]):
                     response.status_code = 400
         return response
 
+    # Every operation on a socket re-authenticates its token as of its start (api/websocket.py).
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
@@ -112,6 +120,7 @@ class RegistryGraphQL(GraphQL[Context, None]):
             services=services,
             actor=auth.principal.actor if auth.principal else "anonymous",
             request_id=request_id_of(request.scope),
+            client_request_id=client_request_id_of(request.scope),
             links=LINKS,
             principal=auth.principal,
             auth_error=auth.error,
@@ -209,8 +218,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             WebSocketRoute("/graphql", graphql),
             *artifact_routes.routes,
             *openlineage_routes.routes,
+            *mlflow.routes(),
         ],
         middleware=[
+            # nosniff everywhere; CSP and no framing on the HTML pages (every refusal below included).
+            Middleware(SecurityHeaders),
+            # A request naming a host not allowed (DNS rebinding) reaches nothing else.
+            Middleware(HostGuard, allowed=allowed_hosts(settings)),
             *cors_middleware(settings),
             Middleware(metrics.EndpointMetrics),
             Middleware(
@@ -218,6 +232,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 max_body_bytes=settings.max_body_bytes,
                 auth=settings.auth_enabled,
                 body_timeout=settings.request_body_timeout,
+                upload_min_rate=settings.upload_min_bytes_per_second,
             ),
         ],
         lifespan=lifespan,

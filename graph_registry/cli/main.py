@@ -17,10 +17,12 @@ from rich.console import Console
 
 from graph_registry import bootstrap, logs
 from graph_registry.api.graphql.schema import sdl
+from graph_registry.api.http.serving import uvicorn_options
 from graph_registry.cli import (
     artifacts,
     backup,
     demo,
+    import_mlflow,
     lineage,
     models,
     neo4j,
@@ -41,6 +43,7 @@ app.add_typer(teams.app, name="team")
 app.command("demo")(demo.demo)
 app.command("export")(backup.export_graph)
 app.command("import")(backup.import_graph)
+app.command("import-mlflow")(import_mlflow.import_mlflow)
 # Talking to a running registry through graph_registry.client:
 app.add_typer(models.models_app, name="models")
 models.models_app.command("create")(teams.create_model)
@@ -101,13 +104,9 @@ def serve(
             # A worker that does not answer uvicorn's health check in time is killed and replaced;
             # its 5 s default killed every worker of a busy machine before it had imported the app.
             timeout_worker_healthcheck=30,
-            timeout_keep_alive=5,
             timeout_graceful_shutdown=max(1, math.ceil(settings.shutdown_timeout)),
-            # h11, not httptools: only h11 enforces the header size limit below (httptools reads
-            # headers without bound). Slow bodies are bounded by HttpGuard (408).
-            http="h11",
-            h11_max_incomplete_event_size=64 * 1024,
-            ws_max_size=settings.max_body_bytes,
+            # h11 with a header deadline and size limit; slow bodies are bounded by HttpGuard (408).
+            **uvicorn_options(settings),
         )
         if workers > 1:
             _share_metrics(settings)

@@ -355,8 +355,8 @@ class PathStep:
             label = f"{data['dataset']['name']}:{data['version']}"
         elif run_id is not None:
             job = data.get("job")
-            name = data.get("runName") or run_id[:8]
-            label = f"{job['name']} run {name}" if job else f"run {name}"
+            # A pipeline run is named after its job: the job, then the run's id.
+            label = f"{job['name']} run {run_id[:8]}" if job else f"run {data.get('runName') or run_id[:8]}"
         elif "sha" in data:
             label = f"{data['repo']}@{data['sha'][:7]}"
         else:

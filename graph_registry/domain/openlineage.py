@@ -38,6 +38,7 @@ MAX_TEXT = 2048
 MAX_DATASETS = 500
 _OTHER = re.compile(r"[^A-Za-z0-9._-]+")
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_ZONE_ID = re.compile(r"(?<=[0-9Z])\[[A-Za-z0-9/_+-]{1,64}\]$")
 
 
 class EventType(StrEnum):
@@ -262,7 +263,8 @@ def _time(value: object) -> datetime:
     if not isinstance(value, str):
         raise InvalidInput("eventTime is required: an ISO 8601 date-time", field="eventTime")
     try:
-        moment = datetime.fromisoformat(value)
+        # Java's ZonedDateTime may append its zone id ("...Z[UTC]"): the offset before it says it all.
+        moment = datetime.fromisoformat(_ZONE_ID.sub("", value))
     except ValueError as error:
         raise InvalidInput(f"eventTime {value[:80]!r} is not an ISO 8601 date-time", field="eventTime") from error
     # Kept in UTC: times compare as instants whatever offset a producer wrote.

@@ -221,6 +221,8 @@ class DatasetVersionRecord:
     # OpenLineage facets (JSON text): as the producing run wrote the version, as a run read it.
     facets: str | None = None
     read_facets: str | None = None
+    # Set by a registration that brought a soft-deleted version back (the audit calls it a restore).
+    restored: bool = False
 
     @property
     def key(self) -> tuple[str, int]:

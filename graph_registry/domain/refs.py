@@ -39,6 +39,7 @@ class VersionSelector:
 
     def validated(self) -> VersionSelector:
         validation.name(self.model)
+        validation.moment(self.at, what="at")
         chosen = [value for value in (self.version, self.alias, self.stage) if value is not None]
         if len(chosen) > 1:
             raise InvalidInput("give at most one of version, alias or stage", model=self.model)
@@ -99,6 +100,7 @@ class NewCommit:
         validation.text(self.branch, what="branch", limit=256)
         validation.text(self.author, what="author", limit=256)
         validation.text(self.message, what="message")
+        validation.moment(self.committed_at, what="committedAt")
         return {
             "repo": self.repo,
             "sha": validation.sha(self.sha),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,7 +10,7 @@ from graph_registry.domain import ids, paging, validation
 from graph_registry.domain.paging import Page
 from graph_registry.domain.records import DatasetRecord, DatasetVersionLinks, DatasetVersionRecord
 from graph_registry.domain.refs import DatasetVersionRef, NewDatasetVersion
-from graph_registry.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from graph_registry.storage.database import Database, Transaction
 
 
@@ -50,8 +51,13 @@ class DatasetService:
         self._db = database
         self._max_page_size = max_page_size
 
-    async def register_version(self, new: NewDatasetVersion) -> DatasetVersionRecord:
-        """Same (dataset, digest) -> same version; links given again are added, unless they close a cycle."""
+    async def register_version(self, new: NewDatasetVersion, *, may_restore: bool = False) -> DatasetVersionRecord:
+        """Same (dataset, digest) -> same version; links given again are added, unless they close a cycle.
+
+        The digest of a soft-deleted version brings it back (`restored` on the record) only with
+        `may_restore`, which callers grant to the role deleting needs; without it, FORBIDDEN and nothing
+        is written: re-registering must not undo a maintainer's deletion.
+        """
         validation.name(new.dataset, what="dataset")
         digest = validation.digest(new.digest)
         validation.text(new.uri, what="uri", limit=2048)
@@ -72,9 +78,20 @@ class DatasetService:
                 uri=new.uri,
                 rowCount=new.row_count,
                 description=new.description,
+                mayRestore=may_restore,
             )
             row = rows[0]
             record = DatasetVersionRecord.from_row(row["datasetVersion"])
+            if row["wasDeleted"]:
+                if not may_restore:
+                    raise Forbidden(
+                        f"{record.dataset} v{record.version} (digest {digest}) was deleted; registering it again "
+                        "restores it, which needs the role that deleteDatasetVersion needs",
+                        dataset=record.dataset,
+                        version=record.version,
+                        operation="restoreDatasetVersion",
+                    )
+                record = dataclasses.replace(record, restored=True)
             if new.source is not None:
                 await _set_source(tx, record.dataset, new.source)
             if not parents and new.produced_by is None:

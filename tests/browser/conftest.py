@@ -89,6 +89,12 @@ async def visiting(
     session = Visit(page=page, origin=server.url)
     context.on("request", lambda request: session.requests.append(request.url))
     page.on("pageerror", lambda error: session.errors.append(str(error)))
+    # The pages run under the server's Content-Security-Policy (api/headers.py): a blocked script,
+    # style, worker or image is reported on the console and counts as an error of the page.
+    page.on(
+        "console",
+        lambda message: session.errors.append(message.text) if "Content Security Policy" in message.text else None,
+    )
 
     async def same_origin_only(route: Route) -> None:
         if route.request.url.startswith(server.url + "/"):

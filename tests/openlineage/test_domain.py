@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 import orjson
 import pytest
@@ -70,3 +71,19 @@ def test_schema_fields_ignore_what_is_not_a_field() -> None:
     assert schema_fields(orjson.dumps(facets).decode()) == [("a", "INT", None), ("b", None, None)]
     assert schema_fields(orjson.dumps({"schema": {"fields": "none"}}).decode()) == []
     assert schema_fields(None) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        ("2026-11-30T10:53:52.427343Z", "2026-11-30T10:53:52.427343+00:00"),
+        ("2026-11-30T10:53:52.123456789Z", "2026-11-30T10:53:52.123456+00:00"),
+        ("2026-11-30T12:53:52+02:00", "2026-11-30T10:53:52+00:00"),
+        ("2026-11-30T10:53:52.5Z[UTC]", "2026-11-30T10:53:52.500000+00:00"),
+        ("2026-11-30T10:53:52", "2026-11-30T10:53:52+00:00"),
+    ],
+)
+def test_event_times_producers_write_are_read_in_utc(given: str, read: str) -> None:
+    event = {"eventTime": given, "run": {"runId": str(uuid.uuid4())}, "job": {"namespace": "n", "name": "j"}}
+    parsed = parse_event(orjson.dumps(event))
+    assert parsed.event_time.isoformat() == read

@@ -73,6 +73,7 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
             max_cost=settings.max_query_cost,
             max_page_size=settings.max_page_size,
             max_depth=settings.max_lineage_depth,
+            lineage_weight=settings.lineage_cost_weight,
         ),
         lambda: StringLimit(max_length=settings.max_string_length),
     ]

@@ -145,6 +145,8 @@ POLICIES: dict[str, Rule] = {
     "Mutation.createModel": on_team(Role.WRITER),
     "Mutation.updateModel": on_model(Role.WRITER, "name"),
     "Mutation.createModelVersion": on_new_model(Role.WRITER),
+    # Re-registering a deleted version's digest restores it: that needs what deleting it needs
+    # (decided inside the registration's transaction: see may_act).
     "Mutation.registerDatasetVersion": anywhere(Role.WRITER),
     "Mutation.recordCommit": anywhere(Role.WRITER),
     "Mutation.startRun": anywhere(Role.WRITER),
@@ -169,6 +171,73 @@ POLICIES: dict[str, Rule] = {
     "Mutation.createWebhook": _webhook_rule,
     "Mutation.deleteWebhook": _webhook_rule,
     "Mutation.testWebhook": _webhook_rule,
+    # The MLflow REST adapter (api/mlflow/), by MLflow's endpoint names: reads for readers, records
+    # for writers, governance by the same rules as the mutations that do the same.
+    **{
+        f"MLflow.{name}": Role.READER
+        for name in (
+            "GetExperiment",
+            "GetExperimentByName",
+            "SearchExperiments",
+            "GetRun",
+            "SearchRuns",
+            "GetMetricHistory",
+            "GetLoggedModel",
+            "SearchLoggedModels",
+            "ListArtifacts",
+            "DownloadArtifact",
+            "GetRegisteredModel",
+            "SearchRegisteredModels",
+            "GetLatestVersions",
+            "GetModelVersionByAlias",
+            "GetModelVersion",
+            "SearchModelVersions",
+            "GetModelVersionDownloadUri",
+        )
+    },
+    **{
+        f"MLflow.{name}": Role.WRITER
+        for name in (
+            "CreateExperiment",
+            "UpdateExperiment",
+            "DeleteExperiment",
+            "RestoreExperiment",
+            "SetExperimentTag",
+            "DeleteExperimentTag",
+            "CreateRun",
+            "UpdateRun",
+            "DeleteRun",
+            "RestoreRun",
+            "LogMetric",
+            "LogParam",
+            "SetTag",
+            "DeleteTag",
+            "LogBatch",
+            "LogInputs",
+            "LogOutputs",
+            "CreateLoggedModel",
+            "FinalizeLoggedModel",
+            "DeleteLoggedModel",
+            "SetLoggedModelTags",
+            "DeleteLoggedModelTag",
+            "LogLoggedModelParamsRequest",
+            "UploadArtifact",
+            "CreateRegisteredModel",
+            "UpdateRegisteredModel",
+            "RenameRegisteredModel",
+            "SetRegisteredModelTag",
+            "DeleteRegisteredModelTag",
+            "CreateModelVersion",
+            "UpdateModelVersion",
+            "SetModelVersionTag",
+            "DeleteModelVersionTag",
+        )
+    },
+    "MLflow.TransitionModelVersionStage": _stage_rule,
+    "MLflow.SetRegisteredModelAlias": _alias_rule,
+    "MLflow.DeleteRegisteredModelAlias": _alias_rule,
+    "MLflow.DeleteModelVersion": _delete_version_rule,
+    "MLflow.DeleteRegisteredModel": Role.MAINTAINER,
     # Teams and promotion governance (issue 16): roles placed on teams by api/graphql/extensions/team_scope.py.
     "Query.team": Role.READER,
     "Query.teams": Role.READER,
@@ -192,6 +261,19 @@ def needed_role_of_endpoint(key: str) -> Role:
     rule = POLICIES[key]
     assert isinstance(rule, Role), f"{key}: HTTP endpoints take a fixed role"
     return rule
+
+
+def may_act(principal: Principal | None, key: str) -> bool:
+    """Whether the principal holds the role a fixed-role policy entry needs (False for rules)."""
+    rule = POLICIES.get(key)
+    return principal is not None and isinstance(rule, Role) and principal.role.allows(rule)
+
+
+def _audit_note(result: object) -> str | None:
+    """What an OK entry says beyond its outcome: a registration that revived a deleted version is a restore."""
+    if getattr(getattr(result, "record", None), "restored", False):
+        return "restore: the version had been deleted"
+    return None
 
 
 async def needed(rule: Rule, call: Call) -> Need:
@@ -307,6 +389,7 @@ class Authorization(SchemaExtension):
             role=principal.role.value,
             operation=info.field_name,
             request_id=context.request_id,
+            client_request_id=context.client_request_id,
             arguments=describe_arguments(arguments),
             model=model,
             version=version,
@@ -332,7 +415,7 @@ class Authorization(SchemaExtension):
         except Exception:
             await self._conclude(entry, context, "INTERNAL", f"unexpected error, request {context.request_id}")
             raise
-        await self._conclude(entry, context, OK, None, *_touched(info.field_name, arguments, result))
+        await self._conclude(entry, context, OK, _audit_note(result), *_touched(info.field_name, arguments, result))
         return result
 
     @staticmethod

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from graph_registry.api.graphql.context import Info
+from graph_registry.api.graphql.extensions.authorization import may_act
 from graph_registry.api.graphql.types.common import MetricInput, Stage, TagInput, metric_records, tag_pairs
 from graph_registry.api.graphql.types.datasets import Dataset, DatasetVersion
 from graph_registry.api.graphql.types.inputs import (
@@ -173,7 +174,9 @@ class LineageQueries:
 class LineageMutations:
     @strawberry.mutation
     async def register_dataset_version(self, info: Info, input: RegisterDatasetVersionInput) -> DatasetVersion:
-        return DatasetVersion.from_record(await info.context.services.datasets.register_version(input.value()))
+        restorer = may_act(info.context.principal, "Mutation.deleteDatasetVersion")
+        registered = await info.context.services.datasets.register_version(input.value(), may_restore=restorer)
+        return DatasetVersion.from_record(registered)
 
     @strawberry.mutation
     async def record_commit(self, info: Info, input: CommitInput) -> Commit:

@@ -14,6 +14,7 @@ from graph_registry.api.graphql.resolvers.nodes import resolve_node
 from graph_registry.api.graphql.types.common import Node, Stage, TagInput, metric_records, tag_pairs
 from graph_registry.api.graphql.types.inputs import CreateModelVersionInput
 from graph_registry.api.graphql.types.models import Model, ModelConnection, ModelVersion
+from graph_registry.domain import validation
 from graph_registry.domain.refs import VersionSelector
 from graph_registry.services.models import NewVersion
 from graph_registry.services.tokens import Role
@@ -98,7 +99,7 @@ class ModelMutations:
                 metrics=metric_records(input.metrics),
                 request_id=input.request_id,
                 artifact_sha256=input.artifact.sha256 if input.artifact else None,
-                artifact_size=int(input.artifact.size_bytes) if input.artifact else None,
+                artifact_size=validation.byte_count(input.artifact.size_bytes) if input.artifact else None,
                 team=input.team,
                 lineage=await info.context.services.provenance.declare(input.lineage()),
             ),
