@@ -20,9 +20,11 @@ from graph_registry.services.events import EventService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.lineage import LineageService
 from graph_registry.services.models import ModelService
+from graph_registry.services.openlineage import OpenLineageService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
 from graph_registry.services.tokens import TokenService
+from graph_registry.services.webhooks import DeliveryPolicy, WebhookService
 from graph_registry.settings import ArtifactStoreKind, Settings
 from graph_registry.storage import migrations
 from graph_registry.storage.artifact_store import ArtifactStore
@@ -48,6 +50,8 @@ class Services:
     deletion: DeletionService
     tokens: TokenService
     audit: AuditService
+    openlineage: OpenLineageService
+    webhooks: WebhookService
 
 
 def local_neo4j(settings: Settings) -> LocalNeo4j:
@@ -130,6 +134,18 @@ def build_services(settings: Settings, database: Database, store: ArtifactStore)
         deletion=DeletionService(database),
         tokens=TokenService(database),
         audit=AuditService(database, max_page_size=settings.max_page_size),
+        openlineage=OpenLineageService(database, max_page_size=settings.max_page_size),
+        webhooks=WebhookService(database, webhook_policy(settings)),
+    )
+
+
+def webhook_policy(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        allow_private=settings.webhook_allow_private,
+        timeout=settings.webhook_timeout,
+        retry_window=settings.webhook_retry_window,
+        retry_base=settings.webhook_retry_base,
+        poll_interval=settings.webhook_poll_interval,
     )
 
 

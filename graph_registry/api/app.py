@@ -24,6 +24,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from graph_registry import bootstrap
@@ -31,12 +33,22 @@ from graph_registry.api.graphql.context import Context
 from graph_registry.api.graphql.resolvers.lineage import LINKS
 from graph_registry.api.graphql.schema import build_schema
 from graph_registry.api.http import artifacts as artifact_routes
-from graph_registry.api.http import web
+from graph_registry.api.http import metrics, web
 from graph_registry.api.http.auth import authenticate, header_of
+from graph_registry.api.http.cors import cors_middleware
 from graph_registry.api.http.guard import HttpGuard, request_id_of
+from graph_registry.api.http.wire import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    TextFrameWebSocketAdapter,
+    failed_before_execution,
+    response_media_type,
+)
+from graph_registry.api.openlineage import routes as openlineage_routes
 from graph_registry.bootstrap import Services
 from graph_registry.errors import Unavailable
 from graph_registry.services import demo
+from graph_registry.services.webhooks import delivering
 from graph_registry.settings import Settings
 from graph_registry.storage import migrations
 from graph_registry.storage.database import Database
@@ -55,6 +67,27 @@ class Runtime:
 
 
 class RegistryGraphQL(GraphQL[Context, None]):
+    websocket_adapter_class = TextFrameWebSocketAdapter
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        if response_media_type(request.headers) == GRAPHQL_RESPONSE and failed_before_execution(result):
+            del processed["data"]
+            request.state.graphql_request_error = True
+        return processed
+
+    async def run(  # type: ignore[override]
+        self, request: Request | WebSocket, context: Context | UnsetType = UNSET, root_value: None = UNSET
+    ) -> Response | WebSocket:
+        response = await super().run(request, context, root_value)  # type: ignore[arg-type]
+        if isinstance(request, Request) and isinstance(response, Response) and response.media_type == JSON:
+            media_type = response_media_type(request.headers)
+            if media_type != JSON:
+                response.headers["content-type"] = media_type
+                if getattr(request.state, "graphql_request_error", False):
+                    response.status_code = 400
+        return response
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
@@ -144,7 +177,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(runtime.migrated.wait()), timeout=settings.neo4j_connect_timeout * 3)
         try:
-            yield
+            async with delivering(services.webhooks, enabled=settings.webhook_deliveries):
+                yield
         finally:
             migrating.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -170,17 +204,21 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics.endpoint(settings)),
             *web.routes(graphql, settings),
             WebSocketRoute("/graphql", graphql),
             *artifact_routes.routes,
+            *openlineage_routes.routes,
         ],
         middleware=[
+            *cors_middleware(settings),
+            Middleware(metrics.EndpointMetrics),
             Middleware(
                 HttpGuard,
                 max_body_bytes=settings.max_body_bytes,
                 auth=settings.auth_enabled,
                 body_timeout=settings.request_body_timeout,
-            )
+            ),
         ],
         lifespan=lifespan,
     )

@@ -29,6 +29,7 @@ from graph_registry.client.runs import ActiveRun
 from graph_registry.client.types import (
     Artifact,
     Commit,
+    Dataset,
     DatasetVersion,
     ImpactHit,
     LineageGraph,
@@ -50,6 +51,7 @@ __all__ = [
     "AsyncRegistry",
     "Commit",
     "ConflictError",
+    "Dataset",
     "DatasetVersion",
     "ForbiddenError",
     "ImpactHit",

@@ -18,6 +18,7 @@ from graph_registry.client.refs import dataset_ref, selector
 from graph_registry.client.registry import DatasetTarget, VersionTarget, _stage
 from graph_registry.client.transport import AsyncTransport
 from graph_registry.client.types import (
+    Dataset,
     DatasetVersion,
     ImpactHit,
     LineageGraph,
@@ -96,6 +97,9 @@ class AsyncRegistry:
         return await self._call(
             calls.impact(dataset_ref(dataset_version), stage=_stage(stage), alias=alias, depth=depth)
         )
+
+    async def dataset_by_source(self, namespace: str, name: str) -> Dataset:
+        return await self._call(calls.dataset_by_source(namespace, name))
 
     async def diff(self, a: VersionTarget, b: VersionTarget) -> ProvenanceDiff:
         return await self._call(calls.provenance_diff(selector(a), selector(b)))

@@ -29,6 +29,7 @@ from graph_registry.client.runs import ActiveRun
 from graph_registry.client.transport import Transport
 from graph_registry.client.types import (
     Commit,
+    Dataset,
     DatasetVersion,
     ImpactHit,
     LineageGraph,
@@ -179,6 +180,11 @@ class Registry:
 
     def dataset_version(self, target: DatasetTarget) -> DatasetVersion:
         return self._call(calls.dataset_version(dataset_ref(target)))
+
+    def dataset_by_source(self, namespace: str, name: str) -> Dataset:
+        """The dataset recorded under an OpenLineage identity, e.g. ("s3://lake", "features/orders");
+        its `latest_version` can be passed as `trained_on` or a run input."""
+        return self._call(calls.dataset_by_source(namespace, name))
 
     def run(self, run_id: str) -> Run:
         return self._call(calls.run(run_id))

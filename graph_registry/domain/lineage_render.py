@@ -20,6 +20,7 @@ _MERMAID_SHAPES = {
     NodeKind.RUN: ("([", "])"),
     NodeKind.COMMIT: ("{{", "}}"),
     NodeKind.PACKAGE: ("[/", "/]"),
+    NodeKind.JOB: ("[\\", "/]"),
 }
 _DOT_SHAPES = {
     NodeKind.MODEL: "box3d",
@@ -30,6 +31,7 @@ _DOT_SHAPES = {
     NodeKind.RUN: "ellipse",
     NodeKind.COMMIT: "hexagon",
     NodeKind.PACKAGE: "component",
+    NodeKind.JOB: "cds",
 }
 # Mermaid reads entity codes (#quot; #35;) inside quoted labels; these characters need one.
 _MERMAID_ESCAPES = {

@@ -65,7 +65,7 @@ class DatasetVersionRef:
             validation.version(self.version)
             return self
         assert self.digest is not None
-        return DatasetVersionRef(dataset=self.dataset, digest=validation.digest(self.digest))
+        return DatasetVersionRef(dataset=self.dataset, digest=validation.known_digest(self.digest))
 
     def describe(self) -> str:
         return f"{self.dataset}:{self.version}" if self.version is not None else f"{self.dataset}@{self.digest}"
@@ -80,6 +80,8 @@ class NewDatasetVersion:
     description: str | None = None
     derived_from: Sequence[DatasetVersionRef] = ()
     produced_by: str | None = None
+    # (namespace, name): the dataset's OpenLineage identity, given once.
+    source: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

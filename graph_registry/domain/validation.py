@@ -121,6 +121,18 @@ def digest(value: str) -> str:
     return value.lower()
 
 
+# Digests the OpenLineage adapter gives the versions it records (domain/openlineage.py): written by it
+# alone, but any caller may name a version by one.
+ADAPTER_DIGEST_PREFIX = "openlineage:"
+
+
+def known_digest(value: str) -> str:
+    """A digest to look a version up by: a content hash (see `digest`) or an adapter digest."""
+    if value.startswith(ADAPTER_DIGEST_PREFIX) and 0 < len(value) <= 8192 and value.isprintable():
+        return value
+    return digest(value)
+
+
 def sha(value: str) -> str:
     lowered = value.lower()
     if not SHA.fullmatch(lowered):

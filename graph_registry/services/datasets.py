@@ -34,6 +34,17 @@ async def require_run(tx: Transaction, run_id: str) -> None:
         raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
 
 
+async def _set_source(tx: Transaction, dataset: str, source: tuple[str, str]) -> None:
+    """Gives a dataset its OpenLineage identity; CONFLICT when it has another (or another dataset has it)."""
+    namespace, name = source
+    for value, what in ((namespace, "source.namespace"), (name, "source.name")):
+        if not (0 < len(value) <= 2048 and value.isprintable() and value.strip()):
+            raise InvalidInput(f"{what} must be 1-2048 printable characters", field=what)
+    rows = await tx.run("set_dataset_source", dataset=dataset, namespace=namespace, name=name)
+    if (rows[0]["namespace"], rows[0]["name"]) != source:
+        raise Conflict(f"dataset {dataset!r} is recorded as {rows[0]['namespace']}/{rows[0]['name']}", dataset=dataset)
+
+
 class DatasetService:
     def __init__(self, database: Database, *, max_page_size: int = 100) -> None:
         self._db = database
@@ -64,6 +75,8 @@ class DatasetService:
             )
             row = rows[0]
             record = DatasetVersionRecord.from_row(row["datasetVersion"])
+            if new.source is not None:
+                await _set_source(tx, record.dataset, new.source)
             if not parents and new.produced_by is None:
                 return record
             if row["producedBy"] is not None and new.produced_by not in (None, row["producedBy"]):
@@ -138,7 +151,7 @@ class DatasetService:
             return (await self.versions_by_key([(dataset, version)])).get((dataset, version))
         if digest is not None:
             rows = await self._db.read(
-                "find_dataset_version_by_digest", dataset=dataset, digest=validation.digest(digest)
+                "find_dataset_version_by_digest", dataset=dataset, digest=validation.known_digest(digest)
             )
             return DatasetVersionRecord.from_row(rows[0]["datasetVersion"]) if rows else None
         return (await self.latest_versions([dataset])).get(dataset)

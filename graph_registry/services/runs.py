@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from graph_registry.domain import ids, paging, validation
 from graph_registry.domain.paging import Page
@@ -181,23 +182,32 @@ class RunService:
 
     async def list_runs(self, *, experiment: str, first: int, after: str | None) -> Page[RunRecord]:
         paging.page_size(first, limit=self._max_page_size)
-        position = ids.parse_cursor(after)
-        after_started: datetime | None = None
-        after_run: str | None = None
-        if position is not None:
-            started, _, after_run = str(position).rpartition("|")
-            try:
-                after_started = datetime.fromisoformat(started)
-            except ValueError as error:
-                raise InvalidInput("malformed cursor", field="after") from error
+        after_started, after_run = run_cursor(after)
         rows = await self._db.read(
             "list_runs", experiment=experiment, after=after_run, afterStartedAt=after_started, limit=first + 1
         )
-        runs = [RunRecord.from_row(row) for row in rows[0]["runs"]]
-        shown = runs[:first]
-        return Page(
-            items=tuple(shown),
-            cursors=tuple(ids.cursor(f"{run.started_at.isoformat()}|{run.run_id}") for run in shown),
-            has_next_page=len(runs) > first,
-            total_count=rows[0]["total"],
-        )
+        return run_page(rows[0], first)
+
+
+def run_cursor(after: str | None) -> tuple[datetime | None, str | None]:
+    """The (startedAt, runId) a page of runs (newest first) continues after."""
+    position = ids.parse_cursor(after)
+    if position is None:
+        return None, None
+    started, _, after_run = str(position).rpartition("|")
+    try:
+        return datetime.fromisoformat(started), after_run
+    except ValueError as error:
+        raise InvalidInput("malformed cursor", field="after") from error
+
+
+def run_page(row: dict[str, Any], first: int) -> Page[RunRecord]:
+    """A page from a `{total, runs}` row of a query that read `first + 1` runs."""
+    runs = [RunRecord.from_row(run) for run in row["runs"]]
+    shown = runs[:first]
+    return Page(
+        items=tuple(shown),
+        cursors=tuple(ids.cursor(f"{run.started_at.isoformat()}|{run.run_id}") for run in shown),
+        has_next_page=len(runs) > first,
+        total_count=row["total"],
+    )

@@ -27,6 +27,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
+from graph_registry import metrics
 from graph_registry.errors import Conflict, Unavailable
 from graph_registry.storage.queries import query
 
@@ -185,7 +186,7 @@ class Database:
         return await self._execute(query_name, params, RoutingControl.WRITE)
 
     async def _execute(self, query_name: str, params: dict[str, Any], routing: RoutingControl) -> list[Row]:
-        with translated_errors():
+        with translated_errors(), metrics.neo4j_call(query_name):
             rows: list[Row] = await _finish_even_if_cancelled(
                 self._driver.execute_query(
                     self._queries(query_name),
@@ -219,7 +220,7 @@ class Database:
                 return await session.execute_read(run)
 
         try:
-            with translated_errors():
+            with translated_errors(), metrics.neo4j_call("transaction"):
                 result = await _finish_even_if_cancelled(in_session())
         except BaseException:
             if first is not None:

@@ -106,6 +106,22 @@ class LocalNeo4j:
         running = pid is not None and _pid_alive(pid)
         return Status(running=running, pid=pid if running else None, uri=self.uri)
 
+    def exit_status(self) -> int | None:
+        """None while the server runs; once it is gone, its exit status (negative: killed by that
+        signal; 0 when unknown: not started by this process, or already reaped). Reaps it."""
+        pid = self._read_pid()
+        if pid is None:
+            return 0
+        child = _children.get(pid)
+        if child is None:
+            return None if _pid_alive(pid) else 0
+        code = child.poll()
+        if code is None:
+            return None
+        del _children[pid]
+        self._pid_file.unlink(missing_ok=True)
+        return code
+
     def start(self, *, timeout: float = 180.0, report: Report = quiet) -> Status:
         """Start the server (or find it running) and wait until Bolt answers; `report` hears each phase."""
         current = self.status()

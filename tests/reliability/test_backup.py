@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,21 @@ async def _scenario(http: httpx.AsyncClient, name: str) -> None:
         await data(http, alias, m=name, a=name_, v=version)
     await data(http, 'mutation($m: String!) { deleteAlias(model: $m, alias: "challenger") }', m=name)
     await data(http, "mutation($m: String!) { deleteModelVersion(model: $m, version: 3) }", m=name)
+    # A pipeline run from OpenLineage: Job, RUN_OF, CHILD_OF (its parent run), datasets by source.
+    lineage_event = {
+        "eventType": "COMPLETE",
+        "eventTime": "2024-05-01T11:00:00Z",
+        "producer": "https://github.com/acme/backup-test",
+        "run": {
+            "runId": str(uuid.uuid4()),
+            "facets": {"parent": {"run": {"runId": str(uuid.uuid4())}, "job": {"namespace": name, "name": "dag"}}},
+        },
+        "job": {"namespace": name, "name": "dag.task", "facets": {"sql": {"query": "select 1"}}},
+        "inputs": [{"namespace": f"s3://{name}", "name": "raw"}],
+        "outputs": [{"namespace": f"s3://{name}", "name": "clean", "facets": {"schema": {"fields": [{"name": "a"}]}}}],
+    }
+    response = await http.post("/api/v1/lineage", json=lineage_event)
+    assert response.status_code == 201, response.text
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +206,7 @@ async def test_export_then_import_gives_the_same_graph(
         "Run",
         "Commit",
         "Package",
+        "Job",
     }
 
     # Through the API, the restored registry tells the same histories.

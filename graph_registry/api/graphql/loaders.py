@@ -18,6 +18,7 @@ from graph_registry.domain.records import (
     DatasetVersionLinks,
     DatasetVersionRecord,
     ExperimentRecord,
+    JobRecord,
     ModelRecord,
     RunLinks,
     RunRecord,
@@ -99,6 +100,8 @@ class Loaders:
         self.run_links: DataLoader[str, RunLinks] = _loader(runs.links, RunLinks())
         self.experiment: DataLoader[str, ExperimentRecord | None] = _loader(runs.experiments_by_name, none_experiment)
         self.commit: DataLoader[tuple[str, str], CommitRecord | None] = _loader(runs.commits_by_key, none_commit)
+        none_job: JobRecord | None = None
+        self.job: DataLoader[tuple[str, str], JobRecord | None] = _loader(services.openlineage.jobs_by_key, none_job)
         self.provenance: DataLoader[VersionKey, VersionProvenance] = _loader(provenance.provenance, EMPTY_PROVENANCE)
 
         async def impacted(keys: Sequence[ImpactKey]) -> Mapping[ImpactKey, list[ImpactHit]]:

@@ -99,6 +99,13 @@ async def _delete_version_rule(call: Call) -> Role:
     return Role.WRITER
 
 
+async def _webhook_rule(call: Call) -> Role:
+    """Webhooks (their URLs and delivery logs are secrets): admins. Team maintainers join here when
+    teams land (issue 16): a webhook filtered by `team` (or belonging to one) will need MAINTAINER of
+    that team, and `webhooks` will list a maintainer's teams' webhooks only."""
+    return Role.ADMIN
+
+
 POLICIES: dict[str, Rule] = {
     # Reads: everything a registry knows is for every authenticated caller.
     "Query.node": Role.READER,
@@ -116,6 +123,8 @@ POLICIES: dict[str, Rule] = {
     "Query.provenanceDiff": Role.READER,
     "Query.provenanceGaps": Role.READER,
     "Query.auditLog": Role.READER,
+    "Query.job": Role.READER,
+    "Query.datasetBySource": Role.READER,
     "Query.apiTokens": Role.ADMIN,
     "Subscription.modelEvents": Role.READER,
     # Recording what happened: writers.
@@ -139,7 +148,21 @@ POLICIES: dict[str, Rule] = {
     # Who may call at all.
     "Mutation.createApiToken": Role.ADMIN,
     "Mutation.revokeApiToken": Role.ADMIN,
+    # HTTP endpoints beside GraphQL ("METHOD path"), checked by their adapters.
+    "POST /api/v1/lineage": Role.WRITER,
+    # Pushes to the outside: see _webhook_rule.
+    "Query.webhooks": _webhook_rule,
+    "Mutation.createWebhook": _webhook_rule,
+    "Mutation.deleteWebhook": _webhook_rule,
+    "Mutation.testWebhook": _webhook_rule,
 }
+
+
+def needed_role_of_endpoint(key: str) -> Role:
+    """The role an HTTP endpoint ("POST /api/v1/lineage") needs; a key with no entry is a bug."""
+    rule = POLICIES[key]
+    assert isinstance(rule, Role), f"{key}: HTTP endpoints take a fixed role"
+    return rule
 
 
 async def needed_role(rule: Rule, call: Call) -> Role:
