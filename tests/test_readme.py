@@ -143,7 +143,11 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshRegistry]:
     registry = FreshRegistry(url=f"http://127.0.0.1:{api_port}", home=home, workdir=workdir, log=home / "serve.log")
     env = registry.env()
     env.pop("GRAPH_REGISTRY_URL")
-    env.update(GRAPH_REGISTRY_HOME=str(home), GRAPH_REGISTRY_EMBEDDED_NEO4J_PORT=str(neo4j_port))
+    env.update(
+        GRAPH_REGISTRY_HOME=str(home),
+        GRAPH_REGISTRY_EMBEDDED_NEO4J_PORT=str(neo4j_port),
+        GRAPH_REGISTRY_EMBEDDED_NEO4J_START_TIMEOUT="600",
+    )
     with registry.log.open("wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "graph_registry", "serve", "--port", str(api_port)],
@@ -152,7 +156,7 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshRegistry]:
             stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + 300
+            deadline = time.monotonic() + 900  # a loaded machine: Maven, a JVM start, migrations, the demo
             while True:
                 assert server.poll() is None, registry.log.read_text()
                 try:

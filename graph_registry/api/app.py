@@ -151,6 +151,10 @@ async def _migrate_when_ready(runtime: Runtime) -> None:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
             continue
+        except Exception:
+            # Said, not left in a task nobody awaits: the registry stays unready (/readyz 503) and why is in the log.
+            log.exception("applying the migrations failed; the registry will not become ready")
+            raise
         if runtime.services.settings.embedded and runtime.services.settings.load_demo:
             # First start of the embedded default: an empty graph gets the demo scenario to explore.
             log.info("migrations: %d applied in %.1fs", len(applied), time.monotonic() - started)

@@ -19,18 +19,29 @@ interface Props {
 /** The lineage graph of the current root, laid out by dagre and drawn by React Flow. */
 export function LineageGraph({ graph, path, fileStem, onRecentre }: Props) {
   const { nodes, edges } = useMemo(() => layoutGraph(graph, path), [graph, path]);
+  // Open on the root and its neighbours at a readable zoom (the rest is a pan away, and in the
+  // minimap), rather than the whole graph shrunk until its labels cannot be read.
+  const fitOptions = useMemo(
+    () => ({
+      nodes: nodes.filter((node) => node.data.lineage.depth <= 1).map((node) => ({ id: node.id })),
+      minZoom: 0.6,
+      maxZoom: 1.1,
+      padding: 0.1,
+    }),
+    [nodes],
+  );
   const flow = useReactFlow<FlowNode>();
   const [mermaidOpen, setMermaidOpen] = useState(false);
   const [exportError, setExportError] = useState<string | null>(null);
 
-  // A new graph shows all of it; a highlighted impact path is brought into view.
+  // A new graph opens on its root and neighbours; a highlighted impact path is brought into view.
   useEffect(() => {
     const onPath = nodes.filter((node) => node.data.onPath).map((node) => ({ id: node.id }));
     const frame = window.requestAnimationFrame(() =>
-      flow.fitView(onPath.length ? { nodes: onPath, padding: 0.3, maxZoom: 1 } : { padding: 0.12, maxZoom: 1.2 }),
+      flow.fitView(onPath.length ? { nodes: onPath, padding: 0.3, maxZoom: 1 } : fitOptions),
     );
     return () => window.cancelAnimationFrame(frame);
-  }, [flow, nodes]);
+  }, [flow, nodes, fitOptions]);
 
   const onNodeClick: NodeMouseHandler<FlowNode> = (_event, node) => {
     if (node.id !== graph.root.id) onRecentre(node.id);
@@ -80,6 +91,7 @@ export function LineageGraph({ graph, path, fileStem, onRecentre }: Props) {
           edgesFocusable={false}
           minZoom={0.1}
           fitView
+          fitViewOptions={fitOptions}
         >
           <Background gap={24} size={1} />
           <Panel position="top-left" className="graph-legend">

@@ -65,7 +65,7 @@ export function ModelSearch({ selected, onSelect, onError }: Props) {
               type="button"
               className={model.name === selected ? 'selected' : undefined}
               onClick={() => onSelect(model.name)}
-              title={model.description ?? model.name}
+              title={model.description ? `${model.name}: ${model.description}` : model.name}
             >
               <span className="model-name">{model.name}</span>
               <span className="model-meta">
