@@ -68,8 +68,8 @@ class Webhook(Node):
         )
 
     @strawberry.field(description="Newest first.")
-    async def deliveries(self, info: Info, first: int = 20) -> list[WebhookDelivery]:
-        records = await info.context.services.webhooks.deliveries(self.key, first=first)
+    async def deliveries(self, info: Info, first: int | None = 20) -> list[WebhookDelivery]:
+        records = await info.context.services.webhooks.deliveries(self.key, first=20 if first is None else first)
         return [WebhookDelivery.from_record(record) for record in records]
 
 
