@@ -23,6 +23,7 @@ from graph_registry.services.models import ModelService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
 from graph_registry.services.tokens import TokenService
+from graph_registry.services.versions import VersionService
 from graph_registry.settings import ArtifactStoreKind, Settings
 from graph_registry.storage import migrations
 from graph_registry.storage.artifact_store import ArtifactStore
@@ -38,6 +39,7 @@ class Services:
 
     settings: Settings
     models: ModelService
+    versions: VersionService
     lifecycle: LifecycleService
     artifacts: ArtifactService
     events: EventService
@@ -121,6 +123,7 @@ def build_services(settings: Settings, database: Database, store: ArtifactStore)
     return Services(
         settings=settings,
         models=models,
+        versions=VersionService(database, max_artifact_size=settings.max_artifact_size),
         lifecycle=LifecycleService(database, require_provenance=settings.require_provenance),
         artifacts=ArtifactService(database, store, models, url_expiry=settings.artifact_url_expiry),
         events=EventService(database),

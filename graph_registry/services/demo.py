@@ -23,14 +23,16 @@ from graph_registry.domain.refs import (
     NewCommit,
     NewDatasetVersion,
     NewRun,
+    NewVersion,
     RunInput,
     VersionSelector,
 )
 from graph_registry.services.datasets import DatasetService
 from graph_registry.services.lifecycle import LifecycleService
-from graph_registry.services.models import ModelService, NewVersion
+from graph_registry.services.models import ModelService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
+from graph_registry.services.versions import VersionService
 from graph_registry.storage.database import Database
 
 ACTOR = "demo"
@@ -41,6 +43,8 @@ TRAINING = "github.com/acme/fraud-detector"
 class DemoServices(Protocol):
     @property
     def models(self) -> ModelService: ...
+    @property
+    def versions(self) -> VersionService: ...
     @property
     def lifecycle(self) -> LifecycleService: ...
     @property
@@ -134,15 +138,15 @@ class _Demo:
     async def version(
         self, model: str, number: int, lineage: LineageDeclaration, *, description: str, metrics: list[Metric]
     ) -> VersionRecord:
-        return await self.s.models.create_version(
+        return await self.s.versions.register(
             NewVersion(
                 model=model,
                 description=description,
                 tags=[("team", "risk")],
                 metrics=metrics,
                 request_id=f"demo:{model}:{number}",
-                lineage=await self.s.provenance.declare(lineage),
             ),
+            lineage,
             actor=ACTOR,
         )
 

@@ -14,6 +14,7 @@ from typing import Any
 from graph_registry.domain import validation
 from graph_registry.domain.records import AliasAssignmentRecord, Stage, StageTransitionRecord, VersionRecord
 from graph_registry.errors import Conflict, Forbidden, NotFound, PreconditionFailed
+from graph_registry.services.audit import AuditEntry, write_audited
 from graph_registry.storage.database import Database, Transaction
 
 # Stages that, with archiveExisting, push their previous holder to ARCHIVED.
@@ -80,6 +81,7 @@ class LifecycleService:
         comment: str | None,
         actor: str,
         may_leave_production: bool = True,
+        audit: AuditEntry | None = None,
     ) -> VersionRecord:
         """Move a version to `stage`, archiving the holders it replaces.
 
@@ -132,9 +134,11 @@ class LifecycleService:
             moved = (VersionRecord.from_row(row["version"]) for row in applied)
             return next(record for record in moved if record.version == version)
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
-    async def set_alias(self, *, model: str, alias: str, version: int, actor: str) -> VersionRecord:
+    async def set_alias(
+        self, *, model: str, alias: str, version: int, actor: str, audit: AuditEntry | None = None
+    ) -> VersionRecord:
         validation.name(model)
         validation.alias(alias)
         validation.version(version)
@@ -157,9 +161,9 @@ class LifecycleService:
             )
             return VersionRecord.from_row(moved[0]["version"])
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
-    async def delete_alias(self, *, model: str, alias: str, actor: str) -> bool:
+    async def delete_alias(self, *, model: str, alias: str, actor: str, audit: AuditEntry | None = None) -> bool:
         validation.name(model)
         validation.alias(alias)
 
@@ -172,7 +176,7 @@ class LifecycleService:
             await tx.run("remove_alias", model=model, alias=alias, actor=actor, seq=rows[0]["eventCount"] + 1)
             return True
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
     async def aliases_of_versions(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], list[str]]:
         rows = await self._db.read("get_version_aliases", keys=[list(key) for key in keys])

@@ -35,9 +35,11 @@ class CountingDatabase(Database):
         self.calls += 1
         return await super().read_transaction(work)
 
-    async def write_transaction(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+    async def write_transaction(
+        self, work: Callable[[Transaction], Awaitable[T]], *, settled: Callable[[bool], None] | None = None
+    ) -> T:
         self.calls += 1
-        return await super().write_transaction(work)
+        return await super().write_transaction(work, settled=settled)
 
 
 def _connect(settings: Settings) -> CountingDatabase:

@@ -173,22 +173,28 @@ class LineageQueries:
 class LineageMutations:
     @strawberry.mutation
     async def register_dataset_version(self, info: Info, input: RegisterDatasetVersionInput) -> DatasetVersion:
-        return DatasetVersion.from_record(await info.context.services.datasets.register_version(input.value()))
+        return DatasetVersion.from_record(
+            await info.context.services.datasets.register_version(input.value(), audit=info.context.audit)
+        )
 
     @strawberry.mutation
     async def record_commit(self, info: Info, input: CommitInput) -> Commit:
-        return Commit.from_record(await info.context.services.runs.record_commit(input.value()))
+        return Commit.from_record(
+            await info.context.services.runs.record_commit(input.value(), audit=info.context.audit)
+        )
 
     @strawberry.mutation
     async def start_run(self, info: Info, input: StartRunInput) -> Run:
-        return Run.from_record(await info.context.services.runs.start_run(input.value()))
+        return Run.from_record(await info.context.services.runs.start_run(input.value(), audit=info.context.audit))
 
     @strawberry.mutation(
         description="Add dataset versions a RUNNING run used (an input already recorded with its role is kept "
         "once); what the run produced sees them in its lineage at once. CONFLICT once the run has ended."
     )
     async def log_run_inputs(self, info: Info, run_id: str, inputs: list[RunInputInput]) -> Run:
-        record = await info.context.services.runs.log_inputs(run_id=run_id, inputs=[item.value() for item in inputs])
+        record = await info.context.services.runs.log_inputs(
+            run_id=run_id, inputs=[item.value() for item in inputs], audit=info.context.audit
+        )
         return Run.from_record(record)
 
     @strawberry.mutation(
@@ -196,7 +202,9 @@ class LineageMutations:
         "another value is CONFLICT, as is a run that has ended."
     )
     async def log_run_params(self, info: Info, run_id: str, params: list[TagInput]) -> Run:
-        record = await info.context.services.runs.log_params(run_id=run_id, params=tag_pairs(params) or [])
+        record = await info.context.services.runs.log_params(
+            run_id=run_id, params=tag_pairs(params) or [], audit=info.context.audit
+        )
         return Run.from_record(record)
 
     @strawberry.mutation
@@ -208,7 +216,10 @@ class LineageMutations:
         metrics: list[MetricInput] | None = None,
     ) -> Run:
         record = await info.context.services.runs.finish_run(
-            run_id=run_id, status=status or RunStatus.FINISHED, metrics=metric_records(metrics)
+            run_id=run_id,
+            status=status or RunStatus.FINISHED,
+            metrics=metric_records(metrics),
+            audit=info.context.audit,
         )
         return Run.from_record(record)
 
@@ -219,9 +230,11 @@ class LineageMutations:
     )
     async def delete_model_version(self, info: Info, model: str, version: int, hard: bool | None = False) -> bool:
         return await info.context.services.deletion.delete_version(
-            model=model, version=version, hard=bool(hard), actor=info.context.actor
+            model=model, version=version, hard=bool(hard), actor=info.context.actor, audit=info.context.audit
         )
 
     @strawberry.mutation(description="Refused (PRECONDITION_FAILED) while a PRODUCTION model version depends on it.")
     async def delete_dataset_version(self, info: Info, dataset: str, version: int) -> bool:
-        return await info.context.services.datasets.delete_version(dataset=dataset, version=version)
+        return await info.context.services.datasets.delete_version(
+            dataset=dataset, version=version, audit=info.context.audit
+        )

@@ -13,8 +13,7 @@ from graph_registry.api.graphql.resolvers.nodes import resolve_node
 from graph_registry.api.graphql.types.common import Node, Stage, TagInput, metric_records, tag_pairs
 from graph_registry.api.graphql.types.inputs import CreateModelVersionInput
 from graph_registry.api.graphql.types.models import Model, ModelConnection, ModelVersion
-from graph_registry.domain.refs import VersionSelector
-from graph_registry.services.models import NewVersion
+from graph_registry.domain.refs import NewVersion, VersionSelector
 from graph_registry.services.tokens import Role
 
 
@@ -69,7 +68,7 @@ class ModelMutations:
         self, info: Info, name: str, description: str | None = None, tags: list[TagInput] | None = None
     ) -> Model:
         record = await info.context.services.models.create_model(
-            name=name, description=description, tags=tag_pairs(tags)
+            name=name, description=description, tags=tag_pairs(tags), audit=info.context.audit
         )
         return Model.from_record(record)
 
@@ -78,13 +77,13 @@ class ModelMutations:
         self, info: Info, name: str, description: str | None = None, tags: list[TagInput] | None = None
     ) -> Model:
         record = await info.context.services.models.update_model(
-            name=name, description=description, tags=tag_pairs(tags)
+            name=name, description=description, tags=tag_pairs(tags), audit=info.context.audit
         )
         return Model.from_record(record)
 
     @strawberry.mutation
     async def create_model_version(self, info: Info, input: CreateModelVersionInput) -> ModelVersion:
-        record = await info.context.services.models.create_version(
+        record = await info.context.services.versions.register(
             NewVersion(
                 model=input.model,
                 description=input.description,
@@ -93,9 +92,10 @@ class ModelMutations:
                 request_id=input.request_id,
                 artifact_sha256=input.artifact.sha256 if input.artifact else None,
                 artifact_size=int(input.artifact.size_bytes) if input.artifact else None,
-                lineage=await info.context.services.provenance.declare(input.lineage()),
             ),
+            input.lineage(),
             actor=info.context.actor,
+            audit=info.context.audit,
         )
         return ModelVersion.from_record(record)
 
@@ -122,16 +122,19 @@ class ModelMutations:
             comment=comment,
             actor=info.context.actor,
             may_leave_production=principal is not None and principal.role.allows(Role.MAINTAINER),
+            audit=info.context.audit,
         )
         return ModelVersion.from_record(record)
 
     @strawberry.mutation
     async def set_alias(self, info: Info, model: str, alias: str, version: int) -> ModelVersion:
         record = await info.context.services.lifecycle.set_alias(
-            model=model, alias=alias, version=version, actor=info.context.actor
+            model=model, alias=alias, version=version, actor=info.context.actor, audit=info.context.audit
         )
         return ModelVersion.from_record(record)
 
     @strawberry.mutation
     async def delete_alias(self, info: Info, model: str, alias: str) -> bool:
-        return await info.context.services.lifecycle.delete_alias(model=model, alias=alias, actor=info.context.actor)
+        return await info.context.services.lifecycle.delete_alias(
+            model=model, alias=alias, actor=info.context.actor, audit=info.context.audit
+        )

@@ -1,0 +1,48 @@
+"""Every mutation hands its audit entry to the use case it calls, so the entry joins the change's transaction.
+
+The authorization extension prepares the entry (context.audit); a resolver that forgot to pass it on would
+commit its change with no entry in the same transaction. Read from the resolvers' source with `ast`.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from graph_registry.api.graphql.schema import build_schema
+
+pytestmark = pytest.mark.unit
+
+RESOLVERS = Path(__file__).resolve().parents[2] / "graph_registry" / "api" / "graphql" / "resolvers"
+
+
+def _mutations() -> dict[str, ast.AsyncFunctionDef]:
+    found = {}
+    for path in sorted(RESOLVERS.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.AsyncFunctionDef) and any(
+                "strawberry.mutation" in ast.unparse(decorator) for decorator in node.decorator_list
+            ):
+                found[node.name] = node
+    return found
+
+
+def _passes_the_entry(function: ast.AsyncFunctionDef) -> bool:
+    return any(
+        isinstance(node, ast.Call)
+        and any(k.arg == "audit" and ast.unparse(k.value) == "info.context.audit" for k in node.keywords)
+        for node in ast.walk(function)
+    )
+
+
+def test_every_mutation_resolver_is_found() -> None:
+    mutation = build_schema()._schema.mutation_type
+    assert mutation is not None
+    names = {"".join(part.capitalize() if i else part for i, part in enumerate(n.split("_"))) for n in _mutations()}
+    assert names == set(mutation.fields)
+
+
+def test_every_mutation_passes_its_audit_entry_on() -> None:
+    assert [name for name, function in _mutations().items() if not _passes_the_entry(function)] == []
