@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import MetricInput, Stage, TagInput, metric_records, tag_pairs
 from graph_registry.api.graphql.types.datasets import Dataset, DatasetVersion
@@ -22,7 +23,6 @@ from graph_registry.api.graphql.types.lineage import ImpactHit, LineageGraph, Pr
 from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
 from graph_registry.api.graphql.types.models import ModelVersion
 from graph_registry.api.graphql.types.runs import Commit, Experiment, Package, Run
-from graph_registry.domain import ids
 from graph_registry.domain.records import RunStatus
 
 VersionKey = tuple[str, int]

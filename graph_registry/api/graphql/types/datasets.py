@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import Node, PageInfo, Stage
 from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
 from graph_registry.api.graphql.types.models import ModelVersion
-from graph_registry.domain import ids
 from graph_registry.domain.paging import Page
 from graph_registry.domain.records import DatasetRecord, DatasetVersionRecord
 

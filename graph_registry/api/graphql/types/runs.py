@@ -6,11 +6,11 @@ from datetime import datetime
 
 import strawberry
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import Metric, Node, PageInfo, Tag, metrics_of, tags_of
 from graph_registry.api.graphql.types.datasets import DatasetVersion
 from graph_registry.api.graphql.types.models import ModelVersion
-from graph_registry.domain import ids
 from graph_registry.domain.paging import Page
 from graph_registry.domain.records import CommitRecord, ExperimentRecord, PackageRecord, RunRecord, RunStatus
 
