@@ -7,7 +7,8 @@ from functools import partial
 import strawberry
 
 from graph_registry.api.graphql.context import Info
-from graph_registry.api.graphql.types.audit import AuditEntryConnection
+from graph_registry.api.graphql.types.audit import AuditEntry, AuditEntryConnection
+from graph_registry.api.graphql.types.common import connection
 
 
 @strawberry.type
@@ -26,6 +27,6 @@ class AuditQueries:
     ) -> AuditEntryConnection:
         audit = info.context.services.audit
         page = await audit.list_entries(model=model, version=version, actor=actor, first=first, after=after)
-        return AuditEntryConnection.from_page(
-            page, partial(audit.count_entries, model=model, version=version, actor=actor)
+        return connection(
+            page, AuditEntry.from_record, partial(audit.count_entries, model=model, version=version, actor=actor)
         )

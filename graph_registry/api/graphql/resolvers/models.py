@@ -10,7 +10,14 @@ import strawberry
 
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.resolvers.nodes import resolve_node
-from graph_registry.api.graphql.types.common import Node, Stage, TagInput, metric_records, tag_pairs
+from graph_registry.api.graphql.types.common import (
+    Node,
+    Stage,
+    TagInput,
+    connection,
+    metric_records,
+    tag_pairs,
+)
 from graph_registry.api.graphql.types.inputs import CreateModelVersionInput
 from graph_registry.api.graphql.types.models import Model, ModelConnection, ModelVersion
 from graph_registry.domain.refs import NewVersion, VersionSelector
@@ -40,7 +47,7 @@ class ModelQueries:
         models = info.context.services.models
         pair = (tag.key, tag.value) if tag else None
         page = await models.list_models(first=first, after=after, name_contains=name_contains, tag=pair)
-        return ModelConnection.from_page(page, partial(models.count_models, name_contains=name_contains, tag=pair))
+        return connection(page, Model.from_record, partial(models.count_models, name_contains=name_contains, tag=pair))
 
     @strawberry.field(
         description="One of version, alias or stage selects the version; none gives the latest. With at, "
