@@ -103,6 +103,45 @@ def _closed_error(error: ConnectionClosed) -> RegistryClientError | None:
     return kind(error.rcvd.reason or "the registry closed the subscription") if kind and error.rcvd else None
 
 
+class Follower:
+    """The event-following core of `follow` and `follow_async`, without I/O: what to send on a new
+    connection, what to answer a message with, and whether a failure ends the stream or waits and retries."""
+
+    def __init__(self, url: str | None, token: str | None, model: str | None, since: datetime | None, reconnect: bool):
+        self.url = ws_url(url)
+        self.headers = headers(token)
+        self.feed = Feed(model, since, token)
+        self.reconnect = reconnect
+        self.backoff = 0.5
+
+    def opening(self) -> list[str]:
+        """The messages of a new connection, in order; the feed counts it as connected."""
+        messages = [self.feed.init_message(), self.feed.subscribe_message()]
+        self.feed.connected()
+        return messages
+
+    def answer(self, raw: str | bytes) -> tuple[str | None, bool, ModelEvent | None]:
+        """(reply to send, whether the stream is done, the event to hand out) for one message."""
+        action, event = self.feed.receive(raw)
+        if event is not None:
+            self.backoff = 0.5
+        return (json.dumps({"type": "pong"}) if action == "pong" else None), action == "done", event
+
+    def retry_after(self, error: Exception) -> float:
+        """How long to wait before reconnecting; raises when the failure ends the stream."""
+        if isinstance(error, ConnectionClosed):
+            fatal = _closed_error(error)
+            if fatal is not None or not self.reconnect:
+                raise fatal or TransportError(f"the event stream closed: {error}") from error
+        elif not self.reconnect or (isinstance(error, InvalidStatus) and error.response.status_code in (401, 403)):
+            raise TransportError(f"could not subscribe at {self.url}: {error}") from error
+        delay, self.backoff = self.backoff, min(self.backoff * 2, MAX_BACKOFF)
+        return delay
+
+
+FAILURES = (ConnectionClosed, OSError, InvalidHandshake, TimeoutError)
+
+
 def follow(
     url: str | None = None,
     token: str | None = None,
@@ -112,34 +151,23 @@ def follow(
     reconnect: bool = True,
 ) -> Iterator[ModelEvent]:
     """Events as they happen, forever (or until the server completes the subscription)."""
-    feed = Feed(model, since, token)
-    backoff = 0.5
+    core = Follower(url, token, model, since, reconnect)
     while True:
         try:
-            with connect(
-                ws_url(url), subprotocols=[PROTOCOL], additional_headers=headers(token), open_timeout=30
-            ) as socket:
-                socket.send(feed.init_message())
-                socket.send(feed.subscribe_message())
-                feed.connected()
+            with connect(core.url, subprotocols=[PROTOCOL], additional_headers=core.headers, open_timeout=30) as socket:
+                for message in core.opening():
+                    socket.send(message)
                 while True:
-                    action, event = feed.receive(socket.recv())
-                    if action == "pong":
-                        socket.send(json.dumps({"type": "pong"}))
-                    elif action == "done":
+                    reply, done, event = core.answer(socket.recv())
+                    if reply is not None:
+                        socket.send(reply)
+                    if done:
                         return
-                    elif event is not None:
-                        backoff = 0.5
+                    if event is not None:
                         yield event
-        except ConnectionClosed as error:
-            fatal = _closed_error(error)
-            if fatal is not None or not reconnect:
-                raise fatal or TransportError(f"the event stream closed: {error}") from error
-        except (OSError, InvalidHandshake, TimeoutError) as error:
-            if not reconnect or (isinstance(error, InvalidStatus) and error.response.status_code in (401, 403)):
-                raise TransportError(f"could not subscribe at {ws_url(url)}: {error}") from error
-        time.sleep(backoff)
-        backoff = min(backoff * 2, MAX_BACKOFF)
+        except FAILURES as error:
+            delay = core.retry_after(error)
+        time.sleep(delay)
 
 
 async def follow_async(
@@ -151,31 +179,22 @@ async def follow_async(
     reconnect: bool = True,
 ) -> AsyncIterator[ModelEvent]:
     """`follow` for asyncio code."""
-    feed = Feed(model, since, token)
-    backoff = 0.5
+    core = Follower(url, token, model, since, reconnect)
     while True:
         try:
             async with connect_async(
-                ws_url(url), subprotocols=[PROTOCOL], additional_headers=headers(token), open_timeout=30
+                core.url, subprotocols=[PROTOCOL], additional_headers=core.headers, open_timeout=30
             ) as socket:
-                await socket.send(feed.init_message())
-                await socket.send(feed.subscribe_message())
-                feed.connected()
+                for message in core.opening():
+                    await socket.send(message)
                 while True:
-                    action, event = feed.receive(await socket.recv())
-                    if action == "pong":
-                        await socket.send(json.dumps({"type": "pong"}))
-                    elif action == "done":
+                    reply, done, event = core.answer(await socket.recv())
+                    if reply is not None:
+                        await socket.send(reply)
+                    if done:
                         return
-                    elif event is not None:
-                        backoff = 0.5
+                    if event is not None:
                         yield event
-        except ConnectionClosed as error:
-            fatal = _closed_error(error)
-            if fatal is not None or not reconnect:
-                raise fatal or TransportError(f"the event stream closed: {error}") from error
-        except (OSError, InvalidHandshake, TimeoutError) as error:
-            if not reconnect or (isinstance(error, InvalidStatus) and error.response.status_code in (401, 403)):
-                raise TransportError(f"could not subscribe at {ws_url(url)}: {error}") from error
-        await asyncio.sleep(backoff)
-        backoff = min(backoff * 2, MAX_BACKOFF)
+        except FAILURES as error:
+            delay = core.retry_after(error)
+        await asyncio.sleep(delay)
