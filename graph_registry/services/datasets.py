@@ -156,11 +156,26 @@ class DatasetService:
         return record
 
     async def list_versions(self, *, dataset: str, first: int, after: str | None) -> Page[DatasetVersionRecord]:
+        return (await self.list_versions_of([dataset], first=first, after=after))[dataset]
+
+    async def list_versions_of(
+        self, datasets: Sequence[str], *, first: int, after: str | None
+    ) -> dict[str, Page[DatasetVersionRecord]]:
+        """The same page of several datasets' versions, in one query (the `Dataset.versions` loader)."""
         paging.page_size(first, limit=self._max_page_size)
         after_version = paging.after(after, int)
-        rows = await self._db.read("list_dataset_versions", dataset=dataset, after=after_version, limit=first + 1)
-        versions = [DatasetVersionRecord.from_row(row) for row in rows[0]["versions"]]
-        return paging.page(versions, first, lambda version: version.version, total_count=rows[0]["total"])
+        rows = await self._db.read(
+            "list_dataset_versions", datasets=list(datasets), after=after_version, limit=first + 1
+        )
+        return {
+            row["dataset"]: paging.page(
+                [DatasetVersionRecord.from_row(version) for version in row["versions"]],
+                first,
+                lambda version: version.version,
+                total_count=row["total"],
+            )
+            for row in rows
+        }
 
     async def links(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], DatasetVersionLinks]:
         rows = await self._db.read("get_dataset_version_links", keys=[list(key) for key in keys])

@@ -50,9 +50,7 @@ class Dataset(Node):
 
     @strawberry.field
     async def versions(self, info: Info, first: int | None = 20, after: str | None = None) -> DatasetVersionConnection:
-        page = await info.context.services.datasets.list_versions(
-            dataset=self.name, first=20 if first is None else first, after=after
-        )
+        page = await info.context.loaders.dataset_versions.load((self.name, 20 if first is None else first, after))
         return connection(page, DatasetVersion.from_record)
 
 

@@ -34,9 +34,7 @@ class Experiment(Node):
 
     @strawberry.field
     async def runs(self, info: Info, first: int | None = 20, after: str | None = None) -> RunConnection:
-        page = await info.context.services.runs.list_runs(
-            experiment=self.name, first=20 if first is None else first, after=after
-        )
+        page = await info.context.loaders.experiment_runs.load((self.name, 20 if first is None else first, after))
         return connection(page, Run.from_record)
 
 
