@@ -19,16 +19,22 @@ from graph_registry.services.deletion import DeletionService
 from graph_registry.services.events import EventService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.lineage import LineageService
+from graph_registry.services.mlflow import MlflowServices
 from graph_registry.services.models import ModelService
+from graph_registry.services.openlineage import OpenLineageService
+from graph_registry.services.promotion import PromotionService
 from graph_registry.services.provenance import ProvenanceService
+from graph_registry.services.requests import RequestService
 from graph_registry.services.runs import RunService
+from graph_registry.services.teams import TeamService
 from graph_registry.services.tokens import TokenService
 from graph_registry.services.versions import VersionService
+from graph_registry.services.webhooks import DeliveryPolicy, WebhookService
 from graph_registry.settings import ArtifactStoreKind, Settings
 from graph_registry.storage import migrations
 from graph_registry.storage.artifact_store import ArtifactStore
 from graph_registry.storage.database import Database
-from graph_registry.storage.local_neo4j import LocalNeo4j
+from graph_registry.storage.local_neo4j import LocalNeo4j, quiet
 from graph_registry.storage.local_store import LocalStore
 from graph_registry.storage.s3_store import S3Store
 
@@ -50,6 +56,13 @@ class Services:
     deletion: DeletionService
     tokens: TokenService
     audit: AuditService
+    openlineage: OpenLineageService
+    webhooks: WebhookService
+    # The MLflow REST adapter's use cases (api/mlflow/).
+    mlflow: MlflowServices
+    teams: TeamService
+    promotion: PromotionService
+    requests: RequestService
 
 
 def local_neo4j(settings: Settings) -> LocalNeo4j:
@@ -88,14 +101,13 @@ def embedded_neo4j(
     started_here = not local.status().running
     if announce is not None:
         announce(f"embedded default: local Neo4j on {local.uri}, data in {local.home}")
-    local.start(timeout=settings.embedded_neo4j_start_timeout)
+    report = announce or quiet
+    local.start(timeout=settings.embedded_neo4j_start_timeout, report=report)
     try:
         yield local
     finally:
         if stop and started_here:
-            if announce is not None:
-                announce("stopping the local Neo4j ...")
-            local.stop()
+            local.stop(report=report)
 
 
 def open_database(settings: Settings) -> Database:
@@ -120,20 +132,47 @@ def open_artifact_store(settings: Settings) -> ArtifactStore:
 def build_services(settings: Settings, database: Database, store: ArtifactStore) -> Services:
     """Every service, wired once."""
     models = ModelService(database, max_page_size=settings.max_page_size, max_artifact_size=settings.max_artifact_size)
+    # The registry-wide promotion policy's requireProvenance defaults to GRAPH_REGISTRY_REQUIRE_PROVENANCE.
+    promotion = PromotionService(database, require_provenance=settings.require_provenance)
+    lifecycle = LifecycleService(database, promotion=promotion)
+    deletion = DeletionService(database)
     return Services(
         settings=settings,
         models=models,
         versions=VersionService(database, max_artifact_size=settings.max_artifact_size),
-        lifecycle=LifecycleService(database, require_provenance=settings.require_provenance),
+        lifecycle=lifecycle,
         artifacts=ArtifactService(database, store, models, url_expiry=settings.artifact_url_expiry),
         events=EventService(database),
         datasets=DatasetService(database, max_page_size=settings.max_page_size),
         runs=RunService(database, max_page_size=settings.max_page_size),
         provenance=ProvenanceService(database, models),
         lineage=LineageService(database, max_depth=settings.max_lineage_depth),
-        deletion=DeletionService(database),
+        deletion=deletion,
         tokens=TokenService(database),
         audit=AuditService(database, max_page_size=settings.max_page_size),
+        openlineage=OpenLineageService(database, max_page_size=settings.max_page_size),
+        webhooks=WebhookService(database, webhook_policy(settings)),
+        mlflow=MlflowServices.build(
+            database,
+            store,
+            models=models,
+            lifecycle=lifecycle,
+            deletion=deletion,
+            max_artifact_size=settings.max_artifact_size,
+        ),
+        teams=TeamService(database, max_page_size=settings.max_page_size),
+        promotion=promotion,
+        requests=RequestService(database, lifecycle=lifecycle, promotion=promotion),
+    )
+
+
+def webhook_policy(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        allow_private=settings.webhook_allow_private,
+        timeout=settings.webhook_timeout,
+        retry_window=settings.webhook_retry_window,
+        retry_base=settings.webhook_retry_base,
+        poll_interval=settings.webhook_poll_interval,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -11,10 +12,17 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from graph_registry.domain.lineage import MAX_WALK_DEPTH
 
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
 
 class Environment(StrEnum):
     DEV = "dev"
     PRODUCTION = "production"
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
 
 
 class ArtifactStoreKind(StrEnum):
@@ -42,6 +50,8 @@ class Settings(BaseSettings):
     embedded_neo4j_heap: str = "1g"
     embedded_neo4j_pagecache_mb: int = 256
     embedded_neo4j_start_timeout: float = 180.0
+    # Seconds `serve` gives requests in flight after SIGTERM/SIGINT before it drops them.
+    shutdown_timeout: float = 10.0
 
     require_provenance: bool = True
     # A walk's hops: at most what the walk queries reach (cypher/queries/lineage.cypher, MAX_WALK_DEPTH).
@@ -84,24 +94,61 @@ class Settings(BaseSettings):
     max_query_tokens: int = 2000
     max_query_aliases: int = 50
     max_query_cost: int = 20_000
+    # What each hop of a lineage walk (`depth`) costs: a hop reaches several nodes (bench/cost_stall.py).
+    lineage_cost_weight: int = 10
     # Any one string argument; services cap the fields they know far lower.
     max_string_length: int = 64 * 1024
     # Bodies of POST /graphql (the artifact routes stream and have their own limit).
     max_body_bytes: int = 1024 * 1024
     # Seconds a POST /graphql body may take to arrive (slow-body clients get 408).
     request_body_timeout: float = 30.0
+    # Exact origins (scheme://host[:port]) whose pages may call the API cross-origin (api/cors.py);
+    # empty: no cross-origin access. GRAPH_REGISTRY_CORS_ORIGINS=https://portal.example.com,...
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # Webhooks (services/webhooks.py): private, loopback and link-local targets only when allowed.
+    webhook_allow_private: bool = False
+    # Whether this process delivers (enqueues and attempts); off, it still serves the webhook API.
+    webhook_deliveries: bool = True
+    webhook_timeout: float = 5.0
+    # Seconds a failing delivery is retried (exponential backoff with jitter from webhook_retry_base).
+    webhook_retry_window: float = 24 * 3600.0
+    webhook_retry_base: float = 5.0
+    webhook_poll_interval: float = 1.0
+    # When set, GET /metrics needs 'Authorization: Bearer <this>' (a scraper's secret, not an API token).
+    metrics_token: SecretStr | None = None
+    # "text" (human) or "json" (one object per line: time, level, request id, actor, operation, ...).
+    log_format: LogFormat = LogFormat.TEXT
+    # Seconds a client may take to send a request's line and headers (api/serving.py): then closed.
+    header_timeout: float = 10.0
+    # Artifact uploads (PUT /artifacts/upload/...): each window of request_body_timeout seconds must
+    # bring at least this many bytes per second on average, or the upload gets 408 and is closed.
+    upload_min_bytes_per_second: int = 1024
+    # Host header values answered (api/hosts.py); GRAPH_REGISTRY_ALLOWED_HOSTS=registry.example.com,*.corp.
+    # Empty: loopback names only with auth off (DNS rebinding), any host with auth on.
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().absolute()
 
-    @field_validator("protected_aliases", mode="before")
+    @field_validator("protected_aliases", "cors_origins", "allowed_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an exact origin: give scheme://host[:port] "
+                    "(no path, no trailing slash, no wildcard)"
+                )
+        return tuple(origin.lower() for origin in value)
 
     @property
     def embedded(self) -> bool:

@@ -28,6 +28,9 @@ os.environ.setdefault("GRAPH_REGISTRY_EMBEDDED_NEO4J_PORT", "7697")
 # The suite's servers listen on loopback with authentication off (allowed there only); the security
 # tests (tests/security/) start their own servers with Settings(auth=True).
 os.environ.setdefault("GRAPH_REGISTRY_AUTH", "off")
+# Webhook deliveries only from the servers of tests/api/test_webhooks.py, which turn them on: any
+# other server's delivery loop would claim (and, private targets refused, fail) their deliveries.
+os.environ.setdefault("GRAPH_REGISTRY_WEBHOOK_DELIVERIES", "false")
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from graph_registry.api.app import create_app
+from graph_registry.api.http.serving import uvicorn_options
 from graph_registry.settings import Settings
 from graph_registry.storage.database import Database
 
@@ -36,7 +37,9 @@ class LiveServer:
         """`database` (closed with the server) replaces the one the settings would open."""
         port = free_port()
         app = create_app(settings, database=database)
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        # The options `graph-registry serve` uses (h11 with its header deadline), so tests see what users get.
+        options = uvicorn_options(settings)
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **options)
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
         thread.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -47,8 +48,23 @@ def test_serve_starts_its_own_neo4j_loads_the_demo_and_stops_it(tmp_path: Path) 
         page = httpx.get(f"{url}/graphql", headers={"accept": "text/html"}, timeout=10)
         assert page.status_code in (200, 503)  # 503: the web UI was not built in this checkout
         assert "authentication is OFF" in (tmp_path / "serve.log").read_text()
+        deadline = time.monotonic() + 30
+        while "ready at" not in (tmp_path / "serve.log").read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=90)
         log.close()
     assert LocalNeo4j(tmp_path / "neo4j", port=neo4j_port).status().running is False
+    # One line per long phase, each with its duration (a fresh state folder resolves Neo4j's jars).
+    said = (tmp_path / "serve.log").read_text()
+    for phase in (
+        r"fetching Neo4j Community with Maven",
+        r"Neo4j jars ready: \d+ MB \(\d+ MB fetched from Maven Central\) in \d+s",
+        r"Neo4j started in [\d.]+s",
+        r"migrations: \d+ applied in [\d.]+s",
+        r"demo loaded: \d+ nodes, \d+ relationships in [\d.]+s",
+        rf"ready at http://127.0.0.1:{api_port}/graphql \(web UI http://127.0.0.1:{api_port}/ui\) in [\d.]+s",
+        r"local Neo4j stopped in [\d.]+s",
+    ):
+        assert re.search(phase, said), f"{phase!r} not in:\n{said}"

@@ -1,9 +1,10 @@
 // name: record_audit_entry
 // Writes one audit entry: a mutation about to run (outcome PENDING) or one refused before it ran
-// (FORBIDDEN). Times are kept to the microsecond so page cursors compare exactly.
+// (FORBIDDEN). requestId is the server's; clientRequestId the caller's X-Request-Id, if any. Times are kept to the microsecond so page cursors compare exactly.
 CREATE (e:AuditEntry {id: $id, at: datetime.truncate('microsecond', datetime.transaction()), actor: $actor,
                       role: $role, operation: $operation, outcome: $outcome, model: $model, version: $version,
-                      arguments: $arguments, requestId: $requestId, message: $message})
+                      arguments: $arguments, requestId: $requestId, clientRequestId: $clientRequestId,
+                      message: $message})
 RETURN e.id AS id
 
 // name: finish_audit_entry

@@ -324,3 +324,28 @@ MATCH (target:BackupImported {_backupImportId: row.target})
 CREATE (source)-[r:REQUIRES]->(target)
 SET r = row.properties
 RETURN count(*) AS created
+
+// name: import_job_nodes
+// Creates a batch of OpenLineage jobs from a backup, tagged with their id in the file.
+UNWIND $rows AS row
+CREATE (n:Job:BackupImported)
+SET n = row.properties
+RETURN count(*) AS created
+
+// name: import_run_of_relationships
+// Links a batch of RUN_OF relationships (run -> OpenLineage job) between imported nodes.
+UNWIND $rows AS row
+MATCH (source:BackupImported {_backupImportId: row.source})
+MATCH (target:BackupImported {_backupImportId: row.target})
+CREATE (source)-[r:RUN_OF]->(target)
+SET r = row.properties
+RETURN count(*) AS created
+
+// name: import_child_of_relationships
+// Links a batch of CHILD_OF relationships (run -> parent run) between imported nodes.
+UNWIND $rows AS row
+MATCH (source:BackupImported {_backupImportId: row.source})
+MATCH (target:BackupImported {_backupImportId: row.target})
+CREATE (source)-[r:CHILD_OF]->(target)
+SET r = row.properties
+RETURN count(*) AS created

@@ -14,7 +14,8 @@ RETURN index, v {.*} AS datasetVersion
 // name: register_dataset_version
 // Takes the dataset's write lock (the dataset is created on first use), then returns the version
 // that holds the digest, or allocates the next number under the lock and creates the version.
-// Re-registering a soft-deleted digest brings the version back.
+// Re-registering a soft-deleted digest brings the version back only when $mayRestore (the caller
+// holds the role that deleting needs); otherwise it stays deleted and wasDeleted tells the caller.
 MERGE (d:Dataset {name: $dataset})
   ON CREATE SET d.createdAt = datetime.transaction(), d.versionCount = 0
 SET d._lock = true
@@ -27,14 +28,15 @@ CALL (d, prior) {
   CREATE (v:DatasetVersion {dataset: d.name, version: d.versionCount, digest: $digest, uri: $uri,
                             rowCount: $rowCount, deleted: false, createdAt: datetime.transaction()})
   CREATE (v)-[:VERSION_OF]->(d)
-  RETURN v, false AS replayed
+  RETURN v, false AS replayed, false AS wasDeleted
   UNION
   WITH prior WHERE prior IS NOT NULL
-  SET prior.deleted = false
-  RETURN prior AS v, true AS replayed
+  WITH prior, coalesce(prior.deleted, false) AS wasDeleted
+  SET prior.deleted = wasDeleted AND NOT $mayRestore
+  RETURN prior AS v, true AS replayed, wasDeleted
 }
 SET d.description = coalesce($description, d.description)
-RETURN v {.*} AS datasetVersion, replayed,
+RETURN v {.*} AS datasetVersion, replayed, wasDeleted,
        head([(v)-[:PRODUCED_BY]->(r:Run) | r.runId]) AS producedBy
 
 // name: find_lineage_cycles

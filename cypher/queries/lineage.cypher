@@ -2,9 +2,10 @@
 // The lineage subgraph of one node, in one query. Stored edges point from consumer to producer, so
 // UPSTREAM follows them outward and DOWNSTREAM inward. Each reached node gets its shortest distance
 // (ANY SHORTEST expands breadth-first: diamonds and cycles cost each node once). The walk looks one
-// hop past $depth, only to say whether it was cut (truncated). A Model, Dataset or Experiment root
-// starts from its members at depth 1; the walk never passes through one (it would join all its
-// versions), but each reached node's Model/Dataset/Experiment is attached (VERSION_OF, IN).
+// hop past $depth, only to say whether it was cut (truncated). A Model, Dataset, Experiment or Job
+// root starts from its members at depth 1; the walk never passes through one (it would join all its
+// versions), but each reached node's Model/Dataset/Experiment/Job and parent run are attached
+// (VERSION_OF, IN, RUN_OF, CHILD_OF).
 CALL () {
   MATCH (n:ModelVersion {model: $key[0], version: $key[1]}) WHERE $kind = 'ModelVersion' RETURN n
   UNION
@@ -21,14 +22,16 @@ CALL () {
   MATCH (n:Dataset {name: $key[0]}) WHERE $kind = 'Dataset' RETURN n
   UNION
   MATCH (n:Experiment {name: $key[0]}) WHERE $kind = 'Experiment' RETURN n
+  UNION
+  MATCH (n:Job {namespace: $key[0], name: $key[1]}) WHERE $kind = 'Job' RETURN n
 }
 WITH n AS root
 CALL (root) {
-  WITH root WHERE root:Model OR root:Dataset OR root:Experiment
-  MATCH (root)<-[:VERSION_OF|IN]-(start)
+  WITH root WHERE root:Model OR root:Dataset OR root:Experiment OR root:Job
+  MATCH (root)<-[:VERSION_OF|IN|RUN_OF]-(start)
   RETURN start, 1 AS offset
   UNION
-  WITH root WHERE NOT (root:Model OR root:Dataset OR root:Experiment)
+  WITH root WHERE NOT (root:Model OR root:Dataset OR root:Experiment OR root:Job)
   RETURN root AS start, 0 AS offset
 }
 CALL (start, offset) {
@@ -61,7 +64,7 @@ CALL (members) {
 CALL (reached, members) {
   UNWIND reached AS f
   WITH f.node AS member, f.depth AS depth
-  MATCH (member)-[r:VERSION_OF|IN]->(owner)
+  MATCH (member)-[r:VERSION_OF|IN|RUN_OF|CHILD_OF]->(owner)
   WHERE depth < $depth OR owner IN members
   WITH owner, min(depth) + 1 AS depth,
        collect({source: elementId(owner), target: elementId(member), type: type(r)}) AS ownerEdges
@@ -80,12 +83,13 @@ RETURN elementId(root) AS rootId, truncated,
 // datasets, runs and fine-tuned children), each with one shortest path explaining why, both ends
 // included (an empty path unless $withPaths: `impactedModels` asks for the versions alone, and the
 // nodes of every path cost their properties). Filtered to a stage and/or an alias. Soft-deleted
-// versions stay in (they are lineage).
+// versions stay in (they are lineage). A derivation an OpenLineage run explains (DERIVED_FROM {run})
+// is walked through that run (USED, PRODUCED_BY), so the path names the pipeline's runs.
 UNWIND $keys AS key
 MATCH (d:DatasetVersion {dataset: key[0], version: key[1]})
 CALL (d) {
   MATCH p = ANY SHORTEST
-    (d) (()<-[:USED|PRODUCED_BY|DERIVED_FROM|FINE_TUNED_FROM]-()){1,26} (v:ModelVersion)
+    (d) (()<-[r:USED|PRODUCED_BY|DERIVED_FROM|FINE_TUNED_FROM WHERE r.run IS NULL]-()){1,26} (v:ModelVersion)
   WHERE length(p) <= $depth
     AND ($stage IS NULL OR v.stage = $stage)
     AND ($alias IS NULL OR EXISTS { (:Alias {model: v.model, name: $alias})-[:POINTS_TO]->(v) })

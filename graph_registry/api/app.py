@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -23,19 +24,35 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from graph_registry import bootstrap
+from graph_registry.api import mlflow
 from graph_registry.api.graphql.context import Context
 from graph_registry.api.graphql.resolvers.lineage import LINKS
 from graph_registry.api.graphql.schema import build_schema
+from graph_registry.api.graphql.websocket import LegacyWSHandler, TransportWSHandler
 from graph_registry.api.http import artifacts as artifact_routes
-from graph_registry.api.http import web
+from graph_registry.api.http import metrics, web
 from graph_registry.api.http.auth import authenticate, header_of
-from graph_registry.api.http.guard import HttpGuard, request_id_of
+from graph_registry.api.http.cors import cors_middleware
+from graph_registry.api.http.guard import HttpGuard, client_request_id_of, request_id_of
+from graph_registry.api.http.headers import SecurityHeaders
+from graph_registry.api.http.hosts import HostGuard, allowed_hosts
+from graph_registry.api.http.wire import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    TextFrameWebSocketAdapter,
+    failed_before_execution,
+    response_media_type,
+)
+from graph_registry.api.openlineage import routes as openlineage_routes
 from graph_registry.bootstrap import Services
 from graph_registry.errors import Unavailable
 from graph_registry.services import demo
+from graph_registry.services.webhooks import delivering
 from graph_registry.settings import Settings
 from graph_registry.storage import migrations
 from graph_registry.storage.database import Database
@@ -54,6 +71,31 @@ class Runtime:
 
 
 class RegistryGraphQL(GraphQL[Context, None]):
+    websocket_adapter_class = TextFrameWebSocketAdapter
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        if response_media_type(request.headers) == GRAPHQL_RESPONSE and failed_before_execution(result):
+            del processed["data"]
+            request.state.graphql_request_error = True
+        return processed
+
+    async def run(  # type: ignore[override]
+        self, request: Request | WebSocket, context: Context | UnsetType = UNSET, root_value: None = UNSET
+    ) -> Response | WebSocket:
+        response = await super().run(request, context, root_value)  # type: ignore[arg-type]
+        if isinstance(request, Request) and isinstance(response, Response) and response.media_type == JSON:
+            media_type = response_media_type(request.headers)
+            if media_type != JSON:
+                response.headers["content-type"] = media_type
+                if getattr(request.state, "graphql_request_error", False):
+                    response.status_code = 400
+        return response
+
+    # Every operation on a socket re-authenticates its token as of its start (api/websocket.py).
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
@@ -78,6 +120,7 @@ class RegistryGraphQL(GraphQL[Context, None]):
             services=services,
             actor=auth.principal.actor if auth.principal else "anonymous",
             request_id=request_id_of(request.scope),
+            client_request_id=client_request_id_of(request.scope),
             links=LINKS,
             principal=auth.principal,
             auth_error=auth.error,
@@ -100,8 +143,9 @@ class RegistryGraphQL(GraphQL[Context, None]):
 async def _migrate_when_ready(runtime: Runtime) -> None:
     delay = 0.5
     while True:
+        started = time.monotonic()
         try:
-            await migrations.apply(runtime.database)
+            applied = await migrations.apply(runtime.database)
         except Unavailable:
             log.warning("Neo4j is not reachable yet; retrying migrations in %.1fs", delay)
             await asyncio.sleep(delay)
@@ -109,8 +153,17 @@ async def _migrate_when_ready(runtime: Runtime) -> None:
             continue
         if runtime.services.settings.embedded and runtime.services.settings.load_demo:
             # First start of the embedded default: an empty graph gets the demo scenario to explore.
+            log.info("migrations: %d applied in %.1fs", len(applied), time.monotonic() - started)
+            started = time.monotonic()
             try:
-                await demo.load_if_empty(runtime.database, runtime.services)
+                if await demo.load_if_empty(runtime.database, runtime.services):
+                    counts = (await runtime.database.read("count_graph"))[0]
+                    log.info(
+                        "demo loaded: %d nodes, %d relationships in %.1fs",
+                        counts["nodes"],
+                        counts["relationships"],
+                        time.monotonic() - started,
+                    )
             except Exception:
                 log.exception("loading the demo graph failed; the registry runs without it")
         runtime.migrated.set()
@@ -133,7 +186,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(runtime.migrated.wait()), timeout=settings.neo4j_connect_timeout * 3)
         try:
-            yield
+            async with delivering(services.webhooks, enabled=settings.webhook_deliveries):
+                yield
         finally:
             migrating.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -159,17 +213,27 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics.endpoint(settings)),
             *web.routes(graphql, settings),
             WebSocketRoute("/graphql", graphql),
             *artifact_routes.routes,
+            *openlineage_routes.routes,
+            *mlflow.routes(),
         ],
         middleware=[
+            # nosniff everywhere; CSP and no framing on the HTML pages (every refusal below included).
+            Middleware(SecurityHeaders),
+            # A request naming a host not allowed (DNS rebinding) reaches nothing else.
+            Middleware(HostGuard, allowed=allowed_hosts(settings)),
+            *cors_middleware(settings),
+            Middleware(metrics.EndpointMetrics),
             Middleware(
                 HttpGuard,
                 max_body_bytes=settings.max_body_bytes,
                 auth=settings.auth_enabled,
                 body_timeout=settings.request_body_timeout,
-            )
+                upload_min_rate=settings.upload_min_bytes_per_second,
+            ),
         ],
         lifespan=lifespan,
     )

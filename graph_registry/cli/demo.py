@@ -16,7 +16,7 @@ console = Console(stderr=True)
 
 async def _load(settings: Settings) -> scenario.DemoSummary:
     async with bootstrap.opened(settings) as registry:
-        return await scenario.load(registry.services)
+        return await scenario.load(registry.database, registry.services)
 
 
 def demo() -> None:

@@ -72,6 +72,7 @@ def impact(
     stage: Annotated[Stage | None, typer.Option(case_sensitive=False, help="Only versions in this stage.")] = None,
     alias: Annotated[str | None, typer.Option(help="Only versions holding this alias.")] = None,
     depth: Annotated[int, typer.Option(min=1, help="Hops to follow downstream.")] = 10,
+    ids: Annotated[bool, typer.Option("--ids", help="Show run ids beside run names.")] = False,
     url: Url = None,
     token: Token = None,
     json: Json = False,
@@ -84,7 +85,7 @@ def impact(
     elif not hits:
         output.stdout.print(f"no model version depends on {dataset_version}")
     else:
-        output.stdout.print(output.impact_table(hits))
+        output.stdout.print(output.impact_table(hits, ids=ids))
 
 
 def diff(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import logging.config
+import math
 import os
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -12,18 +15,38 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from graph_registry import bootstrap, logs
 from graph_registry.api.graphql.schema import sdl
-from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, tokens, watch
+from graph_registry.api.http.serving import uvicorn_options
+from graph_registry.cli import (
+    artifacts,
+    backup,
+    demo,
+    import_mlflow,
+    lineage,
+    models,
+    neo4j,
+    readiness,
+    serving,
+    teams,
+    tokens,
+    watch,
+)
 from graph_registry.settings import Settings
+from graph_registry.storage.local_neo4j import LocalNeo4jError
+from graph_registry.storage.neo4j_supervisor import Neo4jSupervisor
 
 app = typer.Typer(help="graph-registry: a graph-native model registry.", no_args_is_help=True)
 app.add_typer(neo4j.app, name="neo4j")
 app.add_typer(tokens.app, name="token")
+app.add_typer(teams.app, name="team")
 app.command("demo")(demo.demo)
 app.command("export")(backup.export_graph)
 app.command("import")(backup.import_graph)
+app.command("import-mlflow")(import_mlflow.import_mlflow)
 # Talking to a running registry through graph_registry.client:
 app.add_typer(models.models_app, name="models")
+models.models_app.command("create")(teams.create_model)
 app.add_typer(models.versions_app, name="versions")
 app.add_typer(models.alias_app, name="alias")
 app.add_typer(artifacts.app, name="artifact")
@@ -33,7 +56,7 @@ app.command("lineage")(lineage.lineage)
 app.command("impact")(lineage.impact)
 app.command("diff")(lineage.diff)
 app.command("watch")(watch.watch)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @app.command()
@@ -42,9 +65,13 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="uvicorn worker processes."),
 ) -> None:
-    """Serve the GraphQL API; without NEO4J_URI, on a local Neo4j that it starts and stops itself."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    """Serve the GraphQL API; without NEO4J_URI, on a local Neo4j that it starts, supervises and stops.
+
+    SIGTERM or SIGINT stops it gracefully (a second one forces it); see cli/serving.py.
+    """
     settings = Settings()
+    log_config = logs.config(settings.log_format)
+    logging.config.dictConfig(log_config)
     if settings.auth is None:
         # The embedded default on loopback is a local sandbox; anything else needs tokens. The
         # decision travels to uvicorn's worker processes through their environment.
@@ -52,22 +79,62 @@ def serve(
         os.environ["GRAPH_REGISTRY_AUTH"] = "on" if auth_on else "off"
         settings = settings.model_copy(update={"auth": auth_on})
     _check_auth(settings, host, port)
-    with neo4j.reachable(settings, announce=True):
+    signals = serving.Signals()
+    signals.install()
+    local = bootstrap.local_neo4j(settings) if settings.embedded else None
+    supervisor: Neo4jSupervisor | None = None
+    started = True
+    try:
+        if local is not None and not local.status().running:
+            console.print(f"embedded default: local Neo4j on {local.uri}, data in {local.home}")
+            supervisor = Neo4jSupervisor(local, start_timeout=settings.embedded_neo4j_start_timeout)
+            local.start(timeout=settings.embedded_neo4j_start_timeout, report=console.print)
+            supervisor.start()
+        elif local is not None:
+            console.print(f"embedded default: the local Neo4j already running on {local.uri} (not managed)")
         console.print(f"GraphiQL: http://{host}:{port}/graphql")
-        uvicorn.run(
+        readiness.announce(host, port, report=console.print)
+        config = uvicorn.Config(
             "graph_registry.api.app:create_app",
             factory=True,
             host=host,
             port=port,
             workers=workers,
-            timeout_keep_alive=5,
-            timeout_graceful_shutdown=10,
-            # h11, not httptools: only h11 enforces the header size limit below (httptools reads
-            # headers without bound). Slow bodies are bounded by HttpGuard (408).
-            http="h11",
-            h11_max_incomplete_event_size=64 * 1024,
-            ws_max_size=settings.max_body_bytes,
+            log_config=log_config,
+            # A worker that does not answer uvicorn's health check in time is killed and replaced;
+            # its 5 s default killed every worker of a busy machine before it had imported the app.
+            timeout_worker_healthcheck=30,
+            timeout_graceful_shutdown=max(1, math.ceil(settings.shutdown_timeout)),
+            # h11 with a header deadline and size limit; slow bodies are bounded by HttpGuard (408).
+            **uvicorn_options(settings),
         )
+        if workers > 1:
+            _share_metrics(settings)
+        started = serving.run(config, signals)
+    except LocalNeo4jError as error:
+        console.print(f"[red]error:[/red] {error}")
+        started = False
+    except (serving.StopRequested, serving.StopForced):
+        pass
+    finally:
+        if supervisor is not None:
+            try:
+                supervisor.stop(force=signals.forced, report=console.print)
+            except serving.StopForced:
+                supervisor.stop(force=True, report=console.print)
+    if signals.forced:
+        raise typer.Exit(1)
+    if not started:
+        raise typer.Exit(1 if signals.received == 0 else 0)
+
+
+def _share_metrics(settings: Settings) -> None:
+    """Workers write their metrics into one fresh folder, which /metrics adds up (prometheus-client's
+    multiprocess mode); the folder is emptied first, so a former run's samples never count."""
+    folder = settings.home / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 def is_loopback(host: str) -> bool:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 from collections.abc import Iterator
 
 import typer
 from rich.console import Console
 
 from graph_registry import bootstrap
+from graph_registry.cli import serving
 from graph_registry.settings import Settings
 from graph_registry.storage.local_neo4j import LocalNeo4jError
+from graph_registry.storage.neo4j_supervisor import Neo4jSupervisor
 
 app = typer.Typer(help="Manage the local Neo4j server (data under GRAPH_REGISTRY_HOME).", no_args_is_help=True)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @contextlib.contextmanager
@@ -29,25 +32,44 @@ def reachable(settings: Settings, *, stop: bool = True, announce: bool = False) 
 
 
 @app.command()
-def start() -> None:
+def start(
+    foreground: bool = typer.Option(
+        False, "--foreground", help="Stay in the foreground, restart it if it dies, stop it on SIGTERM/SIGINT."
+    ),
+) -> None:
     """Start the local Neo4j and wait until Bolt answers."""
     settings = Settings()
     local = bootstrap.local_neo4j(settings)
-    console.print(f"starting Neo4j on {local.uri} (data in {local.home}) ...")
+    signals = serving.Signals()
+    if foreground:
+        signals.install()
+    supervisor = Neo4jSupervisor(local, start_timeout=settings.embedded_neo4j_start_timeout)
     try:
-        status = local.start(timeout=settings.embedded_neo4j_start_timeout)
+        status = local.start(timeout=settings.embedded_neo4j_start_timeout, report=console.print)
+        console.print(f"Neo4j is running (pid {status.pid}) on {status.uri}")
+        if not foreground:
+            return
+        supervisor.start()
+        while True:
+            signal.pause()
     except LocalNeo4jError as error:
         console.print(f"[red]error:[/red] {error}")
+        if foreground:
+            local.stop(timeout=0)
         raise typer.Exit(1) from error
-    console.print(f"Neo4j is running (pid {status.pid}) on {status.uri}")
+    except (serving.StopRequested, serving.StopForced):
+        try:
+            supervisor.stop(force=signals.forced, report=console.print)
+        except serving.StopForced:
+            supervisor.stop(force=True, report=console.print)
+    if signals.forced:
+        raise typer.Exit(1)
 
 
 @app.command()
 def stop() -> None:
     """Stop the local Neo4j."""
-    if bootstrap.local_neo4j(Settings()).stop():
-        console.print("Neo4j stopped")
-    else:
+    if not bootstrap.local_neo4j(Settings()).stop(report=console.print):
         console.print("Neo4j was not running")
 
 

@@ -24,6 +24,7 @@ from graph_registry.client.types import (
     ProvenanceDiff,
     ValueChange,
 )
+from graph_registry.domain.lineage_labels import flow_label, upstream_label
 
 stdout = Console(highlight=False)
 STAGE_STYLE = {"PRODUCTION": "bold green", "STAGING": "yellow", "ARCHIVED": "dim", "NONE": ""}
@@ -57,8 +58,16 @@ def stage_text(stage: str) -> str:
     return f"[{style}]{stage}[/{style}]" if style else stage
 
 
+def _identity(table: Table, header: str, values: Sequence[str]) -> None:
+    """The column that says which row is which: never shortened, whatever the terminal's width."""
+    table.add_column(header, no_wrap=True, min_width=max([len(header), *map(len, values)]))
+
+
 def models_table(models: Sequence[Model]) -> Table:
-    table = Table("model", "latest", "production", "aliases", "created", "description", title="models")
+    table = Table(title="models")
+    _identity(table, "model", [model.name for model in models])
+    for header in ("latest", "production", "aliases", "created", "description"):
+        table.add_column(header, overflow="fold")
     for model in models:
         table.add_row(
             escape(model.name),
@@ -121,9 +130,9 @@ def lineage_tree(graph: LineageGraph, *, upstream: bool) -> Tree:
     following: dict[str, list[tuple[str, str]]] = {}
     for edge in graph.edges:
         if upstream:
-            following.setdefault(edge.target, []).append((edge.source, edge.type))
+            following.setdefault(edge.target, []).append((edge.source, upstream_label(edge.type)))
         else:
-            following.setdefault(edge.source, []).append((edge.target, edge.type))
+            following.setdefault(edge.source, []).append((edge.target, flow_label(edge.type)))
 
     def label(node_id: str, relation: str | None) -> str:
         node = graph.node(node_id)
@@ -147,15 +156,20 @@ def lineage_tree(graph: LineageGraph, *, upstream: bool) -> Tree:
     return root
 
 
-def impact_table(hits: Sequence[ImpactHit]) -> Table:
-    table = Table("model version", "stage", "aliases", "why (path from the dataset)", title="impacted model versions")
+def impact_table(hits: Sequence[ImpactHit], *, ids: bool = False) -> Table:
+    """Each impacted version with the path that explains it; runs by name (`ids`: with their ids too)."""
+    table = Table(title="impacted model versions")
+    _identity(table, "model version", [str(hit.model_version.key) for hit in hits])
+    for header in ("stage", "aliases", "why (path from the dataset)"):
+        table.add_column(header, overflow="fold")
     for hit in hits:
         version = hit.model_version
+        steps = [f"{step.label} ({step.run_id})" if ids and step.run_id else step.label for step in hit.path]
         table.add_row(
             escape(str(version.key)),
             stage_text(version.stage.value),
             escape(", ".join(version.aliases)),
-            escape(" → ".join(step.label for step in hit.path)),
+            escape(" → ".join(steps)),
         )
     return table
 

@@ -18,25 +18,23 @@ def watch(
         datetime | None, typer.Option(help="Replay events from this moment first (ISO 8601, UTC if no zone).")
     ] = None,
     count: Annotated[int | None, typer.Option(min=1, help="Stop after this many events.")] = None,
+    timeout: Annotated[float | None, typer.Option(min=0, help="Stop after this many seconds.")] = None,
     url: Url = None,
     token: Token = None,
     json: Json = False,
 ) -> None:
-    """Print VERSION_CREATED, STAGE_CHANGED, ALIAS_SET, ALIAS_DELETED, VERSION_DELETED until Ctrl-C."""
+    """Print VERSION_CREATED, STAGE_CHANGED, ALIAS_SET, ALIAS_DELETED, VERSION_DELETED until Ctrl-C (or --count, --timeout)."""
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    seen = 0
     with connected(url, token) as registry:
         if not json:
-            stderr.print(f"watching {model or 'every model'} at {registry.url} (Ctrl-C to stop)")
+            until = " (Ctrl-C to stop)" if count is None and timeout is None else ""
+            stderr.print(f"watching {model or 'every model'} at {registry.url}{until}")
         try:
-            for event in registry.events(model, since=since):
+            for event in registry.events(model, since=since, stop_after=count, timeout=timeout):
                 if json:
                     print(orjson.dumps(output.plain(event)).decode(), flush=True)
                 else:
                     output.stdout.print(output.event_line(event))
-                seen += 1
-                if count is not None and seen >= count:
-                    return
         except KeyboardInterrupt:
             return

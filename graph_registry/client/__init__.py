@@ -24,11 +24,12 @@ from graph_registry.client.errors import (
     UnauthenticatedError,
     UnavailableError,
 )
-from graph_registry.client.registry import Registry
+from graph_registry.client.registry import NoGitWarning, Registry
 from graph_registry.client.runs import ActiveRun
 from graph_registry.client.types import (
     Artifact,
     Commit,
+    Dataset,
     DatasetVersion,
     ImpactHit,
     LineageGraph,
@@ -50,6 +51,7 @@ __all__ = [
     "AsyncRegistry",
     "Commit",
     "ConflictError",
+    "Dataset",
     "DatasetVersion",
     "ForbiddenError",
     "ImpactHit",
@@ -59,6 +61,7 @@ __all__ = [
     "Model",
     "ModelEvent",
     "ModelVersion",
+    "NoGitWarning",
     "NotFoundError",
     "PreconditionFailedError",
     "ProvenanceDiff",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import tarfile
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,5 +102,19 @@ def download(version: ModelVersion, url: str, to: Path, *, progress: bool) -> Pa
             )
             folder.mkdir(parents=True, exist_ok=True)
             with tarfile.open(packed) as tar:
-                tar.extractall(folder, filter="data")
+                tar.extractall(folder, filter=_dated(time.time()))  # noqa: S202 - the data filter refuses unsafe members
         return folder
+
+
+def _dated(now: float) -> Callable[[tarfile.TarInfo, str], tarfile.TarInfo | None]:
+    """tarfile's `data` filter, with the time of extraction for entries the archive left undated.
+
+    Folders are packed with mtime 0 so that the same files always hash the same; the files
+    written out should not claim to be from 1970.
+    """
+
+    def extract(member: tarfile.TarInfo, destination: str) -> tarfile.TarInfo | None:
+        safe = tarfile.data_filter(member, destination)
+        return safe.replace(mtime=now, deep=False) if safe is not None and not safe.mtime else safe
+
+    return extract

@@ -13,11 +13,12 @@ from typing import Any, TypeVar
 
 from graph_registry.client import calls
 from graph_registry.client.calls import Call
-from graph_registry.client.events import follow_async
+from graph_registry.client.events import Limits, follow_async
 from graph_registry.client.refs import dataset_ref, selector
 from graph_registry.client.registry import DatasetTarget, VersionTarget, _stage
 from graph_registry.client.transport import AsyncTransport
 from graph_registry.client.types import (
+    Dataset,
     DatasetVersion,
     ImpactHit,
     LineageGraph,
@@ -97,6 +98,9 @@ class AsyncRegistry:
             calls.impact(dataset_ref(dataset_version), stage=_stage(stage), alias=alias, depth=depth)
         )
 
+    async def dataset_by_source(self, namespace: str, name: str) -> Dataset:
+        return await self._call(calls.dataset_by_source(namespace, name))
+
     async def diff(self, a: VersionTarget, b: VersionTarget) -> ProvenanceDiff:
         return await self._call(calls.provenance_diff(selector(a), selector(b)))
 
@@ -130,6 +134,19 @@ class AsyncRegistry:
         return await self._call(calls.delete_alias(model, alias))
 
     def events(
-        self, model: str | None = None, *, since: datetime | None = None, reconnect: bool = True
+        self,
+        model: str | None = None,
+        *,
+        since: datetime | None = None,
+        reconnect: bool = True,
+        timeout: float | None = None,
+        stop_after: int | None = None,
     ) -> AsyncIterator[ModelEvent]:
-        return follow_async(self.url, self._token, model=model, since=since, reconnect=reconnect)
+        return follow_async(
+            self.url,
+            self._token,
+            model=model,
+            since=since,
+            reconnect=reconnect,
+            limits=Limits.of(timeout=timeout, stop_after=stop_after),
+        )

@@ -14,6 +14,7 @@ from graph_registry.client import operations as ops
 from graph_registry.client.errors import NotFoundError
 from graph_registry.client.refs import VersionSelector
 from graph_registry.client.types import (
+    Dataset,
     DatasetVersion,
     ImpactHit,
     LineageGraph,
@@ -116,6 +117,14 @@ def dataset_version(ref: Json) -> Call[DatasetVersion]:
         ops.DATASET_VERSION,
         ref,
         lambda d: DatasetVersion.from_json(_required(d["datasetVersion"], f"dataset version {name} {ref}")),
+    )
+
+
+def dataset_by_source(namespace: str, name: str) -> Call[Dataset]:
+    return Call(
+        ops.DATASET_BY_SOURCE,
+        {"namespace": namespace, "name": name},
+        lambda d: Dataset.from_json(_required(d["datasetBySource"], f"dataset {namespace}/{name}")),
     )
 
 

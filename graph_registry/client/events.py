@@ -12,6 +12,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +39,32 @@ FATAL_CLOSE = {4400: InvalidInputError, 4401: UnauthenticatedError, 4403: Forbid
 MAX_BACKOFF = 30.0
 # A change's time is its transaction's start, which may precede its commit: resume a little earlier.
 RESUME_MARGIN = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """When a feed ends on its own: after `stop_after` events, or once its `deadline` (monotonic) passed."""
+
+    deadline: float | None = None
+    stop_after: int | None = None
+
+    @classmethod
+    def of(cls, *, timeout: float | None = None, stop_after: int | None = None) -> Limits:
+        if timeout is not None and timeout < 0:
+            raise ValueError("timeout must be zero or more seconds")
+        if stop_after is not None and stop_after < 1:
+            raise ValueError("stop_after must be at least 1 event")
+        return cls(None if timeout is None else time.monotonic() + timeout, stop_after)
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (None: no deadline)."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    def reached(self, delivered: int) -> bool:
+        return (self.stop_after is not None and delivered >= self.stop_after) or self.remaining() == 0.0
+
+
+FOREVER = Limits()
 
 
 def ws_url(url: str | None) -> str:
@@ -103,45 +130,6 @@ def _closed_error(error: ConnectionClosed) -> RegistryClientError | None:
     return kind(error.rcvd.reason or "the registry closed the subscription") if kind and error.rcvd else None
 
 
-class Follower:
-    """The event-following core of `follow` and `follow_async`, without I/O: what to send on a new
-    connection, what to answer a message with, and whether a failure ends the stream or waits and retries."""
-
-    def __init__(self, url: str | None, token: str | None, model: str | None, since: datetime | None, reconnect: bool):
-        self.url = ws_url(url)
-        self.headers = headers(token)
-        self.feed = Feed(model, since, token)
-        self.reconnect = reconnect
-        self.backoff = 0.5
-
-    def opening(self) -> list[str]:
-        """The messages of a new connection, in order; the feed counts it as connected."""
-        messages = [self.feed.init_message(), self.feed.subscribe_message()]
-        self.feed.connected()
-        return messages
-
-    def answer(self, raw: str | bytes) -> tuple[str | None, bool, ModelEvent | None]:
-        """(reply to send, whether the stream is done, the event to hand out) for one message."""
-        action, event = self.feed.receive(raw)
-        if event is not None:
-            self.backoff = 0.5
-        return (json.dumps({"type": "pong"}) if action == "pong" else None), action == "done", event
-
-    def retry_after(self, error: Exception) -> float:
-        """How long to wait before reconnecting; raises when the failure ends the stream."""
-        if isinstance(error, ConnectionClosed):
-            fatal = _closed_error(error)
-            if fatal is not None or not self.reconnect:
-                raise fatal or TransportError(f"the event stream closed: {error}") from error
-        elif not self.reconnect or (isinstance(error, InvalidStatus) and error.response.status_code in (401, 403)):
-            raise TransportError(f"could not subscribe at {self.url}: {error}") from error
-        delay, self.backoff = self.backoff, min(self.backoff * 2, MAX_BACKOFF)
-        return delay
-
-
-FAILURES = (ConnectionClosed, OSError, InvalidHandshake, TimeoutError)
-
-
 def follow(
     url: str | None = None,
     token: str | None = None,
@@ -149,25 +137,45 @@ def follow(
     model: str | None = None,
     since: datetime | None = None,
     reconnect: bool = True,
+    limits: Limits = FOREVER,
 ) -> Iterator[ModelEvent]:
-    """Events as they happen, forever (or until the server completes the subscription)."""
-    core = Follower(url, token, model, since, reconnect)
-    while True:
+    """Events as they happen, until the server completes the subscription or `limits` end the feed."""
+    feed = Feed(model, since, token)
+    backoff = 0.5
+    delivered = 0
+    while not limits.reached(delivered):
         try:
-            with connect(core.url, subprotocols=[PROTOCOL], additional_headers=core.headers, open_timeout=30) as socket:
-                for message in core.opening():
-                    socket.send(message)
-                while True:
-                    reply, done, event = core.answer(socket.recv())
-                    if reply is not None:
-                        socket.send(reply)
-                    if done:
+            with connect(
+                ws_url(url), subprotocols=[PROTOCOL], additional_headers=headers(token), open_timeout=30
+            ) as socket:
+                socket.send(feed.init_message())
+                socket.send(feed.subscribe_message())
+                feed.connected()
+                while not limits.reached(delivered):
+                    try:
+                        raw = socket.recv(timeout=limits.remaining())
+                    except TimeoutError:
                         return
-                    if event is not None:
+                    action, event = feed.receive(raw)
+                    if action == "pong":
+                        socket.send(json.dumps({"type": "pong"}))
+                    elif action == "done":
+                        return
+                    elif event is not None:
+                        backoff = 0.5
+                        delivered += 1
                         yield event
-        except FAILURES as error:
-            delay = core.retry_after(error)
-        time.sleep(delay)
+                return
+        except ConnectionClosed as error:
+            fatal = _closed_error(error)
+            if fatal is not None or not reconnect:
+                raise fatal or TransportError(f"the event stream closed: {error}") from error
+        except (OSError, InvalidHandshake, TimeoutError) as error:
+            if not reconnect or (isinstance(error, InvalidStatus) and error.response.status_code in (401, 403)):
+                raise TransportError(f"could not subscribe at {ws_url(url)}: {error}") from error
+        left = limits.remaining()
+        time.sleep(backoff if left is None else min(backoff, left))
+        backoff = min(backoff * 2, MAX_BACKOFF)
 
 
 async def follow_async(
@@ -177,24 +185,42 @@ async def follow_async(
     model: str | None = None,
     since: datetime | None = None,
     reconnect: bool = True,
+    limits: Limits = FOREVER,
 ) -> AsyncIterator[ModelEvent]:
     """`follow` for asyncio code."""
-    core = Follower(url, token, model, since, reconnect)
-    while True:
+    feed = Feed(model, since, token)
+    backoff = 0.5
+    delivered = 0
+    while not limits.reached(delivered):
         try:
             async with connect_async(
-                core.url, subprotocols=[PROTOCOL], additional_headers=core.headers, open_timeout=30
+                ws_url(url), subprotocols=[PROTOCOL], additional_headers=headers(token), open_timeout=30
             ) as socket:
-                for message in core.opening():
-                    await socket.send(message)
-                while True:
-                    reply, done, event = core.answer(await socket.recv())
-                    if reply is not None:
-                        await socket.send(reply)
-                    if done:
+                await socket.send(feed.init_message())
+                await socket.send(feed.subscribe_message())
+                feed.connected()
+                while not limits.reached(delivered):
+                    try:
+                        raw = await asyncio.wait_for(socket.recv(), limits.remaining())
+                    except TimeoutError:
                         return
-                    if event is not None:
+                    action, event = feed.receive(raw)
+                    if action == "pong":
+                        await socket.send(json.dumps({"type": "pong"}))
+                    elif action == "done":
+                        return
+                    elif event is not None:
+                        backoff = 0.5
+                        delivered += 1
                         yield event
-        except FAILURES as error:
-            delay = core.retry_after(error)
-        await asyncio.sleep(delay)
+                return
+        except ConnectionClosed as error:
+            fatal = _closed_error(error)
+            if fatal is not None or not reconnect:
+                raise fatal or TransportError(f"the event stream closed: {error}") from error
+        except (OSError, InvalidHandshake, TimeoutError) as error:
+            if not reconnect or (isinstance(error, InvalidStatus) and error.response.status_code in (401, 403)):
+                raise TransportError(f"could not subscribe at {ws_url(url)}: {error}") from error
+        left = limits.remaining()
+        await asyncio.sleep(backoff if left is None else min(backoff, left))
+        backoff = min(backoff * 2, MAX_BACKOFF)

@@ -63,8 +63,9 @@ fragment PathNode on Node {
   ... on Dataset { name }
   ... on DatasetVersion { version digest dataset { name } }
   ... on Experiment { name }
-  ... on Run { runId }
+  ... on Run { runId runName: name job { name } }
   ... on Commit { repo sha }
+  ... on Job { namespace name }
 }
 """
 
@@ -201,6 +202,17 @@ DATASET_VERSION = (
     """
 query DatasetVersion($dataset: String!, $version: Int, $digest: String) {
   datasetVersion(dataset: $dataset, version: $version, digest: $digest) { ...DatasetVersionFields }
+}
+"""
+    + DATASET_VERSION_FIELDS
+)
+
+DATASET_BY_SOURCE = (
+    """
+query DatasetBySource($namespace: String!, $name: String!) {
+  datasetBySource(namespace: $namespace, name: $name) {
+    id name source { namespace name } latestVersion { ...DatasetVersionFields }
+  }
 }
 """
     + DATASET_VERSION_FIELDS

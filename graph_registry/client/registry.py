@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import uuid
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -21,13 +22,14 @@ from graph_registry.client import artifacts, calls, digests, git
 from graph_registry.client import operations as ops
 from graph_registry.client import requirements as requirements_module
 from graph_registry.client.calls import Call
-from graph_registry.client.errors import ArtifactError, NotFoundError
-from graph_registry.client.events import follow
+from graph_registry.client.errors import ArtifactError, NotFoundError, PreconditionFailedError
+from graph_registry.client.events import Limits, follow
 from graph_registry.client.refs import VersionSelector, dataset_ref, selector
 from graph_registry.client.runs import ActiveRun
 from graph_registry.client.transport import Transport
 from graph_registry.client.types import (
     Commit,
+    Dataset,
     DatasetVersion,
     ImpactHit,
     LineageGraph,
@@ -51,6 +53,17 @@ def _stage(value: Stage | str | None) -> Stage | None:
     return None if value is None else Stage(value.upper()) if isinstance(value, str) else value
 
 
+class NoGitWarning(UserWarning):
+    """A run or version was recorded without a commit: no git repository where the code runs."""
+
+
+def _no_git_hint(path: str | Path) -> str:
+    return (
+        f"start_run found no git repository at {Path(path).resolve()} (or no git command), so the run "
+        "recorded no commit; run the code inside its git repository, or pass commit= to start_run"
+    )
+
+
 class Registry:
     """A connection to one registry. Thread-compatible, not thread-safe: one per thread."""
 
@@ -68,6 +81,8 @@ class Registry:
         self.url = self._transport.url
         # Progress bars only where someone watches.
         self.progress = sys.stderr.isatty() if progress is None else progress
+        # Versions registered from runs that found no git repository: why a promotion is refused.
+        self._without_git: dict[VersionKey, str] = {}
 
     def close(self) -> None:
         self._transport.close()
@@ -166,14 +181,35 @@ class Registry:
     def dataset_version(self, target: DatasetTarget) -> DatasetVersion:
         return self._call(calls.dataset_version(dataset_ref(target)))
 
+    def dataset_by_source(self, namespace: str, name: str) -> Dataset:
+        """The dataset recorded under an OpenLineage identity, e.g. ("s3://lake", "features/orders");
+        its `latest_version` can be passed as `trained_on` or a run input."""
+        return self._call(calls.dataset_by_source(namespace, name))
+
     def run(self, run_id: str) -> Run:
         return self._call(calls.run(run_id))
 
     def events(
-        self, model: str | None = None, *, since: datetime | None = None, reconnect: bool = True
+        self,
+        model: str | None = None,
+        *,
+        since: datetime | None = None,
+        reconnect: bool = True,
+        timeout: float | None = None,
+        stop_after: int | None = None,
     ) -> Iterator[ModelEvent]:
-        """Registry events as they happen (for one model or all), reconnecting without loss."""
-        return follow(self.url, self._token, model=model, since=since, reconnect=reconnect)
+        """Registry events as they happen (for one model or all), reconnecting without loss.
+
+        Forever, unless `timeout` (seconds from now) or `stop_after` (a number of events) ends it.
+        """
+        return follow(
+            self.url,
+            self._token,
+            model=model,
+            since=since,
+            reconnect=reconnect,
+            limits=Limits.of(timeout=timeout, stop_after=stop_after),
+        )
 
     # Lifecycle
 
@@ -196,9 +232,17 @@ class Registry:
         key = self._number(target, version)
         chosen = _stage(stage)
         assert chosen is not None
-        return self._call(
-            calls.transition_stage(key.model, key.version, chosen, archive_existing=archive_existing, comment=comment)
-        )
+        try:
+            return self._call(
+                calls.transition_stage(
+                    key.model, key.version, chosen, archive_existing=archive_existing, comment=comment
+                )
+            )
+        except PreconditionFailedError as error:
+            hint = self._without_git.get(key)
+            if hint is None or "commit" not in error.message:
+                raise
+            raise PreconditionFailedError(f"{error.message}; {hint}", **error.fields) from error
 
     def set_alias(self, target: VersionTarget, alias: str, *, version: int | None = None) -> ModelVersion:
         """Point an alias at a version: `set_alias("fraud:4", "champion")`."""
@@ -257,7 +301,13 @@ class Registry:
         state = git.detect(code_path) if commit == AUTO else None
         if isinstance(commit, Commit):
             state = git.GitState(commit=commit, dirty=False)
-        return ActiveRun(
+        if commit == AUTO and state is None:
+            warnings.warn(
+                _no_git_hint(code_path) + ": versions it produces cannot go to PRODUCTION",
+                NoGitWarning,
+                stacklevel=2,
+            )
+        run = ActiveRun(
             self._transport,
             experiment,
             name=name,
@@ -265,6 +315,9 @@ class Registry:
             inputs=[(item, "training") for item in inputs],
             git=state,
         )
+        if commit == AUTO and state is None:
+            run.no_git_hint = _no_git_hint(code_path)
+        return run
 
     def register_model(
         self,
@@ -304,15 +357,24 @@ class Registry:
             state = git.detect() if commit == AUTO else None
             found = commit if isinstance(commit, Commit) else state.commit if state else None
             version_input["commit"] = found.to_input() if found else None
+            if commit == AUTO and state is None and trained_on:
+                warnings.warn(_no_git_hint(".").replace("start_run", "register_model"), NoGitWarning, stacklevel=2)
         if artifact is None:
             version_input["tags"] = _tag_list(all_tags)
-            return self._create_version(version_input)
+            created = self._create_version(version_input)
+            self._remember_git(created, run)
+            return created
         with artifacts.prepared(artifact, progress=self.progress) as prepared:
             version_input["tags"] = _tag_list({**prepared.tags, **all_tags})
             version_input["artifact"] = {"sha256": prepared.sha256, "sizeBytes": prepared.size}
             created = self._create_version(version_input)
+            self._remember_git(created, run)
             artifacts.upload(self._write, created, prepared.path, progress=self.progress)
         return self.version(created.key)
+
+    def _remember_git(self, created: ModelVersion, run: ActiveRun | str | None) -> None:
+        if isinstance(run, ActiveRun) and run.no_git_hint is not None:
+            self._without_git[created.key] = run.no_git_hint
 
     def upload_artifact(self, target: VersionTarget, path: str | Path, *, version: int | None = None) -> ModelVersion:
         """Send the bytes a version declared (e.g. after an interrupted register_model) and verify them."""

@@ -42,6 +42,8 @@ class ActiveRun:
         self.name = name
         self.params: dict[str, str] = {key: str(value) for key, value in (params or {}).items()}
         self.git = git
+        # Set by Registry.start_run when it looked for a git repository and found none.
+        self.no_git_hint: str | None = None
         if git is not None:
             self.params.setdefault("git.dirty", str(git.dirty).lower())
         self._inputs = list(inputs)

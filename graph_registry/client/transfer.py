@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -113,6 +114,7 @@ def pack_folder(folder: Path, destination: Path) -> Path:
 
 
 def _progress(enabled: bool) -> Progress:
+    # On stderr: stdout carries only what a command answers (a bar's last line break included).
     return Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -121,6 +123,7 @@ def _progress(enabled: bool) -> Progress:
         TimeRemainingColumn(),
         disable=not enabled,
         transient=True,
+        console=Console(stderr=True),
     )
 
 

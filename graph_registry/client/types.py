@@ -226,6 +226,29 @@ class DatasetVersion:
 
 
 @dataclass(frozen=True, slots=True)
+class Dataset:
+    """A dataset with its OpenLineage identity (source namespace and name) and newest version."""
+
+    id: str
+    name: str
+    source_namespace: str | None
+    source_name: str | None
+    latest_version: DatasetVersion | None
+
+    @classmethod
+    def from_json(cls, data: Json) -> Dataset:
+        source = data.get("source") or {}
+        latest = data.get("latestVersion")
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            source_namespace=source.get("namespace"),
+            source_name=source.get("name"),
+            latest_version=DatasetVersion.from_json(latest) if latest else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class RunInput:
     dataset_version: DatasetVersion
     role: str
@@ -319,21 +342,26 @@ class PathStep:
     id: str
     kind: str
     label: str
+    # A run's id (its label shows its name when it has one).
+    run_id: str | None = None
 
     @classmethod
     def from_json(cls, data: Json) -> PathStep:
         kind = data["__typename"]
+        run_id = data.get("runId")
         if "model" in data:
             label = f"{data['model']['name']}:{data['version']}"
         elif "dataset" in data:
             label = f"{data['dataset']['name']}:{data['version']}"
-        elif "runId" in data:
-            label = f"run {data['runId'][:8]}"
+        elif run_id is not None:
+            job = data.get("job")
+            name = data.get("runName") or run_id[:8]
+            label = f"{job['name']} run {name}" if job else f"run {name}"
         elif "sha" in data:
             label = f"{data['repo']}@{data['sha'][:7]}"
         else:
             label = str(data.get("name") or data["id"])
-        return cls(id=data["id"], kind=kind, label=label)
+        return cls(id=data["id"], kind=kind, label=label, run_id=run_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from graph_registry.domain.records import (
     DatasetRecord,
     DatasetVersionRecord,
     ExperimentRecord,
+    JobRecord,
     ModelRecord,
     PackageRecord,
     RunRecord,
@@ -23,8 +24,10 @@ from graph_registry.domain.records import (
 )
 
 Entity = (
-    ModelRecord | VersionRecord | DatasetRecord | DatasetVersionRecord | ExperimentRecord | RunRecord | CommitRecord
-) | PackageRecord
+    (ModelRecord | VersionRecord | DatasetRecord | DatasetVersionRecord | ExperimentRecord | RunRecord | CommitRecord)
+    | PackageRecord
+    | JobRecord
+)
 
 # The most hops a walk or an impact question may take. The walk queries (cypher/queries/lineage.cypher)
 # match paths of {1,MAX_WALK_DEPTH + 1} relationships: one beyond the deepest walk, to tell `truncated`.
@@ -50,6 +53,7 @@ class NodeKind(StrEnum):
     RUN = "RUN"
     COMMIT = "COMMIT"
     PACKAGE = "PACKAGE"
+    JOB = "JOB"
 
 
 # Neo4j label -> (NodeKind, record type, global-id kind, key properties).
@@ -62,6 +66,7 @@ LABELS: dict[str, tuple[NodeKind, Any, tuple[str, ...]]] = {
     "Run": (NodeKind.RUN, RunRecord, ("runId",)),
     "Commit": (NodeKind.COMMIT, CommitRecord, ("repo", "sha")),
     "Package": (NodeKind.PACKAGE, PackageRecord, ("name", "version")),
+    "Job": (NodeKind.JOB, JobRecord, ("namespace", "name")),
 }
 
 
@@ -74,6 +79,7 @@ KEY_TYPES: dict[str, tuple[type, ...]] = {
     "Run": (str,),
     "Commit": (str, str),
     "Package": (str, str),
+    "Job": (str, str),
 }
 
 
@@ -141,9 +147,13 @@ def human_label(label: str, props: dict[str, Any]) -> str:
             algorithm, _, digest = str(props["digest"]).partition(":")
             return f"{props['dataset']} v{props['version']} ({algorithm}:{digest[:8]}..)"
         case "Run":
+            if props.get("jobName"):
+                return f"{props['jobName']} run {str(props['runId'])[:8]}"
             return str(props.get("name") or f"run {str(props['runId'])[:8]}")
         case "Commit":
             return str(props["sha"])[:7]
         case "Package":
             return f"{props['name']}=={props['version']}"
+        case "Job":
+            return f"{props['namespace']}/{props['name']}"
     return str(props["name"])

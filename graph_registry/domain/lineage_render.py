@@ -8,6 +8,7 @@ out of it.
 from __future__ import annotations
 
 from graph_registry.domain.lineage import LineageGraph, NodeKind, Ref
+from graph_registry.domain.lineage_labels import flow_label
 
 # Mermaid shapes per kind: (opening, closing) around the quoted label.
 _MERMAID_SHAPES = {
@@ -19,6 +20,7 @@ _MERMAID_SHAPES = {
     NodeKind.RUN: ("([", "])"),
     NodeKind.COMMIT: ("{{", "}}"),
     NodeKind.PACKAGE: ("[/", "/]"),
+    NodeKind.JOB: ("[\\", "/]"),
 }
 _DOT_SHAPES = {
     NodeKind.MODEL: "box3d",
@@ -29,6 +31,7 @@ _DOT_SHAPES = {
     NodeKind.RUN: "ellipse",
     NodeKind.COMMIT: "hexagon",
     NodeKind.PACKAGE: "component",
+    NodeKind.JOB: "cds",
 }
 # Mermaid reads entity codes (#quot; #35;) inside quoted labels; these characters need one.
 _MERMAID_ESCAPES = {
@@ -53,9 +56,9 @@ def dot_label(text: str) -> str:
     return " ".join(escaped.split())
 
 
-def _edge_type(text: str) -> str:
-    # Relationship types come from a fixed set in code; keep them to safe characters regardless.
-    return "".join(char for char in text if char.isalnum() or char == "_")
+def _edge_label(relationship: str) -> str:
+    # Relationship types come from a fixed set in code; keep the words to safe characters regardless.
+    return "".join(char for char in flow_label(relationship) if char.isalnum() or char in " -_")
 
 
 def _names(graph: LineageGraph) -> dict[Ref, str]:
@@ -63,14 +66,14 @@ def _names(graph: LineageGraph) -> dict[Ref, str]:
 
 
 def to_mermaid(graph: LineageGraph) -> str:
-    """A left-to-right flowchart: data flows along the arrows."""
+    """A left-to-right flowchart: data flows along the arrows, and their labels read that way."""
     names = _names(graph)
     lines = ["flowchart LR"]
     for node in graph.nodes:
         opening, closing = _MERMAID_SHAPES[node.entity.kind]
         lines.append(f'  {names[node.entity.ref]}{opening}"{mermaid_label(node.entity.label)}"{closing}')
     for edge in graph.edges:
-        lines.append(f"  {names[edge.source]} -->|{_edge_type(edge.type)}| {names[edge.target]}")
+        lines.append(f'  {names[edge.source]} -->|"{_edge_label(edge.type)}"| {names[edge.target]}')
     root = names.get(graph.root.ref)
     if root is not None:
         lines.append(f"  style {root} stroke-width:3px")
@@ -87,6 +90,6 @@ def to_dot(graph: LineageGraph) -> str:
             f"shape={_DOT_SHAPES[node.entity.kind]}{width}];"
         )
     for edge in graph.edges:
-        lines.append(f'  {names[edge.source]} -> {names[edge.target]} [label="{_edge_type(edge.type)}"];')
+        lines.append(f'  {names[edge.source]} -> {names[edge.target]} [label="{_edge_label(edge.type)}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"

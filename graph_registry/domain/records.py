@@ -143,6 +143,8 @@ class StageTransitionRecord:
     actor: str
     comment: str | None
     at: datetime
+    # Who approved the move, when it completed a transition request.
+    approved_by: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> StageTransitionRecord:
@@ -154,6 +156,7 @@ class StageTransitionRecord:
             actor=row["actor"],
             comment=row.get("comment"),
             at=row["at"],
+            approved_by=tuple(row.get("approvedBy") or ()),
         )
 
 
@@ -189,10 +192,21 @@ class DatasetRecord:
     name: str
     description: str | None
     created_at: datetime
+    # The OpenLineage identity (namespace, name) and facets (JSON text), when recorded.
+    source_namespace: str | None = None
+    source_name: str | None = None
+    facets: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DatasetRecord:
-        return cls(name=row["name"], description=row.get("description"), created_at=row["createdAt"])
+        return cls(
+            name=row["name"],
+            description=row.get("description"),
+            created_at=row["createdAt"],
+            source_namespace=row.get("sourceNamespace"),
+            source_name=row.get("sourceName"),
+            facets=row.get("facets"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +218,11 @@ class DatasetVersionRecord:
     row_count: float | None
     created_at: datetime
     deleted: bool
+    # OpenLineage facets (JSON text): as the producing run wrote the version, as a run read it.
+    facets: str | None = None
+    read_facets: str | None = None
+    # Set by a registration that brought a soft-deleted version back (the audit calls it a restore).
+    restored: bool = False
 
     @property
     def key(self) -> tuple[str, int]:
@@ -219,6 +238,8 @@ class DatasetVersionRecord:
             row_count=row.get("rowCount"),
             created_at=moment(row["createdAt"]),
             deleted=bool(row.get("deleted")),
+            facets=row.get("facets"),
+            read_facets=row.get("readFacets"),
         )
 
 
@@ -242,6 +263,12 @@ class RunRecord:
     metrics: tuple[Metric, ...]
     started_at: datetime
     ended_at: datetime | None
+    # Runs recorded from OpenLineage events: the job, the parent run, why it failed, run facets.
+    job_namespace: str | None = None
+    job_name: str | None = None
+    parent_run_id: str | None = None
+    error_message: str | None = None
+    facets: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> RunRecord:
@@ -254,7 +281,30 @@ class RunRecord:
             metrics=metrics_from_json(row.get("metrics")),
             started_at=row["startedAt"],
             ended_at=row.get("endedAt"),
+            job_namespace=row.get("jobNamespace"),
+            job_name=row.get("jobName"),
+            parent_run_id=row.get("parentRunId"),
+            error_message=row.get("errorMessage"),
+            facets=row.get("facets"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """An OpenLineage job: a pipeline step (namespace, name) whose runs are Runs."""
+
+    namespace: str
+    name: str
+    created_at: datetime
+    facets: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.namespace, self.name)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> JobRecord:
+        return cls(namespace=row["namespace"], name=row["name"], created_at=row["createdAt"], facets=row.get("facets"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,21 @@ class VersionSelector:
     stage: Stage | None = None
     at: datetime | None = None
 
+    def describe(self) -> str:
+        """The selector as the client and CLI write it: fraud:2, fraud@champion, fraud@production."""
+        if self.version is not None:
+            text = f"{self.model}:{self.version}"
+        elif self.alias is not None:
+            text = f"{self.model}@{self.alias}"
+        elif self.stage is not None:
+            text = f"{self.model}@{self.stage.value.lower()}"
+        else:
+            text = f"{self.model} (latest)"
+        return text if self.at is None else f"{text} at {self.at.isoformat()}"
+
     def validated(self) -> VersionSelector:
         validation.name(self.model)
+        validation.moment(self.at, what="at")
         chosen = [value for value in (self.version, self.alias, self.stage) if value is not None]
         if len(chosen) > 1:
             raise InvalidInput("give at most one of version, alias or stage", model=self.model)
@@ -53,10 +66,10 @@ class DatasetVersionRef:
             validation.version(self.version)
             return self
         assert self.digest is not None
-        return DatasetVersionRef(dataset=self.dataset, digest=validation.digest(self.digest))
+        return DatasetVersionRef(dataset=self.dataset, digest=validation.known_digest(self.digest))
 
     def describe(self) -> str:
-        return f"{self.dataset} v{self.version}" if self.version is not None else f"{self.dataset} @ {self.digest}"
+        return f"{self.dataset}:{self.version}" if self.version is not None else f"{self.dataset}@{self.digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +81,8 @@ class NewDatasetVersion:
     description: str | None = None
     derived_from: Sequence[DatasetVersionRef] = ()
     produced_by: str | None = None
+    # (namespace, name): the dataset's OpenLineage identity, given once.
+    source: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +100,7 @@ class NewCommit:
         validation.text(self.branch, what="branch", limit=256)
         validation.text(self.author, what="author", limit=256)
         validation.text(self.message, what="message")
+        validation.moment(self.committed_at, what="committedAt")
         return {
             "repo": self.repo,
             "sha": validation.sha(self.sha),
@@ -132,6 +148,8 @@ class NewVersion:
     request_id: str | None = None
     artifact_sha256: str | None = None
     artifact_size: int | None = None
+    # The team a model created by this call joins (an existing model keeps its own).
+    team: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import math
 import re
 import uuid
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -90,8 +91,13 @@ def request_id(value: str | None) -> str | None:
     return value
 
 
+_HEX_RUN_ID = re.compile(r"[0-9a-f]{32}")
+
+
 def run_id(value: str) -> str:
-    """Run ids are the server-allocated UUIDs, in their canonical lowercase form."""
+    """Run ids are the server-allocated UUIDs, in their canonical lowercase form, or MLflow's 32 hex digits."""
+    if _HEX_RUN_ID.fullmatch(value):
+        return value
     try:
         canonical = str(uuid.UUID(value))
     except ValueError:
@@ -119,6 +125,18 @@ def digest(value: str) -> str:
             field="digest",
         )
     return value.lower()
+
+
+# Digests the OpenLineage adapter gives the versions it records (domain/openlineage.py): written by it
+# alone, but any caller may name a version by one.
+ADAPTER_DIGEST_PREFIX = "openlineage:"
+
+
+def known_digest(value: str) -> str:
+    """A digest to look a version up by: a content hash (see `digest`) or an adapter digest."""
+    if value.startswith(ADAPTER_DIGEST_PREFIX) and 0 < len(value) <= 8192 and value.isprintable():
+        return value
+    return digest(value)
 
 
 def sha(value: str) -> str:
@@ -174,3 +192,27 @@ def _pinned(line: str) -> PackageRecord:
     except InvalidVersion as error:
         raise refused from error
     return PackageRecord(name=canonicalize_name(requirement.name), version=version)
+
+
+# Neo4j stores UTC offsets from -18:00 to +18:00 (as ISO 8601 does); Python accepts up to 24 hours.
+MAX_UTC_OFFSET = timedelta(hours=18)
+
+
+def moment(value: datetime | None, *, what: str) -> datetime | None:
+    """A time the graph can store: its UTC offset (if any) within -18:00..+18:00."""
+    offset = value.utcoffset() if value is not None else None
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise InvalidInput(f"{what} has a UTC offset beyond -18:00..+18:00", field=what)
+    return value
+
+
+# Byte counts are whole numbers the graph stores as 64-bit integers.
+MAX_BYTES = 2**63 - 1
+
+
+def byte_count(value: float, *, what: str = "sizeBytes") -> int:
+    """A size sent as a GraphQL Float (sizes pass 2^31): finite, whole, not negative; never rounded."""
+    whole = isinstance(value, int) or (isinstance(value, float) and math.isfinite(value) and value.is_integer())
+    if isinstance(value, bool) or not whole or not 0 <= value <= MAX_BYTES:
+        raise InvalidInput(f"{what} must be a whole number of bytes from 0 to {MAX_BYTES}", field=what)
+    return int(value)

@@ -49,6 +49,8 @@ class Attempt:
     arguments: str | None = None
     model: str | None = None
     version: int | None = None
+    # The X-Request-Id the caller sent, kept beside the server's own id (never instead of it).
+    client_request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,7 @@ class AuditRecord:
     arguments: str | None
     request_id: str
     message: str | None
+    client_request_id: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AuditRecord:
@@ -79,6 +82,7 @@ class AuditRecord:
             arguments=row.get("arguments"),
             request_id=row["requestId"],
             message=row.get("message"),
+            client_request_id=row.get("clientRequestId"),
         )
 
 
@@ -120,6 +124,7 @@ def _entry(attempt: Attempt, *, outcome: str, message: str | None) -> dict[str, 
         "version": attempt.version,
         "arguments": attempt.arguments,
         "requestId": attempt.request_id,
+        "clientRequestId": attempt.client_request_id,
         "message": short(message),
     }
 

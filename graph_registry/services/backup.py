@@ -48,6 +48,12 @@ NODE_QUERIES = {
     "ApiToken": "import_api_token_nodes",
     "AuditEntry": "import_audit_entry_nodes",
     "Migration": "import_migration_nodes",
+    "Job": "import_job_nodes",
+    # Governance (cypher/queries/backup_governance.cypher).
+    "Team": "import_team_nodes",
+    "PromotionPolicy": "import_promotion_policy_nodes",
+    "StageTransitionRequest": "import_stage_transition_request_nodes",
+    "ApprovalDecision": "import_approval_decision_nodes",
 }
 RELATIONSHIP_QUERIES = {
     name: f"import_{name.lower()}_relationships"
@@ -61,6 +67,13 @@ RELATIONSHIP_QUERIES = {
         "DERIVED_FROM",
         "FINE_TUNED_FROM",
         "REQUIRES",
+        "RUN_OF",
+        "CHILD_OF",
+        # Governance: model -> team, token -> team, request -> version, decision -> request.
+        "OWNED_BY",
+        "MEMBER_OF",
+        "FOR",
+        "ON",
     )
 }
 _TEMPORAL = ("DATE", "LOCAL TIME", "ZONED TIME", "LOCAL DATETIME", "ZONED DATETIME", "DURATION")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,7 +10,7 @@ from graph_registry.domain import paging, validation
 from graph_registry.domain.paging import Page
 from graph_registry.domain.records import DatasetRecord, DatasetVersionLinks, DatasetVersionRecord
 from graph_registry.domain.refs import DatasetVersionRef, NewDatasetVersion
-from graph_registry.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from graph_registry.services.audit import AuditEntry, write_audited, write_one_audited
 from graph_registry.storage.database import Database, Transaction
 
@@ -35,15 +36,31 @@ async def require_run(tx: Transaction, run_id: str) -> None:
         raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
 
 
+async def _set_source(tx: Transaction, dataset: str, source: tuple[str, str]) -> None:
+    """Gives a dataset its OpenLineage identity; CONFLICT when it has another (or another dataset has it)."""
+    namespace, name = source
+    for value, what in ((namespace, "source.namespace"), (name, "source.name")):
+        if not (0 < len(value) <= 2048 and value.isprintable() and value.strip()):
+            raise InvalidInput(f"{what} must be 1-2048 printable characters", field=what)
+    rows = await tx.run("set_dataset_source", dataset=dataset, namespace=namespace, name=name)
+    if (rows[0]["namespace"], rows[0]["name"]) != source:
+        raise Conflict(f"dataset {dataset!r} is recorded as {rows[0]['namespace']}/{rows[0]['name']}", dataset=dataset)
+
+
 class DatasetService:
     def __init__(self, database: Database, *, max_page_size: int = 100) -> None:
         self._db = database
         self._max_page_size = max_page_size
 
     async def register_version(
-        self, new: NewDatasetVersion, *, audit: AuditEntry | None = None
+        self, new: NewDatasetVersion, *, may_restore: bool = False, audit: AuditEntry | None = None
     ) -> DatasetVersionRecord:
-        """Same (dataset, digest) -> same version; links given again are added, unless they close a cycle."""
+        """Same (dataset, digest) -> same version; links given again are added, unless they close a cycle.
+
+        The digest of a soft-deleted version brings it back (`restored` on the record) only with
+        `may_restore`, which callers grant to the role deleting needs; without it, FORBIDDEN and nothing
+        is written: re-registering must not undo a maintainer's deletion.
+        """
         validation.name(new.dataset, what="dataset")
         digest = validation.digest(new.digest)
         validation.text(new.uri, what="uri", limit=2048)
@@ -64,9 +81,22 @@ class DatasetService:
                 uri=new.uri,
                 rowCount=new.row_count,
                 description=new.description,
+                mayRestore=may_restore,
             )
             row = rows[0]
             record = DatasetVersionRecord.from_row(row["datasetVersion"])
+            if row["wasDeleted"]:
+                if not may_restore:
+                    raise Forbidden(
+                        f"{record.dataset} v{record.version} (digest {digest}) was deleted; registering it again "
+                        "restores it, which needs the role that deleteDatasetVersion needs",
+                        dataset=record.dataset,
+                        version=record.version,
+                        operation="restoreDatasetVersion",
+                    )
+                record = dataclasses.replace(record, restored=True)
+            if new.source is not None:
+                await _set_source(tx, record.dataset, new.source)
             if not parents and new.produced_by is None:
                 return record
             if row["producedBy"] is not None and new.produced_by not in (None, row["producedBy"]):
@@ -103,7 +133,7 @@ class DatasetService:
             self._db, "delete_dataset_version", audit=audit, dataset=dataset, version=version
         )
         if not rows:
-            raise NotFound(f"dataset {dataset!r} has no version {version}", dataset=dataset, version=version)
+            raise NotFound(f"dataset version {dataset}:{version} does not exist", dataset=dataset, version=version)
         if rows[0]["blockingModel"] is not None:
             blocker = f"{rows[0]['blockingModel']} v{rows[0]['blockingVersion']}"
             raise PreconditionFailed(
@@ -143,7 +173,7 @@ class DatasetService:
             return (await self.versions_by_key([(dataset, version)])).get((dataset, version))
         if digest is not None:
             rows = await self._db.read(
-                "find_dataset_version_by_digest", dataset=dataset, digest=validation.digest(digest)
+                "find_dataset_version_by_digest", dataset=dataset, digest=validation.known_digest(digest)
             )
             return DatasetVersionRecord.from_row(rows[0]["datasetVersion"]) if rows else None
         return (await self.latest_versions([dataset])).get(dataset)

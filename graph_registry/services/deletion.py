@@ -14,6 +14,7 @@ from graph_registry.domain import validation
 from graph_registry.domain.records import Stage, VersionRecord
 from graph_registry.errors import NotFound, PreconditionFailed
 from graph_registry.services.audit import AuditEntry, write_audited
+from graph_registry.services.requests import expire_requests
 from graph_registry.storage.database import Database, Transaction
 
 
@@ -33,7 +34,7 @@ class DeletionService:
                 raise NotFound(f"model {model!r} does not exist", model=model)
             state = rows[0]
             if state["version"] is None:
-                raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+                raise NotFound(f"model version {model}:{version} does not exist", model=model, version=version)
             target = VersionRecord.from_row(state["version"])
             _refuse_if_held(target, state["aliases"])
             if hard and state["dependents"]:
@@ -46,6 +47,7 @@ class DeletionService:
                 return True
             query = "hard_delete_version" if hard else "soft_delete_version"
             await tx.run(query, model=model, version=version, seq=state["eventCount"] + 1, actor=actor)
+            await expire_requests(tx, model=model, versions=[version], actor=actor)
             return True
 
         return await write_audited(self._db, work, audit=audit)

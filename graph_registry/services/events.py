@@ -100,6 +100,7 @@ class EventService:
 
     def follow(self, *, model: str | None, since: datetime | None) -> AsyncIterator[EventRecord]:
         """Committed events from now on (or from `since`), for one model or all, until cancelled."""
+        validation.moment(since, what="since")
         if model is not None:
             validation.name(model)
             return self._follow_model(model, since)

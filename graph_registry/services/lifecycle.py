@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_registry.domain import validation
+from graph_registry.domain.promotion import refusal
 from graph_registry.domain.records import AliasAssignmentRecord, Stage, StageTransitionRecord, VersionRecord
 from graph_registry.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 from graph_registry.services.audit import AuditEntry, write_audited
+from graph_registry.services.promotion import PromotionService
+from graph_registry.services.requests import expire_requests
 from graph_registry.storage.database import Database, Transaction
 
 # Stages that, with archiveExisting, push their previous holder to ARCHIVED.
@@ -67,9 +70,12 @@ def plan_transition(
 
 
 class LifecycleService:
-    def __init__(self, database: Database, *, require_provenance: bool = True) -> None:
+    def __init__(
+        self, database: Database, *, require_provenance: bool = True, promotion: PromotionService | None = None
+    ) -> None:
         self._db = database
-        self._require_provenance = require_provenance
+        # The registry-wide default of requireProvenance (GRAPH_REGISTRY_REQUIRE_PROVENANCE).
+        self._promotion = promotion or PromotionService(database, require_provenance=require_provenance)
 
     async def transition_stage(
         self,
@@ -94,47 +100,89 @@ class LifecycleService:
         validation.text(comment, what="comment", limit=2000)
 
         async def work(tx: Transaction) -> VersionRecord:
-            rows = await tx.run("lock_for_transition", model=model, version=version, stage=stage.value)
-            state = _require(rows, model, version)
-            target = VersionRecord.from_row(state["version"])
-            if target.stage is Stage.PRODUCTION and stage is not Stage.PRODUCTION and not may_leave_production:
-                raise Forbidden(
-                    f"{model} v{target.version} is in PRODUCTION: moving it out needs the maintainer role",
-                    model=model,
-                    version=target.version,
-                )
-            if stage is Stage.PRODUCTION and target.stage is not Stage.PRODUCTION and self._require_provenance:
-                _require_provenance(target, has_dataset=state["hasDataset"], has_commit=state["hasCommit"])
-            changes = plan_transition(
-                target=target,
+            return await self.move_in(
+                tx,
+                model=model,
+                version=version,
                 stage=stage,
-                holders=state["holders"],
                 archive_existing=archive_existing,
                 comment=comment,
-            )
-            if not changes:
-                return target
-            first_seq = state["eventCount"] + 1
-            applied = await tx.run(
-                "apply_stage_changes",
-                model=model,
                 actor=actor,
-                eventCount=state["eventCount"] + len(changes),
-                changes=[
-                    {
-                        "version": change.version,
-                        "fromStage": change.from_stage.value,
-                        "toStage": change.to_stage.value,
-                        "comment": change.comment,
-                        "seq": first_seq + index,
-                    }
-                    for index, change in enumerate(changes)
-                ],
+                may_leave_production=may_leave_production,
             )
-            moved = (VersionRecord.from_row(row["version"]) for row in applied)
-            return next(record for record in moved if record.version == version)
 
         return await write_audited(self._db, work, audit=audit)
+
+    async def move_in(
+        self,
+        tx: Transaction,
+        *,
+        model: str,
+        version: int,
+        stage: Stage,
+        archive_existing: bool,
+        comment: str | None,
+        actor: str,
+        may_leave_production: bool = True,
+        approved_by: Sequence[str] = (),
+    ) -> VersionRecord:
+        """The move of transition_stage, in the caller's transaction (which takes the model's lock here).
+
+        Entering PRODUCTION, the promotion policy is judged in this transaction; `approved_by` (a
+        completed request's approvers) stands for the approvals it requires. Pending requests of
+        the versions that leave their stage expire in the same transaction.
+        """
+        rows = await tx.run("lock_for_transition", model=model, version=version, stage=stage.value)
+        state = _require(rows, model, version)
+        target = VersionRecord.from_row(state["version"])
+        if target.stage is Stage.PRODUCTION and stage is not Stage.PRODUCTION and not may_leave_production:
+            raise Forbidden(
+                f"{model} v{target.version} is in PRODUCTION: moving it out needs the maintainer role",
+                model=model,
+                version=target.version,
+            )
+        if stage is Stage.PRODUCTION and target.stage is not Stage.PRODUCTION and not target.deleted:
+            verdict = (await self._promotion.verdict_in(tx, model=model, version=version)).verdict
+            flow = None
+            if verdict.required_approvals > 0 and not approved_by:
+                flow = (
+                    f"the promotion policy needs {verdict.required_approvals} approval(s): open a request with "
+                    "requestStageTransition for maintainers to approve"
+                )
+            if verdict.failed or flow:
+                raise refusal(verdict, model=model, version=version, approvals=flow)
+        changes = plan_transition(
+            target=target,
+            stage=stage,
+            holders=state["holders"],
+            archive_existing=archive_existing,
+            comment=comment,
+        )
+        if not changes:
+            return target
+        first_seq = state["eventCount"] + 1
+        applied = await tx.run(
+            "apply_stage_changes",
+            model=model,
+            actor=actor,
+            eventCount=state["eventCount"] + len(changes),
+            changes=[
+                {
+                    "version": change.version,
+                    "fromStage": change.from_stage.value,
+                    "toStage": change.to_stage.value,
+                    "comment": change.comment,
+                    "seq": first_seq + index,
+                }
+                for index, change in enumerate(changes)
+            ],
+        )
+        if approved_by:
+            seq = first_seq + len(changes) - 1
+            await tx.run("record_transition_approvers", model=model, seq=seq, approvedBy=list(approved_by))
+        await expire_requests(tx, model=model, versions=[change.version for change in changes], actor=actor)
+        moved = (VersionRecord.from_row(row["version"]) for row in applied)
+        return next(record for record in moved if record.version == version)
 
     async def set_alias(
         self, *, model: str, alias: str, version: int, actor: str, audit: AuditEntry | None = None
@@ -210,22 +258,9 @@ class LifecycleService:
         return found
 
 
-def _require_provenance(target: VersionRecord, *, has_dataset: bool, has_commit: bool) -> None:
-    """PRODUCTION governance: the version's producing run must have used a dataset and run a commit."""
-    missing = [what for what, present in (("a dataset", has_dataset), ("a commit", has_commit)) if not present]
-    if missing:
-        raise PreconditionFailed(
-            f"{target.model} v{target.version} cannot go to PRODUCTION: its lineage lacks {' and '.join(missing)} "
-            "(record them with runId, or trainedOn and commit, when creating the version)",
-            model=target.model,
-            version=target.version,
-            reason="provenance",
-        )
-
-
 def _require(rows: list[dict[str, Any]], model: str, version: int) -> dict[str, Any]:
     if not rows:
         raise NotFound(f"model {model!r} does not exist", model=model)
     if rows[0]["version"] is None:
-        raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+        raise NotFound(f"model version {model}:{version} does not exist", model=model, version=version)
     return rows[0]

@@ -11,7 +11,7 @@ from graph_registry.domain.paging import Page
 from graph_registry.domain.records import ModelRecord, Stage, VersionRecord, metrics_to_json, pairs_to_strings
 from graph_registry.domain.refs import NewVersion, VersionSelector
 from graph_registry.errors import Conflict, InvalidInput, NotFound
-from graph_registry.services.audit import AuditEntry, write_one_audited
+from graph_registry.services.audit import AuditEntry, write_audited, write_one_audited
 from graph_registry.storage.database import Database, Row, Transaction
 
 Run = Callable[..., Awaitable[list[Row]]]
@@ -104,21 +104,26 @@ class ModelService:
         name: str,
         description: str | None,
         tags: Sequence[tuple[str, str]] | None,
+        team: str | None = None,
         audit: AuditEntry | None = None,
     ) -> ModelRecord:
         validation.name(name)
         validation.text(description, what="description")
-        rows = await write_one_audited(
-            self._db,
-            "create_model",
-            audit=audit,
-            name=name,
-            description=description,
-            tags=pairs_to_strings(validation.tags(tags)),
-        )
-        if not rows:
-            raise Conflict(f"model {name!r} already exists", model=name)
-        return ModelRecord.from_row(rows[0]["model"])
+        if team is not None:
+            validation.name(team, what="team")
+        params = {"name": name, "description": description, "tags": pairs_to_strings(validation.tags(tags))}
+
+        async def work(tx: Transaction) -> ModelRecord:
+            if team is not None:
+                await require_team(tx, team)
+            rows = await tx.run("create_model", **params)
+            if not rows:
+                raise Conflict(f"model {name!r} already exists", model=name)
+            if team is not None:
+                await tx.run("join_team_if_created", model=name, team=team)
+            return ModelRecord.from_row(rows[0]["model"])
+
+        return await write_audited(self._db, work, audit=audit)
 
     async def update_model(
         self,
@@ -189,7 +194,7 @@ class ModelService:
         validation.version(version)
         record = (await self.versions_by_key([(model, version)])).get((model, version))
         if record is None:
-            raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+            raise NotFound(f"model version {model}:{version} does not exist", model=model, version=version)
         return record
 
     async def list_versions(
@@ -220,3 +225,8 @@ class ModelService:
             )
             for row in rows
         }
+
+
+async def require_team(tx: Transaction, team: str) -> None:
+    if not await tx.run("get_teams", names=[team]):
+        raise NotFound(f"no team named {team!r}", team=team)

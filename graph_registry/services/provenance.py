@@ -152,7 +152,7 @@ class ProvenanceService:
         first, second = await self._models.find_version(a), await self._models.find_version(b)
         for selector, found in ((a, first), (b, second)):
             if found is None:
-                raise NotFound(f"model {selector.model!r} has no such version", model=selector.model)
+                raise NotFound(f"model version {selector.describe()} does not exist", model=selector.model)
         assert first is not None and second is not None
         both = await self.provenance([first.key, second.key])
         pa, pb = both.get(first.key, EMPTY_PROVENANCE), both.get(second.key, EMPTY_PROVENANCE)

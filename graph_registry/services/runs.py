@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from graph_registry.domain import paging, validation
 from graph_registry.domain.paging import Page
@@ -198,7 +200,7 @@ class RunService:
     ) -> dict[str, Page[RunRecord]]:
         """The same page of several experiments' runs, in one query (the `Experiment.runs` loader)."""
         paging.page_size(first, limit=self._max_page_size)
-        after_started, after_run = paging.after_moment(after)
+        after_started, after_run = run_cursor(after)
         rows = await self._db.read(
             "list_runs",
             experiments=list(experiments),
@@ -206,12 +208,17 @@ class RunService:
             afterStartedAt=after_started,
             limit=first + 1,
         )
-        return {
-            row["experiment"]: paging.page(
-                [RunRecord.from_row(run) for run in row["runs"]],
-                first,
-                lambda run: paging.moment_position(run.started_at, run.run_id),
-                total_count=row["total"],
-            )
-            for row in rows
-        }
+        return {row["experiment"]: run_page(row, first) for row in rows}
+
+
+def run_cursor(after: str | None) -> tuple[datetime | None, str | None]:
+    """The (startedAt, runId) a page of runs (newest first) continues after."""
+    return paging.after_moment(after)
+
+
+def run_page(row: dict[str, Any], first: int) -> Page[RunRecord]:
+    """A page from a `{total, runs}` row of a query that read `first + 1` runs."""
+    runs = [RunRecord.from_row(run) for run in row["runs"]]
+    return paging.page(
+        runs, first, lambda run: paging.moment_position(run.started_at, run.run_id), total_count=row["total"]
+    )

@@ -104,6 +104,7 @@ class TokenService:
         if name.casefold() in RESERVED_NAMES:
             raise InvalidInput(f"the token name {name!r} is reserved", field="token")
         if expires_at is not None:
+            validation.moment(expires_at, what="expiresAt")
             if expires_at.tzinfo is None:
                 raise InvalidInput("expiresAt needs a time zone", field="expiresAt")
             if expires_at <= _now():

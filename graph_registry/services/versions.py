@@ -10,8 +10,11 @@ stored then and links nothing.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from graph_registry.domain import validation
 from graph_registry.domain.records import VersionRecord
-from graph_registry.domain.refs import LineageDeclaration, NewVersion
+from graph_registry.domain.refs import LineageDeclaration, NewVersion, VersionLineage
 from graph_registry.services import models, provenance
 from graph_registry.services.audit import AuditEntry, write_audited
 from graph_registry.services.models import DEFAULT_MAX_ARTIFACT_SIZE
@@ -30,15 +33,28 @@ class VersionService:
         *,
         actor: str,
         audit: AuditEntry | None = None,
+        lineage: VersionLineage | None = None,
+        also: Callable[[Transaction, VersionRecord], Awaitable[None]] | None = None,
     ) -> VersionRecord:
+        """`lineage`: an already validated declaration instead of `declaration` (adapters); `also`: a
+        further step of the same transaction for a version just created (not for a replay)."""
         params = models.version_params(new, actor=actor, max_artifact_size=self._max_artifact_size)
-        lineage = provenance.declared(declaration) if declaration is not None else None
+        if new.team is not None:
+            validation.name(new.team, what="team")
+        if declaration is not None:
+            lineage = provenance.declared(declaration)
 
         async def work(tx: Transaction) -> VersionRecord:
             resolved = await provenance.resolve(tx, lineage) if lineage is not None else None
+            if new.team is not None:
+                await models.require_team(tx, new.team)
             record, replayed = await models.create_version(tx, params)
+            if new.team is not None:
+                await tx.run("join_team_if_created", model=new.model, team=new.team)
             if lineage is not None and resolved is not None and not replayed:
                 await provenance.link(tx, lineage, resolved, record)
+            if also is not None and not replayed:
+                await also(tx, record)
             return record
 
         return await write_audited(self._db, work, audit=audit)

@@ -83,6 +83,10 @@ class ArtifactStore(abc.ABC):
         """A URL (or parts) to PUT `size` bytes to `staging_key`; `upload_id` resumes a multipart upload."""
 
     @abc.abstractmethod
+    async def stage(self, staging_key: str, data: bytes) -> None:
+        """Put a few bytes at a staging key from the server itself (the demo's artifacts)."""
+
+    @abc.abstractmethod
     async def finish_upload(self, staging_key: str, *, upload_id: str | None, size: int) -> None:
         """Assemble a multipart upload (no-op for single PUTs); InvalidInput when parts are missing."""
 

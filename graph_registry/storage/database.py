@@ -25,6 +25,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
+from graph_registry import metrics
 from graph_registry.errors import Conflict, Unavailable
 from graph_registry.storage.queries import query
 
@@ -137,7 +138,7 @@ class Database:
         return await self._execute(query_name, params, RoutingControl.WRITE)
 
     async def _execute(self, query_name: str, params: dict[str, Any], routing: RoutingControl) -> list[Row]:
-        with translated_errors():
+        with translated_errors(), metrics.neo4j_call(query_name):
             rows: list[Row] = await _finish_even_if_cancelled(
                 self._driver.execute_query(
                     self._queries(query_name),
@@ -180,7 +181,7 @@ class Database:
                 settled(True)
             return result
 
-        with translated_errors():
+        with translated_errors(), metrics.neo4j_call("transaction"):
             return await _finish_even_if_cancelled(in_session())
 
     @contextlib.asynccontextmanager

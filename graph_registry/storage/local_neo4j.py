@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +26,17 @@ from graph_registry.resources import launcher_dir
 
 # Servers this process started: kept referenced so they are reaped by `stop`, not left as zombies.
 _children: dict[int, subprocess.Popen[bytes]] = {}
+# How a long step tells a person what it is doing (one line per phase); silent by default.
+Report = Callable[[str], None]
+# Maven's line for each file it fetched: "Downloaded from central: https://... (1.2 MB at 3.4 MB/s)".
+_DOWNLOADED = re.compile(r"^Downloaded from [^:]+: \S+ \((?P<size>[\d.]+) (?P<unit>B|kB|KB|MB|GB)")
+_UNITS = {"B": 1, "kB": 1000, "KB": 1024, "MB": 1000**2, "GB": 1000**3}
+PROGRESS_STEP = 25 * 1000**2
+
+
+def quiet(message: str) -> None:
+    """A report that says nothing."""
+    return None
 
 
 class LocalNeo4jError(Exception):
@@ -92,8 +106,24 @@ class LocalNeo4j:
         running = pid is not None and _pid_alive(pid)
         return Status(running=running, pid=pid if running else None, uri=self.uri)
 
-    def start(self, *, timeout: float = 180.0) -> Status:
-        """Start the server (or find it running) and wait until Bolt answers."""
+    def exit_status(self) -> int | None:
+        """None while the server runs; once it is gone, its exit status (negative: killed by that
+        signal; 0 when unknown: not started by this process, or already reaped). Reaps it."""
+        pid = self._read_pid()
+        if pid is None:
+            return 0
+        child = _children.get(pid)
+        if child is None:
+            return None if _pid_alive(pid) else 0
+        code = child.poll()
+        if code is None:
+            return None
+        del _children[pid]
+        self._pid_file.unlink(missing_ok=True)
+        return code
+
+    def start(self, *, timeout: float = 180.0, report: Report = quiet) -> Status:
+        """Start the server (or find it running) and wait until Bolt answers; `report` hears each phase."""
         current = self.status()
         if current.running:
             self._wait_for_bolt(current.pid, timeout)
@@ -109,8 +139,10 @@ class LocalNeo4j:
                 f"port {self.port} on 127.0.0.1 is already taken by another program; "
                 "choose another with GRAPH_REGISTRY_EMBEDDED_NEO4J_PORT or stop that program."
             )
-        classpath = self._classpath()
+        classpath = self._classpath(report)
         classes = self._compile(classpath)
+        started = time.monotonic()
+        report(f"starting Neo4j on {self.uri} (data in {self.home}) ...")
         self.home.mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
@@ -139,14 +171,17 @@ class LocalNeo4j:
         _children[process.pid] = process
         self._pid_file.write_text(str(process.pid))
         self._wait_for_bolt(process.pid, timeout)
+        report(f"Neo4j started in {time.monotonic() - started:.1f}s")
         return Status(running=True, pid=process.pid, uri=self.uri)
 
-    def stop(self, *, timeout: float = 60.0) -> bool:
+    def stop(self, *, timeout: float = 60.0, report: Report = quiet) -> bool:
         """Stop the server; True when one was running."""
         pid = self._read_pid()
         if pid is None or not _pid_alive(pid):
             self._pid_file.unlink(missing_ok=True)
             return False
+        started = time.monotonic()
+        report(f"stopping the local Neo4j (pid {pid}) ...")
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while _pid_alive(pid) and time.monotonic() < deadline:
@@ -157,6 +192,7 @@ class LocalNeo4j:
             os.kill(pid, signal.SIGKILL)
             self._reap(pid)
         self._pid_file.unlink(missing_ok=True)
+        report(f"local Neo4j stopped in {time.monotonic() - started:.1f}s")
         return True
 
     @staticmethod
@@ -192,32 +228,47 @@ class LocalNeo4j:
         except FileNotFoundError:
             return "(no log)"
 
-    def _classpath(self) -> str:
+    def _classpath(self, report: Report) -> str:
         pom = launcher_dir() / "pom.xml"
         key = hashlib.sha256(pom.read_bytes()).hexdigest()[:16]
         cached = self.home / f"classpath-{key}.txt"
         if not cached.exists():
             self.home.mkdir(parents=True, exist_ok=True)
-            result = subprocess.run(
-                [
-                    "mvn",
-                    "-q",
-                    "-B",
-                    "-f",
-                    str(pom),
-                    "dependency:build-classpath",
-                    f"-Dmdep.outputFile={cached}",
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
+            started = time.monotonic()
+            report("fetching Neo4j Community with Maven (into ~/.m2; about 150 MB the first time) ...")
+            fetched = self._fetch(pom, cached, report)
+            total = sum(_size(Path(jar)) for jar in cached.read_text().strip().split(os.pathsep))
+            report(
+                f"Neo4j jars ready: {total / 1000**2:.0f} MB ({fetched / 1000**2:.0f} MB fetched from Maven Central) "
+                f"in {time.monotonic() - started:.0f}s"
             )
-            if result.returncode != 0 or not cached.exists():
-                cached.unlink(missing_ok=True)
-                raise LocalNeo4jError(
-                    "Maven could not fetch Neo4j from Maven Central:\n" + (result.stdout + result.stderr)[-2000:]
-                )
         return cached.read_text().strip()
+
+    @staticmethod
+    def _fetch(pom: Path, cached: Path, report: Report) -> int:
+        """Run Maven, reporting its downloads as they add up; the bytes fetched."""
+        tail: deque[str] = deque(maxlen=40)
+        fetched, next_report = 0, PROGRESS_STEP
+        process = subprocess.Popen(
+            ["mvn", "-B", "-f", str(pom), "dependency:build-classpath", f"-Dmdep.outputFile={cached}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        assert process.stdout is not None
+        with process.stdout:
+            for line in process.stdout:
+                tail.append(line)
+                if match := _DOWNLOADED.match(line.strip()):
+                    fetched += int(float(match["size"]) * _UNITS[match["unit"]])
+                    if fetched >= next_report:
+                        report(f"  fetching Neo4j: {fetched / 1000**2:.0f} MB so far ...")
+                        next_report = fetched + PROGRESS_STEP
+        if process.wait() != 0 or not cached.exists():
+            cached.unlink(missing_ok=True)
+            raise LocalNeo4jError("Maven could not fetch Neo4j from Maven Central:\n" + "".join(tail)[-2000:])
+        return fetched
 
     def _compile(self, classpath: str) -> Path:
         source = launcher_dir() / "Launcher.java"
@@ -235,3 +286,10 @@ class LocalNeo4j:
                 shutil.rmtree(classes, ignore_errors=True)
                 raise LocalNeo4jError("could not compile the Neo4j launcher:\n" + result.stderr[-2000:])
         return classes
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

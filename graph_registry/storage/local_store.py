@@ -18,7 +18,7 @@ import hmac
 import os
 import secrets
 import time
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -197,6 +197,12 @@ class LocalStore(ArtifactStore, LocalTransfers):
         finally:
             temporary.unlink(missing_ok=True)
         return received
+
+    async def stage(self, staging_key: str, data: bytes) -> None:
+        async def body() -> AsyncIterator[bytes]:
+            yield data
+
+        await self.receive(staging_key, body(), size=len(data))
 
     async def finish_upload(self, staging_key: str, *, upload_id: str | None, size: int) -> None:
         return None

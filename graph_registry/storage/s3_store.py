@@ -194,6 +194,13 @@ class S3Store(ArtifactStore):
         parts = self._list_parts(key, upload_id)
         return None if parts is None else {part["PartNumber"]: part["Size"] for part in parts}
 
+    async def stage(self, staging_key: str, data: bytes) -> None:
+        def put() -> None:
+            with translated_errors():
+                self._s3.put_object(Bucket=self.bucket, Key=self._staging(staging_key), Body=data)
+
+        await asyncio.to_thread(put)
+
     async def finish_upload(self, staging_key: str, *, upload_id: str | None, size: int) -> None:
         if upload_id is not None:
             await asyncio.to_thread(self._finish_upload, self._staging(staging_key), upload_id, size)

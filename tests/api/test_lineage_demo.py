@@ -64,9 +64,11 @@ PICTURE = """
 """
 
 
-async def test_demo_answers_the_readme_questions(client: httpx.AsyncClient, services: Services) -> None:
-    first = await load(services)
-    again = await load(services)
+async def test_demo_answers_the_readme_questions(
+    client: httpx.AsyncClient, database: Database, services: Services
+) -> None:
+    first = await load(database, services)
+    again = await load(database, services)
     assert first == again
     counts = await data(
         client,
@@ -102,6 +104,6 @@ async def test_demo_answers_the_readme_questions(client: httpx.AsyncClient, serv
 
 
 async def test_the_demo_loads_only_into_an_empty_registry(database: Database, services: Services) -> None:
-    await load(services)
+    await load(database, services)
     assert (await database.read("count_registry_objects"))[0]["count"] > 0
     assert await load_if_empty(database, services) is False

@@ -18,6 +18,7 @@ from playwright.async_api import Browser, Page, Route, async_playwright, expect
 from graph_registry.api.http import web
 from graph_registry.bootstrap import Services
 from graph_registry.services import demo as scenario
+from graph_registry.storage.database import Database
 from tests.live_server import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,9 +43,9 @@ expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="session")
-async def demo_graph(services: Services) -> scenario.DemoSummary:
+async def demo_graph(database: Database, services: Services) -> scenario.DemoSummary:
     """The demo scenario (fraud-detector and its data), loaded through the services; idempotent."""
-    return await scenario.load(services)
+    return await scenario.load(database, services)
 
 
 @pytest.fixture(scope="session")
@@ -77,15 +78,23 @@ class Visit:
 
 
 @contextlib.asynccontextmanager
-async def visiting(chromium: Browser, server: LiveServer) -> AsyncIterator[Visit]:
+async def visiting(
+    chromium: Browser, server: LiveServer, *, width: int = 1600, height: int = 1000
+) -> AsyncIterator[Visit]:
     """A fresh browser context on `server` that records every request and lets none leave it."""
     context = await chromium.new_context(
-        base_url=server.url, viewport={"width": 1600, "height": 1000}, accept_downloads=True
+        base_url=server.url, viewport={"width": width, "height": height}, accept_downloads=True
     )
     page = await context.new_page()
     session = Visit(page=page, origin=server.url)
     context.on("request", lambda request: session.requests.append(request.url))
     page.on("pageerror", lambda error: session.errors.append(str(error)))
+    # The pages run under the server's Content-Security-Policy (api/headers.py): a blocked script,
+    # style, worker or image is reported on the console and counts as an error of the page.
+    page.on(
+        "console",
+        lambda message: session.errors.append(message.text) if "Content Security Policy" in message.text else None,
+    )
 
     async def same_origin_only(route: Route) -> None:
         if route.request.url.startswith(server.url + "/"):

@@ -47,7 +47,7 @@ def lineage(registry: Registry, unique: str, tmp_path: Path) -> dict[str, str]:
     names = {"model": f"model-{unique}", "raw": f"raw-{unique}:1"}
     for index, digest in enumerate(("b" * 64, "c" * 64), start=1):
         train = registry.log_dataset(f"train-{unique}", digest, derived_from=[raw])
-        with registry.start_run(f"exp-{unique}", params={"lr": 0.1 * index}, code_path=tmp_path) as run:
+        with registry.start_run(f"exp-{unique}", params={"lr": 0.1 * index}, commit=None) as run:
             run.log_input(train)
             run.log_metric("auc", 0.8 + index / 100)
             registry.register_model(

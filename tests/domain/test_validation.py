@@ -59,10 +59,11 @@ def test_metrics_must_be_finite_with_a_non_negative_step() -> None:
             validation.metrics([bad])
 
 
-def test_run_ids_are_canonical_uuids() -> None:
+def test_run_ids_are_canonical_uuids_or_mlflow_hex() -> None:
     run = str(uuid.uuid4())
     assert validation.run_id(run) == run
-    for bad in (run.upper(), run.replace("-", ""), "not-a-run"):
+    assert validation.run_id(run.replace("-", "")) == run.replace("-", "")  # MLflow's 32 hex digits
+    for bad in (run.upper(), run.replace("-", "").upper(), "not-a-run"):
         with pytest.raises(InvalidInput):
             validation.run_id(bad)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,30 @@ async def _scenario(http: httpx.AsyncClient, name: str) -> None:
         await data(http, alias, m=name, a=name_, v=version)
     await data(http, 'mutation($m: String!) { deleteAlias(model: $m, alias: "challenger") }', m=name)
     await data(http, "mutation($m: String!) { deleteModelVersion(model: $m, version: 3) }", m=name)
+    # A pipeline run from OpenLineage: Job, RUN_OF, CHILD_OF (its parent run), datasets by source.
+    lineage_event = {
+        "eventType": "COMPLETE",
+        "eventTime": "2024-05-01T11:00:00Z",
+        "producer": "https://github.com/acme/backup-test",
+        "run": {
+            "runId": str(uuid.uuid4()),
+            "facets": {"parent": {"run": {"runId": str(uuid.uuid4())}, "job": {"namespace": name, "name": "dag"}}},
+        },
+        "job": {"namespace": name, "name": "dag.task", "facets": {"sql": {"query": "select 1"}}},
+        "inputs": [{"namespace": f"s3://{name}", "name": "raw"}],
+        "outputs": [{"namespace": f"s3://{name}", "name": "clean", "facets": {"schema": {"fields": [{"name": "a"}]}}}],
+    }
+    response = await http.post("/api/v1/lineage", json=lineage_event)
+    assert response.status_code == 201, response.text
+    # Governance: a team owning the model, its promotion policy, and an open request (approvals need tokens,
+    # which this auth-off server does not use: decisions and memberships are not in the scenario).
+    team = f"{name}-team"
+    await data(http, "mutation($t: String!) { createTeam(name: $t) { name } }", t=team)
+    await data(http, "mutation($m: String!, $t: String) { setModelTeam(model: $m, team: $t) { name } }", m=name, t=team)
+    policy = 'mutation($t: String) { setPromotionPolicy(team: $t, input: {requiredApprovals: 1, metricRules: [{metric: "auc", op: ">=", value: 0.5}]}) { requiredApprovals } }'
+    await data(http, policy, t=team)
+    request = "mutation($m: String!) { requestStageTransition(model: $m, version: 1, stage: PRODUCTION) { id } }"
+    await data(http, request, m=name)
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +215,7 @@ async def test_export_then_import_gives_the_same_graph(
         "Run",
         "Commit",
         "Package",
+        "Job",
     }
 
     # Through the API, the restored registry tells the same histories.

@@ -15,7 +15,7 @@ LOG = """
 query($m: String, $v: Int, $first: Int = 100, $after: String) {
   auditLog(model: $m, version: $v, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
-    edges { cursor node { id at actor role operation outcome model version arguments requestId message } }
+    edges { cursor node { id at actor role operation outcome model version arguments requestId clientRequestId message } }
   }
 }
 """
@@ -147,13 +147,26 @@ async def test_the_whole_log_pages_newest_first_by_actor(
 
 
 async def test_the_request_id_ties_an_entry_to_the_server_log(writer: Caller, reader: Caller, unique: str) -> None:
+    """The server allocates the id it records (#21 finding 6); the caller's X-Request-Id is kept beside it."""
     model = f"m-{unique}"
     response = await writer.http.post(
         "/graphql", json={"query": VERSION, "variables": {"m": model}}, headers={"X-Request-Id": f"req-{unique}"}
     )
-    assert response.headers["x-request-id"] == f"req-{unique}"
     [entry] = await _log(reader, model)
-    assert entry["requestId"] == f"req-{unique}"
+    assert entry["requestId"] == response.headers["x-request-id"] != f"req-{unique}"
+    assert entry["clientRequestId"] == f"req-{unique}"
+
+
+async def test_a_caller_cannot_give_its_entry_another_requests_id(writer: Caller, reader: Caller, unique: str) -> None:
+    model = f"m-{unique}"
+    first = await writer.http.post("/graphql", json={"query": VERSION, "variables": {"m": model}})
+    stolen = first.headers["x-request-id"]
+    await writer.http.post(
+        "/graphql", json={"query": VERSION, "variables": {"m": model}}, headers={"X-Request-Id": stolen}
+    )
+    entries = await _log(reader, model)
+    assert len({entry["requestId"] for entry in entries}) == 2
+    assert [entry["clientRequestId"] for entry in entries] == [stolen, None]
 
 
 async def test_entries_outlive_what_they_describe(
@@ -175,3 +188,35 @@ async def test_entries_outlive_what_they_describe(
 
 async def test_a_version_needs_its_model(reader: Caller) -> None:
     assert await reader.code("{ auditLog(version: 1) { totalCount } }") == "INVALID_INPUT"
+
+
+TOKEN_LOG = (
+    "query($a: String!) { auditLog(actor: $a, first: 100) { edges { node { operation outcome arguments message } } } }"
+)
+
+
+async def test_token_administration_is_for_admins_to_read(
+    reader: Caller, writer: Caller, admin: Caller, unique: str
+) -> None:
+    """Readers see that tokens were minted and revoked, not their names, roles or expiries (#21 finding 7)."""
+    name = f"audited-{unique}"
+    mint = (
+        'mutation($n: String!) { createApiToken(name: $n, role: ADMIN, expiresAt: "2099-01-01T00:00:00Z") { token } }'
+    )
+    await admin.data(mint, n=name)
+    await admin.data("mutation($n: String!) { revokeApiToken(name: $n) { active } }", n=name)
+    assert await writer.code(mint, n=f"{name}-refused") == "FORBIDDEN"
+
+    def mine(result: dict[str, Any]) -> list[dict[str, Any]]:
+        nodes = [edge["node"] for edge in result["auditLog"]["edges"]]
+        return [node for node in nodes if node["operation"] in ("createApiToken", "revokeApiToken")]
+
+    for actor in (admin.name, writer.name):
+        seen = mine(await reader.data(TOKEN_LOG, a=actor))
+        assert seen and all(node["arguments"] is None and node["message"] is None for node in seen), seen
+        assert name not in str(await reader.execute(TOKEN_LOG, a=actor))
+    by_admin = mine(await admin.data(TOKEN_LOG, a=admin.name))
+    assert [node["operation"] for node in by_admin][:2] == ["revokeApiToken", "createApiToken"]
+    assert name in by_admin[0]["arguments"] and "2099" in by_admin[1]["arguments"]
+    refused = mine(await admin.data(TOKEN_LOG, a=writer.name))
+    assert refused[0]["outcome"] == "FORBIDDEN" and f"{name}-refused" in refused[0]["arguments"]

@@ -207,9 +207,9 @@ async def test_artifact_routes_keep_their_own_rules(reader: Caller) -> None:
 
 
 async def test_every_response_names_its_request(reader: Caller) -> None:
+    # The server allocates every id (#21 finding 6): a caller's X-Request-Id is not taken over.
     given = await reader.http.post("/graphql", json={"query": "{ __typename }"}, headers={"X-Request-Id": "trace-42"})
-    assert given.headers["x-request-id"] == "trace-42"
-    # Header values that could forge log lines are replaced.
+    assert given.headers["x-request-id"] != "trace-42" and len(given.headers["x-request-id"]) == 32
     forged = await reader.http.post("/graphql", json={"query": "{ __typename }"}, headers={"X-Request-Id": "a b" * 40})
     assert forged.headers["x-request-id"] != "a b" * 40 and len(forged.headers["x-request-id"]) == 32
 

@@ -10,17 +10,29 @@ import pytest
 
 from graph_registry.api.graphql.extensions.authorization import POLICIES
 from graph_registry.api.graphql.schema import build_schema
+from graph_registry.api.openlineage import routes as openlineage_routes
 from graph_registry.services.tokens import Role
 from graph_registry.storage.queries import all_queries
 
 pytestmark = pytest.mark.unit
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract" / "schema.graphql"
+# The MLflow adapter's endpoints have their section of the table (tests/mlflow/test_policies.py).
+MLFLOW_KEYS = {key for key in POLICIES if key.startswith("MLflow.")}
 
 
 def root_fields(schema: graphql.GraphQLSchema) -> set[str]:
     roots = (schema.query_type, schema.mutation_type, schema.subscription_type)
     return {f"{root.name}.{name}" for root in roots if root is not None for name in root.fields}
+
+
+def http_endpoints() -> set[str]:
+    """The adapters' HTTP endpoints, as their POLICIES keys ("METHOD path")."""
+    return {f"{method} {route.path}" for route in openlineage_routes.routes for method in route.methods or ()}
+
+
+def test_every_http_endpoint_has_a_policy() -> None:
+    assert not http_endpoints() - POLICIES.keys()
 
 
 def test_every_root_field_of_the_schema_has_a_policy() -> None:
@@ -39,7 +51,7 @@ def test_every_root_field_of_the_contract_has_a_policy() -> None:
 
 
 def test_no_policy_names_a_field_that_does_not_exist() -> None:
-    known = root_fields(build_schema()._schema)
+    known = root_fields(build_schema()._schema) | http_endpoints() | MLFLOW_KEYS
     if CONTRACT.is_file():
         known |= root_fields(graphql.build_schema(CONTRACT.read_text()))
     assert not POLICIES.keys() - known, "a typo in POLICIES would leave the real field unguarded"
@@ -47,6 +59,10 @@ def test_no_policy_names_a_field_that_does_not_exist() -> None:
 
 def test_queries_are_for_readers_and_only_tokens_for_admins() -> None:
     for key, rule in POLICIES.items():
+        if key == "Query.webhooks":  # their URLs are secrets: test_webhooks_are_for_admins
+            continue
+        if key in MLFLOW_KEYS:
+            continue  # tests/mlflow/test_policies.py
         if key.startswith(("Query.", "Subscription.")):
             expected = Role.ADMIN if key == "Query.apiTokens" else Role.READER
             assert rule is expected, key
@@ -82,3 +98,11 @@ def test_nothing_in_the_api_writes_or_deletes_audit_entries() -> None:
         relative = path.relative_to(PACKAGE.parent).as_posix()
         for name, owner in AUDIT_WRITES.items():
             assert f'"{name}"' not in source or relative == owner, f"{relative} runs {name}"
+
+
+async def test_webhooks_are_for_admins() -> None:
+    from graph_registry.api.graphql.extensions.authorization import Call, needed_role
+
+    keys = ["Query.webhooks", "Mutation.createWebhook", "Mutation.deleteWebhook", "Mutation.testWebhook"]
+    call = Call(field="webhooks", arguments={}, services=None)  # type: ignore[arg-type]
+    assert [await needed_role(POLICIES[key], call) for key in keys] == [Role.ADMIN] * 4

@@ -29,6 +29,8 @@ class Context:
     request_id: str
     # Fields that lead up the type families (resolvers/lineage.py), handed in by the app.
     links: LineageLinks
+    # The caller's own X-Request-Id (api/http/guard.py); the server's request_id is what is recorded.
+    client_request_id: str | None = None
     # Who is asking (api/http/auth.py); None with the reason in auth_error until a token was accepted.
     principal: Principal | None = None
     auth_error: RegistryError | None = None

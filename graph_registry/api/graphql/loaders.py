@@ -18,6 +18,7 @@ from graph_registry.domain.records import (
     DatasetVersionLinks,
     DatasetVersionRecord,
     ExperimentRecord,
+    JobRecord,
     ModelRecord,
     RunLinks,
     RunRecord,
@@ -26,6 +27,8 @@ from graph_registry.domain.records import (
     VersionProvenance,
     VersionRecord,
 )
+from graph_registry.services.requests import RequestRecord
+from graph_registry.services.teams import TeamRecord
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -120,6 +123,8 @@ class Loaders:
         self.run_links: DataLoader[str, RunLinks] = _loader(runs.links, RunLinks())
         self.experiment: DataLoader[str, ExperimentRecord | None] = _loader(runs.experiments_by_name, none_experiment)
         self.commit: DataLoader[tuple[str, str], CommitRecord | None] = _loader(runs.commits_by_key, none_commit)
+        none_job: JobRecord | None = None
+        self.job: DataLoader[tuple[str, str], JobRecord | None] = _loader(services.openlineage.jobs_by_key, none_job)
         self.provenance: DataLoader[VersionKey, VersionProvenance] = _loader(provenance.provenance, EMPTY_PROVENANCE)
 
         async def impacted(keys: Sequence[ImpactKey]) -> Mapping[ImpactKey, list[ImpactHit]]:
@@ -144,3 +149,9 @@ class Loaders:
         self.experiment_runs: DataLoader[PageKey, Page[RunRecord]] = _pages(
             lambda names, first, after: runs.list_runs_of(names, first=first, after=after)
         )
+
+        # Governance: a model's team, a team with its members, a version's transition requests.
+        none_team: TeamRecord | None = None
+        self.team: DataLoader[str, TeamRecord | None] = _loader(services.teams.teams_by_name, none_team)
+        self.model_team: DataLoader[str, TeamRecord | None] = _loader(services.teams.teams_of_models, none_team)
+        self.version_requests: DataLoader[VersionKey, list[RequestRecord]] = _loader(services.requests.of_versions, [])

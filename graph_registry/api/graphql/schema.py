@@ -31,13 +31,18 @@ from strawberry.types import ExecutionContext
 from graph_registry.api.graphql.errors import RegistryErrors
 from graph_registry.api.graphql.extensions.authorization import Authorization
 from graph_registry.api.graphql.extensions.limits import QueryCost, StringLimit
+from graph_registry.api.graphql.extensions.metrics import OperationMetrics
 from graph_registry.api.graphql.extensions.parse_cache import ParsedDocuments, ParserCache
 from graph_registry.api.graphql.resolvers.artifacts import ArtifactMutations
 from graph_registry.api.graphql.resolvers.audit import AuditQueries
+from graph_registry.api.graphql.resolvers.governance import GovernanceMutations, GovernanceQueries
 from graph_registry.api.graphql.resolvers.lineage import LineageMutations, LineageQueries
 from graph_registry.api.graphql.resolvers.models import ModelMutations, ModelQueries
+from graph_registry.api.graphql.resolvers.pipelines import PipelineQueries
 from graph_registry.api.graphql.resolvers.subscriptions import EventSubscriptions
+from graph_registry.api.graphql.resolvers.teams import TeamMutations, TeamQueries
 from graph_registry.api.graphql.resolvers.tokens import TokenMutations, TokenQueries
+from graph_registry.api.graphql.resolvers.webhooks import WebhookMutations, WebhookQueries
 from graph_registry.settings import Settings
 
 # Distinct documents whose parse and validation are kept (clients send a few fixed ones).
@@ -68,6 +73,7 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
             max_cost=settings.max_query_cost,
             max_page_size=settings.max_page_size,
             max_depth=settings.max_lineage_depth,
+            lineage_weight=settings.lineage_cost_weight,
         ),
         lambda: StringLimit(max_length=settings.max_string_length),
     ]
@@ -82,15 +88,44 @@ class RegistrySchema(strawberry.Schema):
 
 
 # Each family of root fields lives in its own module; the roots are their union.
-Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries))
-Mutation = merge_types("Mutation", (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations))
+Query = merge_types(
+    "Query",
+    (
+        ModelQueries,
+        AuditQueries,
+        TokenQueries,
+        LineageQueries,
+        PipelineQueries,
+        WebhookQueries,
+        TeamQueries,
+        GovernanceQueries,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        ModelMutations,
+        ArtifactMutations,
+        TokenMutations,
+        LineageMutations,
+        WebhookMutations,
+        TeamMutations,
+        GovernanceMutations,
+    ),
+)
 Subscription = merge_types("Subscription", (EventSubscriptions,))
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # RegistryErrors first: it maps the errors of every extension after it. Authorization checks every
     # root field (extensions/authorization.py); the limits come from the settings (schema_extensions).
-    extensions = [RegistryErrors, *schema_extensions(settings or Settings()), Authorization]
+    # OperationMetrics before it: left last, it sees the errors' final codes.
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        OperationMetrics,
+        RegistryErrors,
+        *schema_extensions(settings or Settings()),
+        Authorization,
+    ]
     return RegistrySchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 
 

@@ -11,6 +11,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from graph_registry import metrics
 from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RegistryError, Unavailable
 from graph_registry.services.artifacts import ArtifactService
 
@@ -43,6 +44,7 @@ async def upload(request: Request) -> Response:
         return _error(error)
     except ClientDisconnect:
         return JSONResponse({"code": "INVALID_INPUT", "message": "the upload was cut short"}, status_code=400)
+    metrics.ARTIFACT_BYTES.labels("in").inc(received)
     return JSONResponse({"sizeBytes": received})
 
 
@@ -51,6 +53,8 @@ async def download(request: Request) -> Response:
         path = _service(request).download_file(request.path_params["token"])
     except RegistryError as error:
         return _error(error)
+    if request.method == "GET":
+        metrics.ARTIFACT_BYTES.labels("out").inc(path.stat().st_size)
     return FileResponse(path, media_type="application/octet-stream", filename=path.name)
 
 

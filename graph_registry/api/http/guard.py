@@ -1,13 +1,20 @@
 """The HTTP guard: limits on what one request may send, before GraphQL sees it
 (the GraphQL document limits are schema extensions: api/graphql/schema.py).
 
-`HttpGuard`, ASGI middleware: a request id on every request; on
+`HttpGuard`, ASGI middleware: a request id on every request, allocated here (a
+caller's X-Request-Id is kept beside it as the client request id, so no caller
+can give its audit entry another request's id); on
 /graphql a body size limit, a bound on the time the body takes to arrive
 (uvicorn has none: a slowloris client would hold its request open forever;
 it gets 408 and the connection is closed) and, for POST, a JSON content type (a browser
 cannot send that cross-site without a CORS preflight: CSRF); and with
-authentication off, answers on loopback addresses only. Other routes (the
-artifact store's signed upload URLs) are left as they are.
+authentication off, answers on loopback addresses only. Artifact uploads
+(PUT /artifacts/upload/...) have no size cap here (their signed URL names one)
+but a pace: every window of `body_timeout` seconds must bring
+`upload_min_rate` bytes a second on average, or 408 and the connection closed.
+Everywhere, a request framed both by Content-Length and by Transfer-Encoding
+(request smuggling behind a lenient proxy, RFC 9112 6.3) is refused with 400
+and its connection closed.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 GRAPHQL_PATH = "/graphql"
+UPLOAD_PREFIX = "/artifacts/upload/"
 REQUEST_ID_KEY = "graph_registry.request_id"
+CLIENT_REQUEST_ID_KEY = "graph_registry.client_request_id"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
@@ -31,6 +40,12 @@ def request_id_of(scope: Mapping[str, Any]) -> str:
     """The id HttpGuard gave the request (generated if it ran without the guard)."""
     value = scope.get(REQUEST_ID_KEY)
     return value if isinstance(value, str) else uuid.uuid4().hex
+
+
+def client_request_id_of(scope: Mapping[str, Any]) -> str | None:
+    """The caller's X-Request-Id, when it had the accepted shape."""
+    value = scope.get(CLIENT_REQUEST_ID_KEY)
+    return value if isinstance(value, str) else None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -67,10 +82,19 @@ class _ClientGone(Exception):
 class HttpGuard:
     """ASGI middleware: request ids everywhere; size and content-type rules on /graphql."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, auth: bool, body_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        auth: bool,
+        body_timeout: float = 30.0,
+        upload_min_rate: int = 1024,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout
+        self.upload_min_rate = upload_min_rate
         self.auth = auth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -78,8 +102,9 @@ class HttpGuard:
             await self.app(scope, receive, send)
             return
         given = _header(scope, b"x-request-id")
-        request_id = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        request_id = uuid.uuid4().hex
         scope[REQUEST_ID_KEY] = request_id
+        scope[CLIENT_REQUEST_ID_KEY] = given if given and _REQUEST_ID.fullmatch(given) else None
         if not self.auth and not _on_loopback(scope):
             await _refuse(
                 scope, receive, send, 403, "authentication is off: this server answers on loopback only", "FORBIDDEN"
@@ -94,6 +119,13 @@ class HttpGuard:
                 message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
             await send(message)
 
+        if _header(scope, b"transfer-encoding") is not None and _header(scope, b"content-length") is not None:
+            message = "a request may not carry both Content-Length and Transfer-Encoding"
+            await _refuse(scope, receive, send_with_id, 400, message, close=True)
+            return
+        if scope["path"].startswith(UPLOAD_PREFIX) and scope["method"] == "PUT":
+            await self._paced(scope, receive, send_with_id)
+            return
         if scope["path"] != GRAPHQL_PATH:
             await self.app(scope, receive, send_with_id)
             return
@@ -153,6 +185,52 @@ class HttpGuard:
             # The client left before its request was whole: nothing ran, no one to answer.
             if started:
                 raise
+
+    async def _paced(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An upload, closed with 408 once a window of body_timeout seconds brings too few bytes."""
+        loop = asyncio.get_running_loop()
+        window = self.body_timeout
+        needed = self.upload_min_rate * window
+        window_end: float | None = None
+        in_window = 0
+        body_done = False
+        started = False
+
+        async def paced_receive() -> Message:
+            nonlocal window_end, in_window, body_done
+            if body_done:
+                return await receive()
+            window_end = window_end or loop.time() + window
+            while True:
+                try:
+                    async with asyncio.timeout_at(window_end):
+                        message = await receive()
+                    break
+                except TimeoutError:
+                    if in_window < needed:
+                        raise _TooSlow from None
+                    window_end, in_window = window_end + window, 0
+            if message["type"] == "http.request":
+                in_window += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
+                if not body_done and loop.time() >= window_end:
+                    if in_window < needed:
+                        raise _TooSlow
+                    window_end, in_window = loop.time() + window, 0
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, paced_receive, tracking_send)
+        except _TooSlow:
+            if started:
+                raise
+            message = f"the upload brought under {self.upload_min_rate} bytes a second for {window:g} seconds"
+            await _refuse(scope, receive, send, 408, message, close=True)
 
 
 async def _refuse(

@@ -25,6 +25,21 @@ const fetcher = createGraphiQLFetcher({
 
 const plugins = [examplesPlugin, explorerPlugin(), HISTORY_PLUGIN];
 
+// GraphiQL's first layout gives the plugin pane a quarter and splits the editors evenly, which
+// cuts the examples' lines at 1280 px. Until the user drags the bars (GraphiQL then stores their
+// choice under the same keys), start with a narrower pane and a wider query editor.
+const FIRST_LAYOUT: Record<string, string> = {
+  'graphiql:docExplorerFlex': '0.2',
+  'graphiql:editorFlex': '1.8',
+};
+for (const [key, value] of Object.entries(FIRST_LAYOUT)) {
+  try {
+    if (window.localStorage.getItem(key) === null) window.localStorage.setItem(key, value);
+  } catch {
+    // Storage disabled: GraphiQL's defaults apply.
+  }
+}
+
 createRoot(document.getElementById('graphiql')!).render(
   <StrictMode>
     <GraphiQL fetcher={fetcher} plugins={plugins} visiblePlugin={examplesPlugin} defaultTabs={exampleTabs}>

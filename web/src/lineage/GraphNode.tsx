@@ -27,7 +27,9 @@ export function GraphNode({ data }: NodeProps<FlowNode>) {
         {style.name}
         {lineage.depth > 0 && <span className="lineage-node-depth"> · {lineage.depth} hop{lineage.depth > 1 ? 's' : ''}</span>}
       </div>
-      <div className="lineage-node-label">{lineage.label}</div>
+      <div className="lineage-node-label" data-testid="lineage-node-label" title={lineage.label}>
+        {lineage.label}
+      </div>
       {(stage || aliases.length > 0) && (
         <div className="lineage-node-badges">
           {stage && stage !== 'NONE' && <StageBadge stage={stage} />}

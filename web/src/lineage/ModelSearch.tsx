@@ -70,9 +70,17 @@ export function ModelSearch({ selected, onSelect, onError }: Props) {
               <span className="model-name">{model.name}</span>
               <span className="model-meta">
                 {model.productionVersion ? (
-                  <span className="badge badge-stage stage-production">v{model.productionVersion.version}</span>
+                  <span
+                    className="badge badge-stage stage-production"
+                    data-testid="production-badge"
+                    title={`v${model.productionVersion.version} is in PRODUCTION`}
+                  >
+                    prod v{model.productionVersion.version}
+                  </span>
                 ) : model.latestVersion ? (
-                  `v${model.latestVersion.version}`
+                  <span title={`the latest version is v${model.latestVersion.version}`}>
+                    latest v{model.latestVersion.version}
+                  </span>
                 ) : (
                   'no versions'
                 )}

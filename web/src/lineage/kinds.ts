@@ -10,6 +10,7 @@ export const KIND_STYLE: Record<NodeKind, { color: string; name: string }> = {
   RUN: { color: '#16a34a', name: 'Run' },
   COMMIT: { color: '#475569', name: 'Commit' },
   PACKAGE: { color: '#be185d', name: 'Package' },
+  JOB: { color: '#4d7c0f', name: 'Pipeline job' },
 };
 
 export function kindStyle(kind: string): { color: string; name: string } {

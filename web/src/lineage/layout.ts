@@ -1,9 +1,10 @@
 import { Graph, layout } from '@dagrejs/dagre';
 import { MarkerType, Position, type Edge, type Node } from '@xyflow/react';
+import { flowLabel } from './edgeLabels';
 import type { LineageGraph, LineageNode } from './types';
 
-export const NODE_WIDTH = 184;
-export const NODE_HEIGHT = 60;
+export const NODE_WIDTH = 232;
+export const NODE_HEIGHT = 76;
 
 export interface NodeData extends Record<string, unknown> {
   lineage: LineageNode;
@@ -29,7 +30,7 @@ function pathPairs(path: string[]): Set<string> {
  */
 export function layoutGraph(graph: LineageGraph, path: string[] = []): { nodes: FlowNode[]; edges: Edge[] } {
   const dagreGraph = new Graph({ multigraph: true });
-  dagreGraph.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 48, marginx: 16, marginy: 16 });
+  dagreGraph.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 96, marginx: 16, marginy: 16 });
   dagreGraph.setDefaultEdgeLabel(() => ({}));
   const known = new Set(graph.nodes.map((entry) => entry.node.id));
   for (const entry of graph.nodes) {
@@ -61,7 +62,9 @@ export function layoutGraph(graph: LineageGraph, path: string[] = []): { nodes: 
       id: `${edge.source}-${edge.type}-${edge.target}-${index}`,
       source: edge.source,
       target: edge.target,
-      label: edge.type,
+      label: flowLabel(edge.type),
+      labelBgPadding: [4, 2],
+      labelBgBorderRadius: 3,
       className: highlighted ? 'edge-on-path' : undefined,
       animated: highlighted,
       markerEnd: { type: MarkerType.ArrowClosed },

@@ -68,7 +68,8 @@ fragment NodeFacts on Node {
   ... on Dataset { name description }
   ... on DatasetVersion { version digest uri rowCount createdAt dataset { name } }
   ... on Experiment { name }
-  ... on Run { runId runName: name status startedAt endedAt params { key value } metrics { key value } }
+  ... on Run { runId runName: name status startedAt endedAt errorMessage job { namespace name } params { key value } metrics { key value } }
+  ... on Job { namespace jobName: name }
   ... on Commit { repo sha branch author message committedAt }
   ... on Package { name packageVersion: version }
 }`;

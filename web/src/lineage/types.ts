@@ -10,7 +10,8 @@ export type NodeKind =
   | 'EXPERIMENT'
   | 'RUN'
   | 'COMMIT'
-  | 'PACKAGE';
+  | 'PACKAGE'
+  | 'JOB';
 
 export interface PageInfo {
   hasNextPage: boolean;

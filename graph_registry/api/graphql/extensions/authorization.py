@@ -8,6 +8,11 @@ runs, and refuses a root field that has no entry (the policy-coverage test
 fails first). Nested fields are reads and every authenticated caller is at
 least a reader, so guarding the roots guards the whole graph.
 
+Rules wrapped by api/team_scope.py (`on_model`, `on_team`, ...) place their
+role on a team: it is then held as the higher of the token's role in the team
+of the model the call names and its registry-wide role (services/teams.py),
+answered with one read.
+
 Every mutation is audited here as well (services/audit.py): its entry is
 written before the resolver runs and finished with the outcome; attempts
 refused for want of a role (FORBIDDEN) are recorded in their own write.
@@ -35,11 +40,20 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from graph_registry.api.graphql.context import Context
+from graph_registry.api.graphql.extensions.team_scope import (
+    anywhere,
+    on_model,
+    on_model_and_team,
+    on_new_model,
+    on_request,
+    on_team,
+)
 from graph_registry.bootstrap import Services
 from graph_registry.domain import validation
 from graph_registry.domain.records import Stage
 from graph_registry.errors import Forbidden, RegistryError, Unauthenticated
 from graph_registry.services.audit import OK, Attempt, AuditEntry, describe_arguments
+from graph_registry.services.teams import Need
 from graph_registry.services.tokens import Principal, Role
 
 log = logging.getLogger("graph_registry.authorization")
@@ -57,7 +71,7 @@ class Call:
     services: Services
 
 
-Rule = Role | Callable[[Call], Awaitable[Role]]
+Rule = Role | Callable[[Call], Awaitable[Role]] | Callable[[Call], Awaitable[Need]]
 
 
 def _model_version(arguments: Mapping[str, Any]) -> tuple[str, int] | None:
@@ -103,6 +117,13 @@ async def _delete_version_rule(call: Call) -> Role:
     return Role.WRITER
 
 
+async def _webhook_rule(call: Call) -> Role:
+    """Webhooks (their URLs and delivery logs are secrets): admins. Team maintainers join here when
+    teams land (issue 16): a webhook filtered by `team` (or belonging to one) will need MAINTAINER of
+    that team, and `webhooks` will list a maintainer's teams' webhooks only."""
+    return Role.ADMIN
+
+
 POLICIES: dict[str, Rule] = {
     # Reads: everything a registry knows is for every authenticated caller.
     "Query.node": Role.READER,
@@ -120,34 +141,153 @@ POLICIES: dict[str, Rule] = {
     "Query.provenanceDiff": Role.READER,
     "Query.provenanceGaps": Role.READER,
     "Query.auditLog": Role.READER,
+    "Query.job": Role.READER,
+    "Query.datasetBySource": Role.READER,
     "Query.apiTokens": Role.ADMIN,
     "Subscription.modelEvents": Role.READER,
     # Recording what happened: writers.
-    "Mutation.createModel": Role.WRITER,
-    "Mutation.updateModel": Role.WRITER,
-    "Mutation.createModelVersion": Role.WRITER,
-    "Mutation.registerDatasetVersion": Role.WRITER,
-    "Mutation.recordCommit": Role.WRITER,
-    "Mutation.startRun": Role.WRITER,
-    "Mutation.finishRun": Role.WRITER,
-    "Mutation.logRunInputs": Role.WRITER,
-    "Mutation.logRunParams": Role.WRITER,
-    "Mutation.createArtifactUpload": Role.WRITER,
-    "Mutation.completeArtifactUpload": Role.WRITER,
+    "Mutation.createModel": on_team(Role.WRITER),
+    "Mutation.updateModel": on_model(Role.WRITER, "name"),
+    "Mutation.createModelVersion": on_new_model(Role.WRITER),
+    # Re-registering a deleted version's digest restores it: that needs what deleting it needs
+    # (decided inside the registration's transaction: see may_act).
+    "Mutation.registerDatasetVersion": anywhere(Role.WRITER),
+    "Mutation.recordCommit": anywhere(Role.WRITER),
+    "Mutation.startRun": anywhere(Role.WRITER),
+    "Mutation.finishRun": anywhere(Role.WRITER),
+    "Mutation.logRunInputs": anywhere(Role.WRITER),
+    "Mutation.logRunParams": anywhere(Role.WRITER),
+    "Mutation.createArtifactUpload": on_model(Role.WRITER),
+    "Mutation.completeArtifactUpload": on_model(Role.WRITER),
     # Governance: what production serves, and what cannot be undone.
-    "Mutation.transitionStage": _stage_rule,
-    "Mutation.setAlias": _alias_rule,
-    "Mutation.deleteAlias": _alias_rule,
-    "Mutation.deleteModelVersion": _delete_version_rule,
+    "Mutation.transitionStage": on_model(_stage_rule),
+    "Mutation.setAlias": on_model(_alias_rule),
+    "Mutation.deleteAlias": on_model(_alias_rule),
+    "Mutation.deleteModelVersion": on_model(_delete_version_rule),
     "Mutation.deleteDatasetVersion": Role.MAINTAINER,
     # Who may call at all.
     "Mutation.createApiToken": Role.ADMIN,
     "Mutation.revokeApiToken": Role.ADMIN,
+    # HTTP endpoints beside GraphQL ("METHOD path"), checked by their adapters.
+    "POST /api/v1/lineage": Role.WRITER,
+    # Pushes to the outside: see _webhook_rule.
+    "Query.webhooks": _webhook_rule,
+    "Mutation.createWebhook": _webhook_rule,
+    "Mutation.deleteWebhook": _webhook_rule,
+    "Mutation.testWebhook": _webhook_rule,
+    # The MLflow REST adapter (api/mlflow/), by MLflow's endpoint names: reads for readers, records
+    # for writers, governance by the same rules as the mutations that do the same.
+    **{
+        f"MLflow.{name}": Role.READER
+        for name in (
+            "GetExperiment",
+            "GetExperimentByName",
+            "SearchExperiments",
+            "GetRun",
+            "SearchRuns",
+            "GetMetricHistory",
+            "GetLoggedModel",
+            "SearchLoggedModels",
+            "ListArtifacts",
+            "DownloadArtifact",
+            "GetRegisteredModel",
+            "SearchRegisteredModels",
+            "GetLatestVersions",
+            "GetModelVersionByAlias",
+            "GetModelVersion",
+            "SearchModelVersions",
+            "GetModelVersionDownloadUri",
+        )
+    },
+    **{
+        f"MLflow.{name}": Role.WRITER
+        for name in (
+            "CreateExperiment",
+            "UpdateExperiment",
+            "DeleteExperiment",
+            "RestoreExperiment",
+            "SetExperimentTag",
+            "DeleteExperimentTag",
+            "CreateRun",
+            "UpdateRun",
+            "DeleteRun",
+            "RestoreRun",
+            "LogMetric",
+            "LogParam",
+            "SetTag",
+            "DeleteTag",
+            "LogBatch",
+            "LogInputs",
+            "LogOutputs",
+            "CreateLoggedModel",
+            "FinalizeLoggedModel",
+            "DeleteLoggedModel",
+            "SetLoggedModelTags",
+            "DeleteLoggedModelTag",
+            "LogLoggedModelParamsRequest",
+            "UploadArtifact",
+            "CreateRegisteredModel",
+            "UpdateRegisteredModel",
+            "RenameRegisteredModel",
+            "SetRegisteredModelTag",
+            "DeleteRegisteredModelTag",
+            "CreateModelVersion",
+            "UpdateModelVersion",
+            "SetModelVersionTag",
+            "DeleteModelVersionTag",
+        )
+    },
+    "MLflow.TransitionModelVersionStage": _stage_rule,
+    "MLflow.SetRegisteredModelAlias": _alias_rule,
+    "MLflow.DeleteRegisteredModelAlias": _alias_rule,
+    "MLflow.DeleteModelVersion": _delete_version_rule,
+    "MLflow.DeleteRegisteredModel": Role.MAINTAINER,
+    # Teams and promotion governance (issue 16): roles placed on teams by api/team_scope.py.
+    "Query.team": Role.READER,
+    "Query.teams": Role.READER,
+    "Mutation.createTeam": Role.ADMIN,
+    "Mutation.grantTeamRole": on_team(Role.MAINTAINER),
+    "Mutation.revokeTeamRole": on_team(Role.MAINTAINER),
+    "Mutation.setModelTeam": on_model_and_team(Role.MAINTAINER),
+    "Query.promotionCheck": Role.READER,
+    "Query.pendingTransitionRequests": Role.READER,
+    "Mutation.setPromotionPolicy": on_team(Role.MAINTAINER, without=Role.ADMIN),
+    "Mutation.requestStageTransition": on_model(Role.WRITER),
+    "Mutation.approveStageTransition": on_request(Role.MAINTAINER),
+    "Mutation.rejectStageTransition": on_request(Role.MAINTAINER),
+    # The requester or an admin (the service tells them apart); any writer of the model may ask.
+    "Mutation.cancelStageTransition": on_request(Role.WRITER),
 }
 
 
+def needed_role_of_endpoint(key: str) -> Role:
+    """The role an HTTP endpoint ("POST /api/v1/lineage") needs; a key with no entry is a bug."""
+    rule = POLICIES[key]
+    assert isinstance(rule, Role), f"{key}: HTTP endpoints take a fixed role"
+    return rule
+
+
+def may_act(principal: Principal | None, key: str) -> bool:
+    """Whether the principal holds the role a fixed-role policy entry needs (False for rules)."""
+    rule = POLICIES.get(key)
+    return principal is not None and isinstance(rule, Role) and principal.role.allows(rule)
+
+
+def _audit_note(result: object) -> str | None:
+    """What an OK entry says beyond its outcome: a registration that revived a deleted version is a restore."""
+    if getattr(getattr(result, "record", None), "restored", False):
+        return "restore: the version had been deleted"
+    return None
+
+
+async def needed(rule: Rule, call: Call) -> Need:
+    """The least role a call needs, and where it must be held (api/graphql/extensions/team_scope.py)."""
+    need = rule if isinstance(rule, Role) else await rule(call)
+    return need if isinstance(need, Need) else Need(need)
+
+
 async def needed_role(rule: Rule, call: Call) -> Role:
-    return rule if isinstance(rule, Role) else await rule(call)
+    return (await needed(rule, call)).role
 
 
 def _principal(context: Context) -> Principal:
@@ -156,9 +296,10 @@ def _principal(context: Context) -> Principal:
     return context.principal
 
 
-def _refusal(key: str, principal: Principal, needed: Role) -> Forbidden:
+def _refusal(key: str, principal: Principal, needed: Role, held: Role) -> Forbidden:
+    where = "" if held is principal.role else " here"
     return Forbidden(
-        f"{key} needs the {needed.value} role; {principal.actor!r} has {principal.role.value}",
+        f"{key} needs the {needed.value} role; {principal.actor!r} has {held.value}{where}",
         operation=key,
         requiredRole=needed.value,
     )
@@ -217,9 +358,10 @@ class Authorization(SchemaExtension):
         rule = POLICIES.get(key)
         if rule is None:
             raise _unknown(key)
-        needed = await needed_role(rule, Call(key, arguments, context.services))
-        if not principal.role.allows(needed):
-            raise _refusal(key, principal, needed)
+        need = await needed(rule, Call(key, arguments, context.services))
+        held = await context.services.teams.grants(principal, need)
+        if not held.allows(need.role):
+            raise _refusal(key, principal, need.role, held)
         return principal
 
     async def _read(
@@ -251,6 +393,7 @@ class Authorization(SchemaExtension):
             role=principal.role.value,
             operation=info.field_name,
             request_id=context.request_id,
+            client_request_id=context.client_request_id,
             arguments=describe_arguments(arguments),
             model=model,
             version=version,
@@ -286,7 +429,7 @@ class Authorization(SchemaExtension):
             raise
         finally:
             context.audit = None
-        await self._conclude(entry, context, OK, None, *_touched(info.field_name, arguments, result))
+        await self._conclude(entry, context, OK, _audit_note(result), *_touched(info.field_name, arguments, result))
         return result
 
     @classmethod

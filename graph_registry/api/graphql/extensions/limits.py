@@ -1,8 +1,10 @@
 """Limits on what one GraphQL operation may ask, checked before it runs (api/graphql/schema.py wires them).
 
 `QueryCost`: each selected field costs 1, plus its children times the rows it
-asks for: page sizes (`first`) and walk lengths (`depth`), as given literally,
-through variables or by default. Page sizes and depths beyond the server's
+asks for: page sizes (`first`) and walk lengths (`depth`), at the value the
+resolver will use: as given literally or through a variable, and at the
+field's default when null, omitted or an unset variable (a null costs what
+the default it stands for costs). Page sizes and depths beyond the server's
 caps are refused outright, for every connection and walk, whoever added it.
 `StringLimit`: no string argument over the cap reaches a resolver.
 Both answer INVALID_INPUT without executing anything.
@@ -29,7 +31,6 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     StringValueNode,
-    Undefined,
     VariableNode,
     Visitor,
     get_named_type,
@@ -52,6 +53,7 @@ class _CostWalk:
     variables: Mapping[str, Any]
     max_page_size: int
     max_depth: int
+    lineage_weight: int = 1
 
     def selections(self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None, seen: frozenset[str]) -> int:
         total = 0
@@ -82,23 +84,34 @@ class _CostWalk:
                 continue
             if not 0 <= value <= limit:
                 raise _invalid(f"{argument} must be between 0 and {limit}, got {value}", field=argument)
-            factor *= max(value, 1)
+            # A walk reaches more than one node per hop: each hop costs the weight (bench/cost_stall.py).
+            factor *= max(value, 1) * (self.lineage_weight if argument == "depth" else 1)
         if node.selection_set is None:
             return 1
         child = get_named_type(definition.type) if definition is not None else None
         return 1 + factor * self.selections(node.selection_set, child, seen)
 
     def integer(self, node: FieldNode, definition: Any, name: str) -> int | None:
+        """The value the resolver will use: as given, else (null, unset variable, omitted) its default.
+
+        Resolvers read `null` as "the default" (validation.page_size; lineage depth 5, impact 10), so
+        a null or missing value costs what the default costs; with no default, the server's cap.
+        """
+        if definition is None or name not in definition.args:
+            return None
         given = next((argument.value for argument in node.arguments or () if argument.name.value == name), None)
         value: Any = None
         if isinstance(given, IntValueNode):
             value = int(given.value)
         elif isinstance(given, VariableNode):
             value = self.variables.get(given.name.value)
-        if value is None and given is None and definition is not None and name in definition.args:
+        if value is None:
             default = definition.args[name].default_value
-            value = None if default is Undefined else default
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+            value = default if isinstance(default, int) else self.cap(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else self.cap(name)
+
+    def cap(self, name: str) -> int:
+        return self.max_page_size if name == "first" else self.max_depth
 
 
 def operation_cost(
@@ -109,6 +122,7 @@ def operation_cost(
     *,
     max_page_size: int,
     max_depth: int,
+    lineage_weight: int = 1,
 ) -> int:
     root = schema.get_root_type(operation.operation)
     defaults = {
@@ -116,17 +130,18 @@ def operation_cost(
         for definition in operation.variable_definitions or ()
         if definition.default_value is not None
     }
-    walk = _CostWalk(schema, fragments, {**defaults, **variables}, max_page_size, max_depth)
+    walk = _CostWalk(schema, fragments, {**defaults, **variables}, max_page_size, max_depth, lineage_weight)
     return walk.selections(operation.selection_set, root, frozenset())
 
 
 class QueryCost(SchemaExtension):
     """Refuses, before execution, operations whose cost exceeds the cap (INVALID_INPUT)."""
 
-    def __init__(self, *, max_cost: int, max_page_size: int, max_depth: int) -> None:
+    def __init__(self, *, max_cost: int, max_page_size: int, max_depth: int, lineage_weight: int = 1) -> None:
         self.max_cost = max_cost
         self.max_page_size = max_page_size
         self.max_depth = max_depth
+        self.lineage_weight = lineage_weight
 
     def on_execute(self) -> Iterator[None]:
         execution = self.execution_context
@@ -145,6 +160,7 @@ class QueryCost(SchemaExtension):
                     execution.variables or {},
                     max_page_size=self.max_page_size,
                     max_depth=self.max_depth,
+                    lineage_weight=self.lineage_weight,
                 )
             except GraphQLError as refused:
                 execution.result = ExecutionResult(data=None, errors=[refused])

@@ -9,8 +9,10 @@ import strawberry
 
 from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
+from graph_registry.api.graphql.extensions.authorization import may_act
 from graph_registry.api.graphql.types.common import MetricInput, Stage, TagInput, metric_records, tag_pairs
 from graph_registry.api.graphql.types.datasets import Dataset, DatasetVersion
+from graph_registry.api.graphql.types.governance import StageTransitionRequest
 from graph_registry.api.graphql.types.inputs import (
     CommitInput,
     DatasetVersionRef,
@@ -23,7 +25,8 @@ from graph_registry.api.graphql.types.lineage import ImpactHit, LineageGraph, Pr
 from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
 from graph_registry.api.graphql.types.models import ModelVersion
 from graph_registry.api.graphql.types.runs import Commit, Experiment, Package, Run
-from graph_registry.domain.records import RunStatus
+from graph_registry.api.graphql.types.teams import Team
+from graph_registry.domain.records import RunStatus, VersionRecord
 
 VersionKey = tuple[str, int]
 
@@ -72,6 +75,17 @@ class LineageLinks:
         return [
             Run.from_record(record) for record in (await info.context.loaders.dataset_version_links.load(key)).used_by
         ]
+
+    async def model_team(self, info: Info, name: str) -> Team | None:
+        record = await info.context.loaders.model_team.load(name)
+        return None if record is None else Team.from_record(record, complete=False)
+
+    async def version_requests(self, info: Info, key: VersionKey) -> list[StageTransitionRequest]:
+        records = await info.context.loaders.version_requests.load(key)
+        return [StageTransitionRequest.from_record(record) for record in records]
+
+    async def version(self, record: VersionRecord) -> ModelVersion:
+        return ModelVersion.from_record(record)
 
     async def walk(
         self,
@@ -173,9 +187,11 @@ class LineageQueries:
 class LineageMutations:
     @strawberry.mutation
     async def register_dataset_version(self, info: Info, input: RegisterDatasetVersionInput) -> DatasetVersion:
-        return DatasetVersion.from_record(
-            await info.context.services.datasets.register_version(input.value(), audit=info.context.audit)
+        restorer = may_act(info.context.principal, "Mutation.deleteDatasetVersion")
+        registered = await info.context.services.datasets.register_version(
+            input.value(), may_restore=restorer, audit=info.context.audit
         )
+        return DatasetVersion.from_record(registered)
 
     @strawberry.mutation
     async def record_commit(self, info: Info, input: CommitInput) -> Commit:

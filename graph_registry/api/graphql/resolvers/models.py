@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
+from typing import Annotated
 
 import strawberry
 
@@ -20,6 +21,7 @@ from graph_registry.api.graphql.types.common import (
 )
 from graph_registry.api.graphql.types.inputs import CreateModelVersionInput
 from graph_registry.api.graphql.types.models import Model, ModelConnection, ModelVersion
+from graph_registry.domain import validation
 from graph_registry.domain.refs import NewVersion, VersionSelector
 from graph_registry.services.tokens import Role
 
@@ -72,10 +74,15 @@ class ModelQueries:
 class ModelMutations:
     @strawberry.mutation
     async def create_model(
-        self, info: Info, name: str, description: str | None = None, tags: list[TagInput] | None = None
+        self,
+        info: Info,
+        name: str,
+        description: str | None = None,
+        tags: list[TagInput] | None = None,
+        team: Annotated[str | None, strawberry.argument(description="The owning team; null: no team.")] = None,
     ) -> Model:
         record = await info.context.services.models.create_model(
-            name=name, description=description, tags=tag_pairs(tags), audit=info.context.audit
+            name=name, description=description, tags=tag_pairs(tags), team=team, audit=info.context.audit
         )
         return Model.from_record(record)
 
@@ -98,7 +105,8 @@ class ModelMutations:
                 metrics=metric_records(input.metrics),
                 request_id=input.request_id,
                 artifact_sha256=input.artifact.sha256 if input.artifact else None,
-                artifact_size=int(input.artifact.size_bytes) if input.artifact else None,
+                artifact_size=validation.byte_count(input.artifact.size_bytes) if input.artifact else None,
+                team=input.team,
             ),
             input.lineage(),
             actor=info.context.actor,
@@ -121,14 +129,16 @@ class ModelMutations:
         comment: str | None = None,
     ) -> ModelVersion:
         principal = info.context.principal
-        record = await info.context.services.lifecycle.transition_stage(
+        services = info.context.services
+        held = await services.teams.effective_role_on_model(principal, model) if principal is not None else None
+        record = await services.lifecycle.transition_stage(
             model=model,
             version=version,
             stage=stage,
             archive_existing=archive_existing is not False,
             comment=comment,
             actor=info.context.actor,
-            may_leave_production=principal is not None and principal.role.allows(Role.MAINTAINER),
+            may_leave_production=held is not None and held.allows(Role.MAINTAINER),
             audit=info.context.audit,
         )
         return ModelVersion.from_record(record)

@@ -9,7 +9,7 @@ from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import Node
 from graph_registry.api.graphql.types.datasets import Dataset, DatasetVersion
 from graph_registry.api.graphql.types.models import Model, ModelVersion
-from graph_registry.api.graphql.types.runs import Commit, Experiment, Package, Run
+from graph_registry.api.graphql.types.runs import Commit, Experiment, Job, Package, Run
 
 
 async def resolve_node(info: Info, token: str) -> Node | None:
@@ -43,4 +43,6 @@ async def resolve_lineage_node(info: Info, kind: str, key: list[Any]) -> Node | 
         case "Package", [str(name), str(version)]:
             found = await info.context.services.runs.packages_by_key([(name, version)])
             return Package.maybe(found.get((name, version)))
+        case "Job", [str(namespace), str(name)]:
+            return Job.maybe(await loaders.job.load((namespace, name)))
     return None

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import strawberry
 
+from graph_registry import metrics
 from graph_registry.api.graphql.context import Context, Info
 from graph_registry.api.graphql.types.events import ModelEvent
 from graph_registry.services.events import EventRecord
@@ -30,6 +31,7 @@ class EventSubscriptions:
         async for event in _while_token_valid(events, info.context):
             # Loaders cache per request; a subscription is long, so each event starts afresh.
             info.context.refresh_loaders()
+            metrics.EVENTS.inc()
             yield ModelEvent.from_record(event)
 
 

@@ -24,8 +24,11 @@ class AuditEntry:
     model: str | None
     version: int | None
     arguments: str | None = strawberry.field(description="The arguments as JSON, long strings shortened.")
-    request_id: str
+    request_id: str = strawberry.field(description="Allocated by the server for the request (its X-Request-Id).")
     message: str | None
+    client_request_id: str | None = strawberry.field(
+        default=None, description="The X-Request-Id the caller sent, if any: the caller's word, not unique."
+    )
 
     @classmethod
     def from_record(cls, record: AuditRecord) -> AuditEntry:
@@ -41,6 +44,7 @@ class AuditEntry:
             arguments=record.arguments,
             request_id=record.request_id,
             message=record.message,
+            client_request_id=record.client_request_id,
         )
 
 

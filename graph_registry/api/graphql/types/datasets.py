@@ -12,6 +12,7 @@ from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import Connection, Node, Stage, connection
 from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
 from graph_registry.api.graphql.types.models import ModelVersion
+from graph_registry.domain.openlineage import schema_fields
 from graph_registry.domain.records import DatasetRecord, DatasetVersionRecord
 
 if TYPE_CHECKING:
@@ -20,6 +21,22 @@ if TYPE_CHECKING:
 
 _RUNS = "graph_registry.api.graphql.types.runs"
 _LINEAGE = "graph_registry.api.graphql.types.lineage"
+
+
+@strawberry.type(
+    description="Where a dataset lives, in OpenLineage naming: namespace is the data source (s3://bucket, "
+    "postgres://db:5432, bigquery), name the dataset inside it (a path, or db.schema.table)."
+)
+class DatasetSource:
+    namespace: str
+    name: str
+
+
+@strawberry.type
+class SchemaField:
+    name: str
+    type: str | None
+    description: str | None
 
 
 @strawberry.type
@@ -43,6 +60,23 @@ class Dataset(Node):
             self.record = await info.context.loaders.dataset.load(self.name)
             assert self.record is not None, "a dataset version always belongs to a stored dataset"
         return self.record.description
+
+    async def _record(self, info: Info) -> DatasetRecord:
+        if self.record is None:
+            self.record = await info.context.loaders.dataset.load(self.name)
+            assert self.record is not None, "a dataset version always belongs to a stored dataset"
+        return self.record
+
+    @strawberry.field(description="Set for datasets recorded from OpenLineage events or registered with a source.")
+    async def source(self, info: Info) -> DatasetSource | None:
+        record = await self._record(info)
+        if record.source_namespace is None or record.source_name is None:
+            return None
+        return DatasetSource(namespace=record.source_namespace, name=record.source_name)
+
+    @strawberry.field(description="The dataset's newest OpenLineage dataset facets, as JSON text; null when none.")
+    async def facets(self, info: Info) -> str | None:
+        return (await self._record(info)).facets
 
     @strawberry.field
     async def latest_version(self, info: Info) -> DatasetVersion | None:
@@ -87,6 +121,21 @@ class DatasetVersion(Node):
     @strawberry.field
     def dataset(self) -> Dataset:
         return Dataset.named(self.record.dataset)
+
+    @strawberry.field(
+        description="Columns and their types, when the producer reported them (OpenLineage schema facet); "
+        "empty when unknown."
+    )
+    def schema(self) -> list[SchemaField]:
+        fields = schema_fields(self.record.facets or self.record.read_facets)
+        return [SchemaField(name=name, type=type_, description=text) for name, type_, text in fields]
+
+    @strawberry.field(
+        description="OpenLineage facets of this version as JSON text: as the run that produced it wrote it "
+        "(dataset and output facets), or else as a run read it; null when none."
+    )
+    def facets(self) -> str | None:
+        return self.record.facets or self.record.read_facets
 
     @strawberry.field(description="Dataset versions this one was built from.")
     async def derived_from(self, info: Info) -> list[DatasetVersion]:

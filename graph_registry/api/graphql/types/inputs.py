@@ -92,6 +92,12 @@ class StartRunInput:
 
 
 @strawberry.input
+class DatasetSourceInput:
+    namespace: str
+    name: str
+
+
+@strawberry.input
 class RegisterDatasetVersionInput:
     dataset: str
     digest: str
@@ -100,6 +106,11 @@ class RegisterDatasetVersionInput:
     derived_from: list[DatasetVersionRef] | None = None
     produced_by: str | None = strawberry.field(default=None, description="runId of the run that produced it.")
     description: str | None = strawberry.field(default=None, description="Sets the dataset's description.")
+    source: DatasetSourceInput | None = strawberry.field(
+        default=None,
+        description="Where the data lives, in OpenLineage naming; the dataset is found by it in OpenLineage "
+        "events too.",
+    )
 
     def value(self) -> NewDatasetVersion:
         return NewDatasetVersion(
@@ -110,6 +121,7 @@ class RegisterDatasetVersionInput:
             description=self.description,
             derived_from=ref_values(self.derived_from),
             produced_by=self.produced_by,
+            source=(self.source.namespace, self.source.name) if self.source else None,
         )
 
 
@@ -122,6 +134,9 @@ class ArtifactInput:
 @strawberry.input
 class CreateModelVersionInput:
     model: str = strawberry.field(description="The model is created on first use.")
+    team: str | None = strawberry.field(
+        default=None, description="The team a model created by this call joins; an existing model keeps its own."
+    )
     description: str | None = None
     tags: list[TagInput] | None = None
     metrics: list[MetricInput] | None = None

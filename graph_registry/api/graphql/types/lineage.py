@@ -12,7 +12,7 @@ from graph_registry.api.graphql.types.common import Node
 from graph_registry.api.graphql.types.datasets import Dataset, DatasetVersion
 from graph_registry.api.graphql.types.lineage_enums import NodeKind
 from graph_registry.api.graphql.types.models import Model, ModelVersion
-from graph_registry.api.graphql.types.runs import Commit, Experiment, Package, Run
+from graph_registry.api.graphql.types.runs import Commit, Experiment, Job, Package, Run
 from graph_registry.domain import lineage as model
 from graph_registry.domain import lineage_render
 from graph_registry.domain.records import (
@@ -20,6 +20,7 @@ from graph_registry.domain.records import (
     DatasetRecord,
     DatasetVersionRecord,
     ExperimentRecord,
+    JobRecord,
     ModelRecord,
     PackageRecord,
     RunRecord,
@@ -47,6 +48,8 @@ def to_node(entity: model.LineageEntity) -> Node:
             return Commit.from_record(record)
         case PackageRecord():
             return Package.from_record(record)
+        case JobRecord():
+            return Job.from_record(record)
     raise TypeError(f"no GraphQL type for {type(record).__name__}")
 
 
@@ -68,7 +71,7 @@ class LineageEdge:
     target: strawberry.ID
     type: str = strawberry.field(
         description="The stored relationship: USED, PRODUCED_BY, DERIVED_FROM, RAN, FINE_TUNED_FROM, REQUIRES, "
-        "VERSION_OF, IN."
+        "VERSION_OF, IN, RUN_OF (a run of an OpenLineage job), CHILD_OF (a run started by a parent run)."
     )
 
 

@@ -25,12 +25,16 @@ from graph_registry.domain.records import ModelRecord, VersionRecord
 
 if TYPE_CHECKING:
     from graph_registry.api.graphql.types.datasets import DatasetVersion
+    from graph_registry.api.graphql.types.governance import StageTransitionRequest
     from graph_registry.api.graphql.types.lineage import LineageGraph
     from graph_registry.api.graphql.types.runs import Commit, Package, Run
+    from graph_registry.api.graphql.types.teams import Team
 
 _DATASETS = "graph_registry.api.graphql.types.datasets"
 _LINEAGE = "graph_registry.api.graphql.types.lineage"
 _RUNS = "graph_registry.api.graphql.types.runs"
+_TEAMS = "graph_registry.api.graphql.types.teams"
+_GOVERNANCE = "graph_registry.api.graphql.types.governance"
 
 
 @strawberry.type
@@ -65,6 +69,10 @@ class Model(Node):
     @strawberry.field
     async def created_at(self, info: Info) -> datetime:
         return (await self._loaded(info)).created_at
+
+    @strawberry.field(description="The owning team; null: no team (registry-wide roles and policy apply).")
+    async def team(self, info: Info) -> Annotated[Team, strawberry.lazy(_TEAMS)] | None:
+        return await info.context.links.model_team(info, self.name)
 
     @strawberry.field
     async def latest_version(self, info: Info) -> ModelVersion | None:
@@ -156,9 +164,16 @@ class ModelVersion(Node):
                 actor=transition.actor,
                 comment=transition.comment,
                 at=transition.at,
+                approved_by=list(transition.approved_by),
             )
             for transition in await info.context.loaders.stage_history.load(self.record.key)
         ]
+
+    @strawberry.field(description="Requests to move this version, newest first.")
+    async def transition_requests(
+        self, info: Info
+    ) -> list[Annotated[StageTransitionRequest, strawberry.lazy(_GOVERNANCE)]]:
+        return await info.context.links.version_requests(info, self.record.key)
 
     @strawberry.field(description="Every alias assignment this version held, with when it began and ended.")
     async def alias_history(self, info: Info) -> list[AliasAssignment]:
@@ -212,6 +227,9 @@ class StageTransition:
     actor: str
     comment: str | None
     at: datetime
+    approved_by: list[str] = strawberry.field(
+        description="Who approved the move, when it went through a request; empty otherwise."
+    )
 
 
 @strawberry.type

@@ -19,7 +19,14 @@ from graph_registry.api.graphql.types.common import (
 )
 from graph_registry.api.graphql.types.datasets import DatasetVersion
 from graph_registry.api.graphql.types.models import ModelVersion
-from graph_registry.domain.records import CommitRecord, ExperimentRecord, PackageRecord, RunRecord, RunStatus
+from graph_registry.domain.records import (
+    CommitRecord,
+    ExperimentRecord,
+    JobRecord,
+    PackageRecord,
+    RunRecord,
+    RunStatus,
+)
 
 strawberry.enum(RunStatus)
 
@@ -35,6 +42,38 @@ class Experiment(Node):
     @strawberry.field
     async def runs(self, info: Info, first: int | None = 20, after: str | None = None) -> RunConnection:
         page = await info.context.loaders.experiment_runs.load((self.name, 20 if first is None else first, after))
+        return connection(page, Run.from_record)
+
+
+@strawberry.type(
+    description="A pipeline step that runs again and again: an OpenLineage job (an Airflow task, a Spark "
+    "application, a dbt model)."
+)
+class Job(Node):
+    namespace: str = strawberry.field(
+        description="OpenLineage job namespace, e.g. airflow-prod, or the scheduler's name."
+    )
+    name: str
+    facets: str | None = strawberry.field(description="The job's newest OpenLineage facets, as JSON text.")
+
+    @classmethod
+    def from_record(cls, record: JobRecord) -> Job:
+        return cls(
+            id=strawberry.ID(ids.global_id("Job", record.namespace, record.name)),
+            namespace=record.namespace,
+            name=record.name,
+            facets=record.facets,
+        )
+
+    @classmethod
+    def maybe(cls, record: JobRecord | None) -> Job | None:
+        return None if record is None else cls.from_record(record)
+
+    @strawberry.field
+    async def runs(self, info: Info, first: int | None = 20, after: str | None = None) -> RunConnection:
+        page = await info.context.services.openlineage.list_runs(
+            namespace=self.namespace, name=self.name, first=20 if first is None else first, after=after
+        )
         return connection(page, Run.from_record)
 
 
@@ -122,6 +161,26 @@ class Run(Node):
         record = await info.context.loaders.experiment.load(self.record.experiment)
         assert record is not None, "a run always belongs to a stored experiment"
         return Experiment.from_record(record)
+
+    @strawberry.field(description="The pipeline job this run executed (runs recorded from OpenLineage events).")
+    async def job(self, info: Info) -> Job | None:
+        if self.record.job_namespace is None or self.record.job_name is None:
+            return None
+        return Job.maybe(await info.context.loaders.job.load((self.record.job_namespace, self.record.job_name)))
+
+    @strawberry.field(description="The run that started this one (OpenLineage parent run facet).")
+    async def parent(self, info: Info) -> Run | None:
+        if self.record.parent_run_id is None:
+            return None
+        return Run.maybe(await info.context.loaders.run.load(self.record.parent_run_id))
+
+    @strawberry.field(description="Why a FAILED run failed, when the producer said so.")
+    def error_message(self) -> str | None:
+        return self.record.error_message
+
+    @strawberry.field(description="The run's newest OpenLineage run facets, as JSON text.")
+    def facets(self) -> str | None:
+        return self.record.facets
 
     @strawberry.field
     async def inputs(self, info: Info) -> list[RunInput]:

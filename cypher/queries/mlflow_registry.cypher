@@ -1,0 +1,74 @@
+// name: mlflow_describe_version
+// What MLflow knows of a version it registered (source, run, logged model), set in the transaction
+// that creates it; a version whose logged model's files were all measured is READY at once.
+MATCH (v:ModelVersion {model: $model, version: $version})
+SET v.mlflowSource = $source, v.mlflowRunId = $runId, v.mlflowModelId = $modelId, v.mlflowRunLink = $runLink,
+    v.updatedAt = datetime.transaction()
+SET v.artifactKey = CASE WHEN $ready THEN $artifactKey ELSE v.artifactKey END,
+    v.artifactStatus = CASE WHEN $ready THEN 'READY' ELSE v.artifactStatus END
+RETURN v {.*} AS version
+
+// name: mlflow_model_versions
+// The versions of some models (deleted ones left out), with their aliases, for MLflow's listings.
+UNWIND $models AS model
+MATCH (v:ModelVersion {model: model})
+WHERE NOT v.deleted
+RETURN v {.*} AS version, [(a:Alias)-[:POINTS_TO]->(v) | a.name] AS aliases
+ORDER BY v.model, v.version
+
+// name: mlflow_all_models
+// Every registered model, for MLflow's searches (filtered and paged by the service).
+MATCH (m:Model)
+WHERE NOT coalesce(m.deleted, false)
+RETURN m {.*} AS model
+
+// name: mlflow_search_versions
+// Non-deleted versions, for MLflow's version searches; narrowed to models when given.
+MATCH (v:ModelVersion)
+WHERE NOT v.deleted AND ($models IS NULL OR v.model IN $models)
+RETURN v {.*} AS version, [(a:Alias)-[:POINTS_TO]->(v) | a.name] AS aliases
+
+// name: mlflow_set_model_tag
+// Sets (value given) or removes (null) one tag of a model in one statement; says whether it was there.
+MATCH (m:Model {name: $model})
+WITH m, any(t IN coalesce(m.tags, []) WHERE t STARTS WITH $key + '=') AS had
+SET m.tags = [t IN coalesce(m.tags, []) WHERE NOT t STARTS WITH $key + '=']
+             + CASE WHEN $value IS NULL THEN [] ELSE [$key + '=' + $value] END,
+    m.updatedAt = datetime.transaction()
+RETURN m {.*} AS model, had
+
+// name: mlflow_set_version_tag
+// Sets (value given) or removes (null) one tag of a version in one statement; says whether it was there.
+MATCH (v:ModelVersion {model: $model, version: $version})
+WHERE NOT v.deleted
+WITH v, any(t IN coalesce(v.tags, []) WHERE t STARTS WITH $key + '=') AS had
+SET v.tags = [t IN coalesce(v.tags, []) WHERE NOT t STARTS WITH $key + '=']
+             + CASE WHEN $value IS NULL THEN [] ELSE [$key + '=' + $value] END,
+    v.updatedAt = datetime.transaction()
+RETURN v {.*} AS version, had
+
+// name: mlflow_update_version
+// Changes a version's description.
+MATCH (v:ModelVersion {model: $model, version: $version})
+WHERE NOT v.deleted
+SET v.description = $description, v.updatedAt = datetime.transaction()
+RETURN v {.*} AS version
+
+// name: mlflow_touch_model
+// Notes that a model changed (MLflow's last_updated_timestamp).
+MATCH (m:Model {name: $model})
+SET m.updatedAt = datetime.transaction()
+RETURN m {.*} AS model
+
+// name: mlflow_get_models
+// Registered models by name (those MLflow deleted left out).
+UNWIND $names AS name
+MATCH (m:Model {name: name})
+WHERE NOT coalesce(m.deleted, false)
+RETURN m {.*} AS model
+
+// name: mlflow_delete_model
+// Hides a model MLflow deleted (its versions were soft-deleted before, by the deletion rules).
+MATCH (m:Model {name: $model})
+SET m.deleted = true, m.updatedAt = datetime.transaction()
+RETURN m {.*} AS model

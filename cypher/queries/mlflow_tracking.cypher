@@ -1,0 +1,172 @@
+// name: mlflow_ensure_default_experiment
+// MLflow's experiment "0" ("Default"), created on first use; an Experiment already named Default
+// (recorded through GraphQL) becomes it.
+MERGE (e:Experiment {name: 'Default'})
+  ON CREATE SET e.createdAt = datetime.transaction()
+SET e.mlflowId = coalesce(e.mlflowId, '0'),
+    e.lifecycleStage = coalesce(e.lifecycleStage, 'active'),
+    e.mlflowTags = coalesce(e.mlflowTags, []),
+    e.updatedAt = coalesce(e.updatedAt, e.createdAt)
+RETURN e {.*} AS experiment
+
+// name: mlflow_create_experiment
+// Allocates the next MLflow experiment id under the sequence's write lock and creates the
+// experiment; an Experiment of that name without an MLflow id (made through GraphQL) is given one,
+// one that has an id is reported as existing (and nothing changes).
+MERGE (s:MlflowSequence {name: 'experiment'})
+  ON CREATE SET s.value = 0
+SET s.value = s.value + 1
+WITH s
+OPTIONAL MATCH (prior:Experiment {name: $name})
+CALL (s, prior) {
+  WITH s, prior WHERE prior IS NULL
+  CREATE (e:Experiment {name: $name, createdAt: datetime.transaction()})
+  SET e.mlflowId = toString(s.value), e.lifecycleStage = 'active', e.mlflowTags = $tags,
+      e.artifactLocation = $artifactLocation, e.updatedAt = datetime.transaction()
+  RETURN e, false AS existed
+  UNION
+  WITH s, prior WHERE prior IS NOT NULL AND prior.mlflowId IS NULL
+  SET prior.mlflowId = toString(s.value), prior.lifecycleStage = 'active', prior.mlflowTags = $tags,
+      prior.artifactLocation = $artifactLocation, prior.updatedAt = datetime.transaction()
+  RETURN prior AS e, false AS existed
+  UNION
+  WITH prior WHERE prior IS NOT NULL AND prior.mlflowId IS NOT NULL
+  RETURN prior AS e, true AS existed
+}
+RETURN e {.*} AS experiment, existed
+
+// name: mlflow_get_experiments
+// Experiments by MLflow id.
+UNWIND $ids AS id
+MATCH (e:Experiment {mlflowId: id})
+RETURN e {.*} AS experiment
+
+// name: mlflow_get_experiment_by_name
+// The experiment of a name, if MLflow knows it (has an id).
+MATCH (e:Experiment {name: $name})
+WHERE e.mlflowId IS NOT NULL
+RETURN e {.*} AS experiment
+
+// name: mlflow_list_experiments
+// Every experiment MLflow knows, for searches (filtered and paged by the service).
+MATCH (e:Experiment)
+WHERE e.mlflowId IS NOT NULL
+RETURN e {.*} AS experiment
+
+// name: mlflow_lock_experiment
+// An experiment under its write lock until the transaction ends.
+MATCH (e:Experiment {mlflowId: $id})
+SET e._lock = true
+REMOVE e._lock
+RETURN e {.*} AS experiment
+
+// name: mlflow_update_experiment
+// Changes an experiment's fields (computed under its lock); a new name is carried to its runs.
+MATCH (e:Experiment {mlflowId: $id})
+SET e += $changes, e.updatedAt = datetime.transaction()
+WITH e
+CALL (e) {
+  MATCH (r:Run)-[:IN]->(e)
+  WHERE r.experiment <> e.name
+  SET r.experiment = e.name
+}
+RETURN e {.*} AS experiment
+
+// name: mlflow_create_run
+// Creates a run in an experiment MLflow knows, with its MLflow fields.
+MATCH (e:Experiment {mlflowId: $experimentId})
+CREATE (r:Run {runId: $runId, name: $name, experiment: e.name, status: $status, mlflowStatus: $mlflowStatus,
+               params: [], metrics: '[]', mlflowTags: $tags, user: $user, lifecycleStage: 'active',
+               startedAt: datetime({epochMillis: $startTime}), artifactUri: $artifactUri})
+CREATE (r)-[:IN]->(e)
+RETURN r {.*} AS run
+
+// name: mlflow_lock_run
+// A run under its write lock until the transaction ends.
+MATCH (r:Run {runId: $runId})
+SET r._lock = true
+REMOVE r._lock
+RETURN r {.*} AS run
+
+// name: mlflow_update_run
+// Sets a run's fields (computed under its lock); endTime in epoch milliseconds when given.
+MATCH (r:Run {runId: $runId})
+SET r += $changes
+SET r.endedAt = CASE WHEN $endTime IS NULL THEN r.endedAt ELSE datetime({epochMillis: $endTime}) END
+RETURN r {.*} AS run
+
+// name: mlflow_log_metric_points
+// Appends points to a run's metric histories; a point logged again (same key, time, step and value,
+// as log_model re-logs a run's metrics for its logged model) stays one point, as in MLflow.
+UNWIND $points AS point
+MERGE (p:MetricPoint {runId: $runId, key: point.key, value: point.value, timestamp: point.timestamp,
+                      step: point.step})
+  ON CREATE SET p.modelId = point.modelId
+
+// name: mlflow_metric_history
+// One metric's history of a run, in the order it was logged (by step, then time).
+MATCH (p:MetricPoint {runId: $runId, key: $key})
+RETURN p.key AS key, p.value AS value, p.timestamp AS timestamp, p.step AS step
+ORDER BY p.step, p.timestamp
+
+// name: mlflow_latest_metrics
+// The latest point of every metric of each run: highest step, then latest time, then highest value.
+UNWIND $runIds AS runId
+MATCH (p:MetricPoint {runId: runId})
+WITH runId, p ORDER BY p.step DESC, p.timestamp DESC, p.value DESC
+WITH runId, p.key AS key, head(collect(p)) AS latest
+RETURN runId, collect({key: key, value: latest.value, timestamp: latest.timestamp, step: latest.step}) AS metrics
+
+// name: mlflow_link_commit
+// The commit a run ran (MLflow's git tags), recorded once per (repo, sha).
+MATCH (r:Run {runId: $runId})
+MERGE (c:Commit {repo: $repo, sha: $sha})
+  ON CREATE SET c.branch = $branch, c.createdAt = datetime.transaction()
+MERGE (r)-[:RAN]->(c)
+
+// name: mlflow_describe_dataset_version
+// MLflow's own description of a dataset version, kept on it when it is first logged.
+MATCH (v:DatasetVersion {dataset: $dataset, version: $version})
+SET v.mlflowSourceType = coalesce(v.mlflowSourceType, $sourceType),
+    v.mlflowSource = coalesce(v.mlflowSource, $source),
+    v.mlflowSchema = coalesce(v.mlflowSchema, $schema),
+    v.mlflowProfile = coalesce(v.mlflowProfile, $profile),
+    v.mlflowDigest = coalesce(v.mlflowDigest, $mlflowDigest)
+
+// name: mlflow_add_run_input
+// A dataset version the run used, with its context as the role (one edge per role).
+MATCH (r:Run {runId: $runId})
+MATCH (d:DatasetVersion {dataset: $dataset, version: $version})
+MERGE (r)-[u:USED {role: $role}]->(d)
+SET u.mlflowTags = $tags
+
+// name: mlflow_get_runs
+// Runs with what MLflow shows of them: experiment id, inputs and outputs.
+UNWIND $runIds AS runId
+MATCH (r:Run {runId: runId})-[:IN]->(e:Experiment)
+RETURN r {.*} AS run, e.mlflowId AS experimentId,
+       [(r)-[u:USED]->(d:DatasetVersion) | {role: u.role, tags: u.mlflowTags, version: d {.*}}] AS inputs,
+       [(r)-[o:OUTPUT]->(m:LoggedModel) | {modelId: m.modelId, step: o.step}] AS outputs
+
+// name: mlflow_list_runs
+// The runs of some experiments, for searches (filtered, sorted and paged by the service).
+UNWIND $experimentIds AS experimentId
+MATCH (e:Experiment {mlflowId: experimentId})<-[:IN]-(r:Run)
+WHERE $lifecycle IS NULL OR coalesce(r.lifecycleStage, 'active') IN $lifecycle
+RETURN r.runId AS runId
+LIMIT $limit
+
+// name: mlflow_add_run_outputs
+// Logged models a run produced, with the step they were logged at.
+MATCH (r:Run {runId: $runId})
+UNWIND $outputs AS output
+MATCH (m:LoggedModel {modelId: output.modelId})
+MERGE (r)-[o:OUTPUT]->(m)
+SET o.step = output.step
+RETURN count(o) AS linked
+
+// name: mlflow_log_nan_metric_points
+// Appends NaN points (which MERGE cannot match on) to a run's metric histories.
+UNWIND $points AS point
+CREATE (:MetricPoint {runId: $runId, key: point.key, value: point.value, timestamp: point.timestamp,
+                      step: point.step, modelId: point.modelId})

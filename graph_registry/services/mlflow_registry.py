@@ -1,0 +1,263 @@
+"""The model registry as MLflow sees it, on the registry's own services.
+
+Registered models are Models and model versions ModelVersions, created by ModelService (numbers
+allocated under the model's lock: no duplicates, no gaps), moved by LifecycleService (one
+PRODUCTION), deleted by DeletionService. What only MLflow has (a version's source, run and logged
+model) is stored on the version in the transaction that creates it. A version made from a logged
+model whose files were all measured is READY at once: its artifact is the files' manifest, and the
+model's requirements.txt becomes the version's packages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from graph_registry.domain import mlflow_limits as limits
+from graph_registry.domain import validation
+from graph_registry.domain.records import (
+    Metric,
+    PackageRecord,
+    Stage,
+    VersionRecord,
+    metrics_from_json,
+)
+from graph_registry.domain.refs import NewVersion, VersionLineage
+from graph_registry.errors import InvalidInput, NotFound, PreconditionFailed
+from graph_registry.services.deletion import DeletionService
+from graph_registry.services.lifecycle import LifecycleService
+from graph_registry.services.mlflow_artifacts import Manifest, MlflowArtifactService
+from graph_registry.services.mlflow_models import MlflowModelService
+from graph_registry.services.models import ModelService
+from graph_registry.services.versions import VersionService
+from graph_registry.storage.database import Database, Row, Transaction
+
+STAGES = {"none": Stage.NONE, "staging": Stage.STAGING, "production": Stage.PRODUCTION, "archived": Stage.ARCHIVED}
+MLFLOW_STAGE = {
+    Stage.NONE: "None",
+    Stage.STAGING: "Staging",
+    Stage.PRODUCTION: "Production",
+    Stage.ARCHIVED: "Archived",
+}
+
+
+def stage_of(name: str) -> Stage:
+    found = STAGES.get(name.strip().lower())
+    if found is None:
+        raise InvalidInput(f"invalid stage {name[:40]!r}: use None, Staging, Production or Archived", field="stage")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class MlflowSource:
+    """Where an MLflow version came from, written with the version (and only on its creation)."""
+
+    source: str
+    run_id: str | None
+    model_id: str | None
+    run_link: str | None
+    manifest: Manifest | None
+
+
+def describe(source: MlflowSource) -> Callable[[Transaction, VersionRecord], Awaitable[None]]:
+    """The step that records MLflow's description of a version, in the transaction that creates it."""
+
+    async def step(tx: Transaction, version: VersionRecord) -> None:
+        manifest = source.manifest
+        await tx.run(
+            "mlflow_describe_version",
+            model=version.model,
+            version=version.version,
+            source=source.source,
+            runId=source.run_id,
+            modelId=source.model_id,
+            runLink=source.run_link,
+            ready=manifest is not None,
+            artifactKey=f"mlflow/model-{source.model_id}" if manifest is not None else None,
+        )
+
+    return step
+
+
+def _packages(requirements: str | None) -> tuple[PackageRecord, ...]:
+    """The pinned lines of requirements.txt (others, like `-r` or unpinned names, are not packages)."""
+    found: list[PackageRecord] = []
+    for line in (requirements or "").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        try:
+            found.extend(validation.requirements([line]))
+        except InvalidInput:
+            continue
+    unique = {package.name: package for package in found}
+    return tuple(sorted(unique.values(), key=lambda p: p.name))
+
+
+def _run_metrics(run: Row | None) -> list[Metric]:
+    """The producing run's latest value per key, as the version's metrics (keys the registry accepts)."""
+    if run is None:
+        return []
+    found = []
+    for metric in metrics_from_json(run.get("metrics")):
+        if validation.TAG_KEY.fullmatch(metric.key) and math.isfinite(metric.value):
+            found.append(Metric(key=metric.key, value=metric.value, step=metric.step))
+    return found
+
+
+class MlflowRegistryService:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        models: ModelService,
+        lifecycle: LifecycleService,
+        deletion: DeletionService,
+        logged_models: MlflowModelService,
+        artifacts: MlflowArtifactService,
+    ) -> None:
+        self._db = database
+        self._models = models
+        self._versions = VersionService(database)
+        self._lifecycle = lifecycle
+        self._deletion = deletion
+        self._logged_models = logged_models
+        self._artifacts = artifacts
+
+    async def create_version(
+        self,
+        *,
+        model: str,
+        source: str,
+        run_id: str | None,
+        model_id: str | None,
+        tags: Sequence[tuple[str, str]],
+        description: str | None,
+        run_link: str | None,
+        actor: str,
+    ) -> Row:
+        limits.model_name(model)
+        limits.text(source, what="source", limit=4096)
+        if await self._models.get_model(model) is None:
+            raise NotFound(f"registered model {model!r} does not exist", model=model)
+        manifest = None
+        packages: tuple[PackageRecord, ...] = ()
+        if model_id:
+            logged = await self._logged_models.get(model_id)
+            manifest = await self._artifacts.manifest(logged["experimentId"], model_id)
+            if manifest is not None:
+                packages = _packages(await self._artifacts.text_of(manifest.files, "requirements.txt"))
+            run_id = run_id or logged.get("sourceRunId")
+        run: Row | None = None
+        if run_id:
+            limits.run_id(run_id)
+            rows = await self._db.read("get_runs", runIds=[run_id])
+            if not rows:
+                raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
+            run = rows[0]["run"]
+        lineage = VersionLineage(run_id=run_id or None, trained_on=(), commit=None, base_model=None, packages=packages)
+        described = MlflowSource(source=source, run_id=run_id, model_id=model_id, run_link=run_link, manifest=manifest)
+        record = await self._versions.register(
+            NewVersion(
+                model=model,
+                description=description,
+                tags=tags,
+                metrics=_run_metrics(run),
+                artifact_sha256=manifest.sha256 if manifest else None,
+                artifact_size=manifest.size if manifest else None,
+            ),
+            actor=actor,
+            lineage=lineage,
+            also=describe(described),
+        )
+        await self._db.write("mlflow_touch_model", model=model)
+        return await self.version(model, record.version)
+
+    async def version(self, model: str, version: int) -> Row:
+        limits.model_name(model)
+        validation.version(version)
+        rows = await self._db.read("get_versions", keys=[[model, version]])
+        if not rows or rows[0]["version"].get("deleted"):
+            raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+        aliases = (await self._lifecycle.aliases_of_versions([(model, version)])).get((model, version), [])
+        return {"version": rows[0]["version"], "aliases": aliases}
+
+    async def versions_of(self, models: Sequence[str]) -> list[Row]:
+        return await self._db.read("mlflow_model_versions", models=list(models))
+
+    async def search_versions(self, models: Sequence[str] | None) -> list[Row]:
+        return await self._db.read("mlflow_search_versions", models=list(models) if models is not None else None)
+
+    async def models_named(self, names: Sequence[str]) -> list[Row]:
+        return [row["model"] for row in await self._db.read("mlflow_get_models", names=list(names))]
+
+    async def delete_model(self, model: str, *, actor: str) -> None:
+        """The registry's deletion rules for each version (refused while PRODUCTION or an alias holds one),
+        checked for all versions before any is deleted; the versions are soft-deleted, the model hidden."""
+        limits.model_name(model)
+        if not await self.models_named([model]):
+            raise NotFound(f"registered model {model!r} does not exist", model=model)
+        versions = await self.versions_of([model])
+        for item in versions:
+            stored = item["version"]
+            if stored.get("stage") == Stage.PRODUCTION.value or item["aliases"]:
+                raise PreconditionFailed(
+                    f"{model} v{stored['version']} is in PRODUCTION or holds an alias; move it out first",
+                    model=model,
+                    version=stored["version"],
+                )
+        for item in versions:
+            await self._deletion.delete_version(
+                model=model, version=item["version"]["version"], hard=False, actor=actor
+            )
+        await self._db.write("mlflow_delete_model", model=model)
+
+    async def all_models(self) -> list[Row]:
+        return [row["model"] for row in await self._db.read("mlflow_all_models")]
+
+    async def set_model_tag(self, model: str, key: str, value: str | None) -> None:
+        limits.model_name(model)
+        if value is not None:
+            validation.tags([(key, value)])
+        rows = await self._db.write("mlflow_set_model_tag", model=model, key=key, value=value)
+        if not rows:
+            raise NotFound(f"registered model {model!r} does not exist", model=model)
+        if value is None and not rows[0]["had"]:
+            raise NotFound(f"registered model {model!r} has no tag {key!r}", model=model)
+
+    async def set_version_tag(self, model: str, version: int, key: str, value: str | None) -> None:
+        limits.model_name(model)
+        validation.version(version)
+        if value is not None:
+            validation.tags([(key, value)])
+        rows = await self._db.write("mlflow_set_version_tag", model=model, version=version, key=key, value=value)
+        if not rows:
+            raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+        if value is None and not rows[0]["had"]:
+            raise NotFound(f"{model} v{version} has no tag {key!r}", model=model, version=version)
+
+    async def update_version(self, model: str, version: int, description: str | None) -> Row:
+        limits.model_name(model)
+        validation.version(version)
+        validation.text(description, what="description")
+        rows = await self._db.write("mlflow_update_version", model=model, version=version, description=description)
+        if not rows:
+            raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+        return await self.version(model, version)
+
+    async def download_uri(self, model: str, version: int) -> str:
+        stored = (await self.version(model, version))["version"]
+        model_id = stored.get("mlflowModelId")
+        if model_id:
+            logged = await self._logged_models.get(model_id)
+            return str(logged["artifactUri"])
+        source = stored.get("mlflowSource")
+        if source and str(source).startswith("runs:/"):
+            run_id, _, path = str(source).removeprefix("runs:/").partition("/")
+            rows = await self._db.read("get_runs", runIds=[run_id])
+            if rows and rows[0]["run"].get("artifactUri"):
+                return f"{rows[0]['run']['artifactUri']}/{path}".rstrip("/")
+        if source:
+            return str(source)
+        raise NotFound(f"{model} v{version} has no MLflow artifact location", model=model, version=version)

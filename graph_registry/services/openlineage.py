@@ -1,0 +1,199 @@
+"""Pipeline lineage from OpenLineage events: each event is applied in one write transaction.
+
+What an event becomes (domain/openlineage.py reads it):
+- job (namespace, name) -> Job; run (runId) -> a Run of that job, `(Run)-[:RUN_OF]->(Job)`, in the
+  Experiment named after the job's namespace; the parent run facet -> `(Run)-[:CHILD_OF]->(Run)`;
+  the job's sourceCodeLocation (git, full commit id) -> `(Run)-[:RAN]->(Commit)`.
+- each input -> the version of its dataset that the run used (`USED {role: 'input', at}`): the one
+  its `version` facet names, else the newest one observed before the event's time, else the
+  dataset's implicit first-seen version (a version created later for an earlier time takes over
+  the reads it should have served); each output of a COMPLETE event -> a version produced by
+  the run (`PRODUCED_BY`), derived from every version the run used (`DERIVED_FROM {run}`).
+- datasets are found by (namespace, name) (`Dataset.sourceNamespace/sourceName`), created with a
+  derived registry name; facets are kept as JSON text on the dataset, the version, the job, the run.
+
+Every rule depends on the events' times, never on their arrival order, and the run is locked first,
+so replays change nothing, reordered events converge and concurrent events of one run serialize.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from graph_registry.domain import paging
+from graph_registry.domain.openlineage import (
+    FIRST_SEEN,
+    DatasetEvent,
+    DatasetSource,
+    Event,
+    EventDataset,
+    JobEvent,
+    RunEvent,
+    facets_json,
+)
+from graph_registry.domain.paging import Page
+from graph_registry.domain.records import DatasetRecord, JobRecord, RunRecord
+from graph_registry.errors import Conflict
+from graph_registry.services.audit import AuditEntry, write_audited
+from graph_registry.services.runs import run_cursor, run_page
+from graph_registry.storage.database import Database, Transaction
+
+INPUT_ROLE = "input"
+
+
+class OpenLineageService:
+    def __init__(self, database: Database, *, max_page_size: int = 100) -> None:
+        self._db = database
+        self._max_page_size = max_page_size
+
+    async def ingest(self, event: Event, *, audit: AuditEntry | None = None) -> None:
+        """Apply one event; the `audit` entry is a statement of the same transaction (it commits with the change)."""
+
+        async def work(tx: Transaction) -> None:
+            match event:
+                case RunEvent():
+                    await _apply_run_event(tx, event)
+                case DatasetEvent():
+                    await _merge_datasets(tx, [event.dataset], event.event_time)
+                case JobEvent():
+                    await _merge_datasets(tx, [*event.inputs, *event.outputs], event.event_time)
+                    await tx.run(
+                        "merge_lineage_job",
+                        job={"namespace": event.job.namespace, "name": event.job.name},
+                        jobFacets=facets_json(event.job.facets),
+                        eventTime=event.event_time,
+                    )
+
+        await write_audited(self._db, work, audit=audit)
+
+    async def jobs_by_key(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], JobRecord]:
+        rows = await self._db.read("get_jobs", keys=[list(key) for key in keys])
+        found = (JobRecord.from_row(row["job"]) for row in rows)
+        return {record.key: record for record in found}
+
+    async def get_job(self, *, namespace: str, name: str) -> JobRecord | None:
+        return (await self.jobs_by_key([(namespace, name)])).get((namespace, name))
+
+    async def dataset_by_source(self, *, namespace: str, name: str) -> DatasetRecord | None:
+        rows = await self._db.read("find_dataset_by_source", namespace=namespace, name=name)
+        return DatasetRecord.from_row(rows[0]["dataset"]) if rows else None
+
+    async def list_runs(self, *, namespace: str, name: str, first: int, after: str | None) -> Page[RunRecord]:
+        """One page of a job's runs, newest first."""
+        paging.page_size(first, limit=self._max_page_size)
+        after_started, after_run = run_cursor(after)
+        rows = await self._db.read(
+            "list_job_runs",
+            namespace=namespace,
+            name=name,
+            after=after_run,
+            afterStartedAt=after_started,
+            limit=first + 1,
+        )
+        return run_page(rows[0], first)
+
+
+async def _apply_run_event(tx: Transaction, event: RunEvent) -> None:
+    job = {"namespace": event.job.namespace, "name": event.job.name}
+    status = event.status
+    rows = await tx.run(
+        "apply_lineage_run",
+        job=job,
+        experiment=event.job.experiment,
+        runId=event.run_id,
+        eventTime=event.event_time,
+        terminal=event.terminal,
+        status=status.value if status else None,
+        errorMessage=event.error_message,
+        runFacets=facets_json(event.run_facets),
+        jobFacets=facets_json(event.job.facets),
+    )
+    owner = (rows[0]["jobNamespace"], rows[0]["jobName"])
+    if owner != (event.job.namespace, event.job.name):
+        described = "no job" if owner[0] is None else f"job {owner[0]}/{owner[1]}"
+        raise Conflict(f"run {event.run_id} is a run of {described}, not {event.job.namespace}/{event.job.name}")
+    parent = event.parent
+    if parent is not None:
+        await tx.run(
+            "link_lineage_parent",
+            runId=event.run_id,
+            eventTime=event.event_time,
+            parent={
+                "runId": parent.run_id,
+                "namespace": parent.job.namespace,
+                "name": parent.job.name,
+                "experiment": parent.job.experiment,
+            },
+        )
+    commit = event.commit
+    if commit is not None:
+        await tx.run(
+            "link_lineage_commit",
+            runId=event.run_id,
+            commit={"repo": commit.repo, "sha": commit.sha, "branch": commit.branch},
+        )
+    outputs = event.outputs if event.event_type is not None and event.event_type.value == "COMPLETE" else ()
+    names = await _merge_datasets(tx, [*event.inputs, *outputs], event.event_time)
+    # Inputs first, then outputs: a dataset both read and written is two items, in two statements.
+    read = [
+        _version(names[d.source], d.read_digest(), read_facets=facets_json(d.all_facets()), role=INPUT_ROLE)
+        for d in event.inputs
+    ]
+    written = [
+        _version(names[d.source], d.written_digest(event.run_id), facets=facets_json(d.all_facets()), produced=True)
+        for d in outputs
+    ]
+    for items, last in ((read, not written), (written, True)):
+        if items:
+            await tx.run(
+                "merge_lineage_versions",
+                versions=items,
+                runId=event.run_id,
+                eventTime=event.event_time,
+                firstSeen=FIRST_SEEN,
+                derive=last,
+            )
+
+
+def _version(
+    dataset: str,
+    digest: str | None,
+    *,
+    facets: str | None = None,
+    read_facets: str | None = None,
+    role: str | None = None,
+    produced: bool = False,
+) -> dict[str, Any]:
+    """One item of merge_lineage_versions."""
+    return {
+        "dataset": dataset,
+        "digest": digest,
+        "facets": facets,
+        "readFacets": read_facets,
+        "role": role,
+        "produced": produced,
+    }
+
+
+async def _merge_datasets(
+    tx: Transaction, datasets: Sequence[EventDataset], event_time: datetime
+) -> dict[DatasetSource, str]:
+    """The registry name of each dataset's source (created on first use); facets the newest ones."""
+    by_source: dict[DatasetSource, dict[str, Any]] = {}
+    for dataset in datasets:
+        by_source[dataset.source] = {
+            "namespace": dataset.source.namespace,
+            "name": dataset.source.name,
+            "registryName": dataset.source.registry_name,
+            "facets": facets_json(dataset.facets),
+        }
+    if not by_source:
+        return {}
+    rows = await tx.run(
+        "merge_lineage_datasets",
+        datasets=[by_source[source] for source in sorted(by_source, key=lambda s: (s.namespace, s.name))],
+        eventTime=event_time,
+    )
+    return {DatasetSource(row["namespace"], row["name"]): row["dataset"] for row in rows}

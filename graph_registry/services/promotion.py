@@ -1,0 +1,126 @@
+"""Promotion policies: stored per scope (registry-wide, per team), judged inside transactions.
+
+`verdict_in(tx, ...)` reads the effective policy and the version's facts in the caller's
+transaction, so the transaction that moves a version to PRODUCTION (and the approval that
+completes a request) judges exactly what it commits. `promotion_check` is the dry run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graph_registry.domain import validation
+from graph_registry.domain.promotion import (
+    CARD_FIELDS,
+    SEVERITIES,
+    Facts,
+    Policy,
+    PolicyChange,
+    Verdict,
+    final_values,
+    judge,
+    merge,
+    stored_policy,
+)
+from graph_registry.domain.records import Stage, VersionRecord, metrics_from_json
+from graph_registry.errors import NotFound
+from graph_registry.storage.database import Database, Transaction
+
+REGISTRY_SCOPE = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A version's verdict, with the version as the transaction saw it."""
+
+    version: VersionRecord
+    team: str | None
+    verdict: Verdict
+
+
+def card_sections(version: Mapping[str, Any]) -> dict[str, str | None]:
+    """The version's model card sections by field name: the one place that knows where cards are stored
+    (the supply-chain issue adds them; until then every section is empty)."""
+    return {name: version.get(f"card{name[0].upper()}{name[1:]}") for name in CARD_FIELDS}
+
+
+async def blocking_vulnerabilities(tx: Transaction, *, model: str, version: int, severity: str) -> list[str]:
+    """OSV ids of advisories affecting the version's packages at or above `severity` (none until imported)."""
+    at_or_above = list(SEVERITIES[SEVERITIES.index(severity) :])
+    rows = await tx.run("get_blocking_vulnerabilities", model=model, version=version, severities=at_or_above)
+    return [row["osvId"] for row in rows]
+
+
+class PromotionService:
+    def __init__(self, database: Database, *, require_provenance: bool = True) -> None:
+        self._db = database
+        self._require_provenance = require_provenance
+
+    def _policies(self, row: Mapping[str, Any]) -> tuple[Policy, Policy | None]:
+        registry = stored_policy(row["registry"], default_provenance=self._require_provenance)
+        team = stored_policy(row["policy"]) if row.get("policy") is not None else None
+        return registry, team
+
+    async def policy_of(self, team: str | None) -> Policy:
+        """The policy in force for a team's models (team None: the registry-wide one)."""
+        rows = await self._db.read("get_scope_policies", team=team)
+        registry, own = self._policies(rows[0])
+        return merge(registry, own)
+
+    async def set_policy(self, *, team: str | None, change: PolicyChange, actor: str) -> Policy:
+        change.validated()
+
+        async def work(tx: Transaction) -> Policy:
+            if team is not None:
+                validation.name(team, what="team")
+                if not await tx.run("get_teams", names=[team]):
+                    raise NotFound(f"no team named {team!r}", team=team)
+            scope = REGISTRY_SCOPE if team is None else team
+            await tx.run("set_promotion_policy", scope=scope, changes=change.stored(), actor=actor)
+            rows = await tx.run("get_scope_policies", team=team)
+            registry, own = self._policies(rows[0])
+            return merge(registry, own)
+
+        return await self._db.write_transaction(work)
+
+    async def verdict_in(self, tx: Transaction, *, model: str, version: int) -> Judgement:
+        """The effective policy's verdict on a version, read in `tx` (NOT_FOUND when it does not exist)."""
+        rows = await tx.run("get_promotion_policies", model=model)
+        registry, own = self._policies(rows[0])
+        policy = merge(registry, own)
+        found = await tx.run("get_promotion_facts", model=model, version=version)
+        if not found:
+            raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+        row = found[0]
+        record = VersionRecord.from_row(row["version"])
+        vulnerabilities: list[str] = []
+        if policy.blocking_severity is not None:
+            vulnerabilities = await blocking_vulnerabilities(
+                tx, model=model, version=version, severity=policy.blocking_severity
+            )
+        facts = Facts(
+            has_run=row["hasRun"],
+            has_dataset=row["hasDataset"],
+            has_commit=row["hasCommit"],
+            artifact_status=record.artifact.status if record.artifact else None,
+            metrics=final_values(record.metrics),
+            run_metrics=final_values(metrics_from_json(row["runMetrics"])),
+            card=card_sections(row["version"]),
+            vulnerabilities=vulnerabilities,
+        )
+        return Judgement(version=record, team=rows[0]["team"], verdict=judge(policy, facts))
+
+    async def promotion_check(self, *, model: str, version: int, stage: Stage) -> Verdict:
+        """The dry run: the verdict on moving the version to `stage` now (only PRODUCTION has rules)."""
+        validation.name(model)
+        validation.version(version)
+
+        async def work(tx: Transaction) -> Verdict:
+            judgement = await self.verdict_in(tx, model=model, version=version)
+            if stage is not Stage.PRODUCTION:
+                return Verdict(checks=(), required_approvals=0)
+            return judgement.verdict
+
+        return await self._db.read_transaction(work)
