@@ -28,6 +28,7 @@ from graph_registry.services.requests import RequestService
 from graph_registry.services.runs import RunService
 from graph_registry.services.teams import TeamService
 from graph_registry.services.tokens import TokenService
+from graph_registry.services.versions import VersionService
 from graph_registry.services.webhooks import DeliveryPolicy, WebhookService
 from graph_registry.settings import ArtifactStoreKind, Settings
 from graph_registry.storage import migrations
@@ -44,6 +45,7 @@ class Services:
 
     settings: Settings
     models: ModelService
+    versions: VersionService
     lifecycle: LifecycleService
     artifacts: ArtifactService
     events: EventService
@@ -137,6 +139,7 @@ def build_services(settings: Settings, database: Database, store: ArtifactStore)
     return Services(
         settings=settings,
         models=models,
+        versions=VersionService(database, max_artifact_size=settings.max_artifact_size),
         lifecycle=lifecycle,
         artifacts=ArtifactService(database, store, models, url_expiry=settings.artifact_url_expiry),
         events=EventService(database),

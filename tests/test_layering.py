@@ -161,3 +161,18 @@ def test_a_cycle_is_seen() -> None:
         assert _cycles() != []
     finally:
         GRAPH["graph_registry.errors"].discard("graph_registry.storage.database")
+
+
+def test_no_module_of_the_package_is_imported_inside_a_function() -> None:
+    """Late imports are how loops used to be dodged: every import of the package is at module level."""
+    late = []
+    for module, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Import | ast.ImportFrom) and any(
+                        target.startswith("graph_registry") for target in _targets(module, node)
+                    ):
+                        late.append(f"{module}:{node.lineno}")
+    assert late == []

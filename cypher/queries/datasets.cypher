@@ -99,20 +99,21 @@ CALL (name) {
 RETURN v {.*} AS datasetVersion
 
 // name: list_dataset_versions
-// One page of a dataset's non-deleted versions, newest first, with the total (times as text: see
-// records.moment).
-CALL () {
-  MATCH (v:DatasetVersion {dataset: $dataset})
+// One page of each dataset's non-deleted versions, newest first, with the total: one row per dataset,
+// for the per-request loader (times as text: see records.moment).
+UNWIND $datasets AS dataset
+CALL (dataset) {
+  MATCH (v:DatasetVersion {dataset: dataset})
   WHERE NOT v.deleted
   RETURN count(v) AS total
 }
-CALL () {
-  MATCH (v:DatasetVersion {dataset: $dataset})
+CALL (dataset) {
+  MATCH (v:DatasetVersion {dataset: dataset})
   WHERE NOT v.deleted AND ($after IS NULL OR v.version < $after)
   WITH v ORDER BY v.version DESC LIMIT $limit
   RETURN collect(v {.*, createdAt: toString(datetime({datetime: v.createdAt, timezone: 'Z'}))}) AS versions
 }
-RETURN total, versions
+RETURN dataset, total, versions
 
 // name: get_dataset_version_links
 // Each dataset version's neighbours in lineage: parents, children, producing run, consuming runs.

@@ -12,22 +12,24 @@ RETURN key[0] AS model, key[1] AS version, r {.*} AS run,
 
 // name: link_model_version
 // Records a new model version's lineage: its producing run, its base model, its packages (each
-// Package node recorded once). Runs in the transaction that created the version.
+// Package node recorded once). Runs in the transaction that created the version; baseLinked is
+// false when the base model named is gone (the caller then undoes the transaction).
 MATCH (v:ModelVersion {model: $model, version: $version})
 CALL (v) {
   MATCH (r:Run {runId: $runId})
   MERGE (v)-[:PRODUCED_BY]->(r)
 }
 CALL (v) {
-  MATCH (b:ModelVersion {model: $baseModel, version: $baseVersion})
-  MERGE (v)-[:FINE_TUNED_FROM]->(b)
+  OPTIONAL MATCH (b:ModelVersion {model: $baseModel, version: $baseVersion})
+  FOREACH (base IN CASE WHEN b IS NULL THEN [] ELSE [b] END | MERGE (v)-[:FINE_TUNED_FROM]->(base))
+  RETURN b IS NOT NULL AS baseLinked
 }
 CALL (v) {
   UNWIND $packages AS package
   MERGE (p:Package {name: package.name, version: package.version})
   MERGE (v)-[:REQUIRES]->(p)
 }
-RETURN v {.*} AS version
+RETURN v {.*} AS version, baseLinked
 
 // name: find_package_dependents
 // Non-deleted model versions that require any version of a package, optionally in a stage or

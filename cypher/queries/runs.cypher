@@ -81,18 +81,20 @@ MATCH (e:Experiment {name: name})
 RETURN e {.*} AS experiment
 
 // name: list_runs
-// One page of an experiment's runs, newest first (ties by runId), with the total.
-CALL () {
-  MATCH (r:Run {experiment: $experiment})
+// One page of each experiment's runs, newest first (ties by runId), with the total: one row per
+// experiment, for the per-request loader.
+UNWIND $experiments AS experiment
+CALL (experiment) {
+  MATCH (r:Run {experiment: experiment})
   RETURN count(r) AS total
 }
-CALL () {
-  MATCH (r:Run {experiment: $experiment})
+CALL (experiment) {
+  MATCH (r:Run {experiment: experiment})
   WHERE $after IS NULL OR r.startedAt < $afterStartedAt OR (r.startedAt = $afterStartedAt AND r.runId < $after)
   WITH r ORDER BY r.startedAt DESC, r.runId DESC LIMIT $limit
   RETURN collect(r {.*}) AS runs
 }
-RETURN total, runs
+RETURN experiment, total, runs
 
 // name: get_commits
 // Commits by (repo, sha), for the per-request loader.

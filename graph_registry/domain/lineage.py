@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from graph_registry.domain import ids
 from graph_registry.domain.records import (
     CommitRecord,
     DatasetRecord,
@@ -34,6 +33,9 @@ Entity = (
 # match paths of {1,MAX_WALK_DEPTH + 1} relationships: one beyond the deepest walk, to tell `truncated`.
 # tests/domain/test_lineage_bound.py keeps the two in step; settings cap max_lineage_depth here.
 MAX_WALK_DEPTH = 25
+
+# A node of a graph: its type name (Neo4j label, Relay kind) and key.
+Ref = tuple[str, tuple[str | int, ...]]
 
 
 class Direction(StrEnum):
@@ -83,19 +85,27 @@ KEY_TYPES: dict[str, tuple[type, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class LineageEntity:
-    """A node of any kind as answers carry it: its global ID, kind, human label and record."""
+    """A node of any kind as answers carry it: its type and key (which the API makes a global ID of),
+    kind, human label and record."""
 
-    id: str
+    type_name: str
+    key: tuple[str | int, ...]
     kind: NodeKind
     label: str
     record: Entity
+
+    @property
+    def ref(self) -> Ref:
+        """What names the node in a graph: (type name, key)."""
+        return self.type_name, self.key
 
     @classmethod
     def from_row(cls, labels: Sequence[str], props: dict[str, Any]) -> LineageEntity:
         label = next(name for name in labels if name in LABELS)
         kind, record_type, key = LABELS[label]
         return cls(
-            id=ids.global_id(label, *(props[part] for part in key)),
+            type_name=label,
+            key=tuple(props[part] for part in key),
             kind=kind,
             label=human_label(label, props),
             record=record_type.from_row(props),
@@ -110,8 +120,8 @@ class LineageNode:
 
 @dataclass(frozen=True, slots=True)
 class LineageEdge:
-    source: str
-    target: str
+    source: Ref
+    target: Ref
     type: str
 
 

@@ -7,7 +7,7 @@ out of it.
 
 from __future__ import annotations
 
-from graph_registry.domain.lineage import LineageGraph, NodeKind
+from graph_registry.domain.lineage import LineageGraph, NodeKind, Ref
 from graph_registry.domain.lineage_labels import flow_label
 
 # Mermaid shapes per kind: (opening, closing) around the quoted label.
@@ -61,8 +61,8 @@ def _edge_label(relationship: str) -> str:
     return "".join(char for char in flow_label(relationship) if char.isalnum() or char in " -_")
 
 
-def _names(graph: LineageGraph) -> dict[str, str]:
-    return {node.entity.id: f"n{index}" for index, node in enumerate(graph.nodes)}
+def _names(graph: LineageGraph) -> dict[Ref, str]:
+    return {node.entity.ref: f"n{index}" for index, node in enumerate(graph.nodes)}
 
 
 def to_mermaid(graph: LineageGraph) -> str:
@@ -71,10 +71,10 @@ def to_mermaid(graph: LineageGraph) -> str:
     lines = ["flowchart LR"]
     for node in graph.nodes:
         opening, closing = _MERMAID_SHAPES[node.entity.kind]
-        lines.append(f'  {names[node.entity.id]}{opening}"{mermaid_label(node.entity.label)}"{closing}')
+        lines.append(f'  {names[node.entity.ref]}{opening}"{mermaid_label(node.entity.label)}"{closing}')
     for edge in graph.edges:
         lines.append(f'  {names[edge.source]} -->|"{_edge_label(edge.type)}"| {names[edge.target]}')
-    root = names.get(graph.root.id)
+    root = names.get(graph.root.ref)
     if root is not None:
         lines.append(f"  style {root} stroke-width:3px")
     return "\n".join(lines) + "\n"
@@ -84,9 +84,9 @@ def to_dot(graph: LineageGraph) -> str:
     names = _names(graph)
     lines = ["digraph lineage {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
     for node in graph.nodes:
-        width = ", penwidth=3" if node.entity.id == graph.root.id else ""
+        width = ", penwidth=3" if node.entity.ref == graph.root.ref else ""
         lines.append(
-            f'  {names[node.entity.id]} [label="{dot_label(node.entity.label)}", '
+            f'  {names[node.entity.ref]} [label="{dot_label(node.entity.label)}", '
             f"shape={_DOT_SHAPES[node.entity.kind]}{width}];"
         )
     for edge in graph.edges:

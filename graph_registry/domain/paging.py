@@ -1,13 +1,18 @@
-"""Cursor pages: what one page of a listing holds, and how large a page may be."""
+"""Cursor pages: what one page of a listing holds, how large a page may be, and the one way a listing
+reads its cursor and cuts its page (every listing fetches `first + 1` rows to know if more follow)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar
 
+from graph_registry.domain import ids
 from graph_registry.errors import InvalidInput
 
 T = TypeVar("T")
+P = TypeVar("P", int, str)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +42,48 @@ def page_size(first: int | None, *, limit: int) -> int:
     if not 0 <= first <= limit:
         raise InvalidInput(f"first must be between 0 and {limit}, got {first}", field="first")
     return first
+
+
+def malformed() -> InvalidInput:
+    return InvalidInput("malformed cursor", field="after")
+
+
+def after(token: str | None, kind: type[P]) -> P | None:
+    """The position a cursor (of `page`) points after: a number or a name; None before the first page."""
+    position = ids.parse_cursor(token)
+    if position is None:
+        return None
+    if not isinstance(position, kind) or isinstance(position, bool):
+        raise malformed()
+    return position
+
+
+def after_moment(token: str | None) -> tuple[datetime | None, str | None]:
+    """The (time, id) a cursor of a time-ordered listing points after (positions `<iso time>|<id>`)."""
+    position = after(token, str)
+    if position is None:
+        return None, None
+    at, separator, key = position.rpartition("|")
+    try:
+        if not separator:
+            raise ValueError(position)
+        return datetime.fromisoformat(at), key
+    except ValueError as error:
+        raise malformed() from error
+
+
+def moment_position(at: datetime, key: str) -> str:
+    return f"{at.isoformat()}|{key}"
+
+
+def page(
+    rows: Sequence[T], first: int, position: Callable[[T], str | int], *, total_count: int | None = None
+) -> Page[T]:
+    """The page of `first` items out of the `first + 1` rows read, a cursor for each."""
+    shown = tuple(rows[:first])
+    return Page(
+        items=shown,
+        cursors=tuple(ids.cursor(position(item)) for item in shown),
+        has_next_page=len(rows) > first,
+        total_count=total_count,
+    )

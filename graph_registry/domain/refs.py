@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from graph_registry.domain import validation
-from graph_registry.domain.records import Stage
+from graph_registry.domain.records import Metric, PackageRecord, Stage
 from graph_registry.errors import InvalidInput
 
 
@@ -135,3 +135,30 @@ class LineageDeclaration:
     commit: NewCommit | None = None
     base_model: VersionSelector | None = None
     requirements: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    """What a caller declares when registering a model version (its lineage comes apart: LineageDeclaration)."""
+
+    model: str
+    description: str | None = None
+    tags: Sequence[tuple[str, str]] = ()
+    metrics: Sequence[Metric] = ()
+    request_id: str | None = None
+    artifact_sha256: str | None = None
+    artifact_size: int | None = None
+    # The team a model created by this call joins (an existing model keeps its own).
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionLineage:
+    """A validated LineageDeclaration: linked inside the transaction that creates the version, and only then
+    (a replayed requestId links nothing)."""
+
+    run_id: str | None
+    trained_on: tuple[DatasetVersionRef, ...]
+    commit: NewCommit | None
+    base_model: VersionSelector | None
+    packages: tuple[PackageRecord, ...]

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from graph_registry.domain.records import ArtifactRecord, VersionRecord
 from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from graph_registry.services.audit import AuditEntry, write_audited, write_one_audited
 from graph_registry.services.models import ModelService
 from graph_registry.storage.artifact_store import ArtifactStore, LocalTransfers, UploadTarget
-from graph_registry.storage.database import Database
+from graph_registry.storage.database import Database, Row, Transaction
 
 READY = "READY"
 PENDING = "PENDING"
@@ -46,7 +47,9 @@ class ArtifactService:
         self._models = models
         self._url_expiry = url_expiry
 
-    async def create_upload(self, *, model: str, version: int, base_url: str) -> UploadTarget:
+    async def create_upload(
+        self, *, model: str, version: int, base_url: str, audit: AuditEntry | None = None
+    ) -> UploadTarget:
         """Where to send a PENDING artifact's bytes; resumes an open multipart upload."""
         record = await self._models.require_version(model, version)
         artifact = _declared(record)
@@ -57,11 +60,16 @@ class ArtifactService:
         if target.upload_id is None or target.upload_id == artifact.upload_id:
             return target
         # A new multipart upload: record it, unless a concurrent request recorded its own first.
-        if artifact.upload_id is not None:
-            await self._db.write("clear_artifact_upload", model=model, version=version, uploadId=artifact.upload_id)
-        rows = await self._db.write(
-            "set_artifact_upload", model=model, version=version, sha256=artifact.sha256, uploadId=target.upload_id
-        )
+        previous, started = artifact.upload_id, target.upload_id
+
+        async def record_upload(tx: Transaction) -> list[Row]:
+            if previous is not None:
+                await tx.run("clear_artifact_upload", model=model, version=version, uploadId=previous)
+            return await tx.run(
+                "set_artifact_upload", model=model, version=version, sha256=artifact.sha256, uploadId=started
+            )
+
+        rows = await write_audited(self._db, record_upload, audit=audit)
         held = rows[0]["uploadId"] if rows else None
         if held == target.upload_id:
             return target
@@ -83,7 +91,7 @@ class ArtifactService:
             upload_id=upload_id,
         )
 
-    async def complete_upload(self, *, model: str, version: int) -> VersionRecord:
+    async def complete_upload(self, *, model: str, version: int, audit: AuditEntry | None = None) -> VersionRecord:
         """Verify the stored bytes against the declaration; READY on a match, INVALID_INPUT otherwise."""
         record = await self._models.require_version(model, version)
         artifact = _declared(record)
@@ -101,7 +109,14 @@ class ArtifactService:
         if stored is None or (stored.sha256, stored.size) != (artifact.sha256, artifact.size_bytes):
             await self.store.delete(key)
             if artifact.upload_id is not None:
-                await self._db.write("clear_artifact_upload", model=model, version=version, uploadId=artifact.upload_id)
+                await write_one_audited(
+                    self._db,
+                    "clear_artifact_upload",
+                    audit=audit,
+                    model=model,
+                    version=version,
+                    uploadId=artifact.upload_id,
+                )
             found = "nothing" if stored is None else f"{stored.size} bytes with sha256 {stored.sha256}"
             raise InvalidInput(
                 f"the stored bytes of {model} v{version} do not match the declaration "
@@ -110,8 +125,10 @@ class ArtifactService:
                 model=model,
                 version=version,
             )
-        rows = await self._db.write(
+        rows = await write_one_audited(
+            self._db,
             "mark_artifact_ready",
+            audit=audit,
             model=model,
             version=version,
             sha256=artifact.sha256,

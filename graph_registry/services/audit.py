@@ -1,11 +1,12 @@
 """The audit log: who attempted which change, when, with what, and how it ended.
 
-One `(:AuditEntry)` per mutation attempt, written by the API's authorization
-step for every mutation, whoever added it: inside the change's own first write
-transaction (outcome PENDING, so no change can commit without an entry naming
-it, and an entry never claims a change that did not commit), then finished with
-OK or the error code; an attempt that failed before writing anything is written
-once, with its outcome. Attempts refused for want of a role are written on
+One `(:AuditEntry)` per mutation attempt. The API's authorization step prepares
+the entry of every mutation, whoever added it (`prepare`), and the resolver hands
+it by name (`audit=`) to the use case, whose write transaction runs the entry as
+one of its statements (`write_audited`): outcome PENDING, so no change can commit
+without an entry naming it, and an entry never claims a change that did not
+commit. The attempt's end finishes it with OK or the error code (`conclude`); an
+attempt that failed before writing anything is written once, with its outcome. Attempts refused for want of a role are written on
 their own (FORBIDDEN). Entries hang off no other node, so deleting models or
 versions leaves them in place, and nothing in the API writes or deletes them
 otherwise. Lifecycle `(:Event)`s stay the history of what a model *was*;
@@ -14,19 +15,20 @@ this log is the record of what callers *tried*.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
-from graph_registry.domain import ids, paging, validation
+from graph_registry.domain import paging, validation
 from graph_registry.domain.paging import Page
 from graph_registry.errors import InvalidInput
-from graph_registry.storage.database import Database, Prelude, prelude
+from graph_registry.storage.database import Database, Row, Transaction
 
 PENDING = "PENDING"
 OK = "OK"
@@ -127,10 +129,86 @@ def _entry(attempt: Attempt, *, outcome: str, message: str | None) -> dict[str, 
     }
 
 
-in_first_write = prelude
-"""`with in_first_write(audit.prepare(attempt)):` around a mutation: its entry joins the first write."""
+T = TypeVar("T")
 
-__all__ = ["OK", "PENDING", "Attempt", "AuditRecord", "AuditService", "Prelude", "describe_arguments", "in_first_write"]
+
+@dataclass
+class AuditEntry:
+    """The entry of one attempt, for the attempt's write transactions to carry (`write_audited`).
+
+    The first transaction of the attempt that commits carries it; `committed` says whether one did.
+    A transaction that fails gives it back for the next one; concurrent writes of one attempt claim
+    it once. `settled` is set when no transaction of the attempt is carrying it any more.
+    """
+
+    params: dict[str, Any]
+    committed: bool = False
+    _claimed: bool = field(default=False, repr=False)
+    settled: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    @property
+    def id(self) -> str:
+        return str(self.params["id"])
+
+    @property
+    def claimed(self) -> bool:
+        """A transaction carrying the entry is in flight."""
+        return self._claimed
+
+    def claim(self) -> bool:
+        # No await between the check and the set: concurrent writes of one attempt claim it once.
+        if self._claimed or self.committed:
+            return False
+        self._claimed = True
+        self.settled.clear()
+        return True
+
+    def settle(self, committed: bool) -> None:
+        self._claimed = False
+        self.committed = self.committed or committed
+        self.settled.set()
+
+    async def write(self, tx: Transaction) -> None:
+        """The entry's statement, PENDING, in the transaction `tx`."""
+        await tx.run("record_audit_entry", **self.params)
+
+
+async def write_audited(
+    database: Database, work: Callable[[Transaction], Awaitable[T]], *, audit: AuditEntry | None
+) -> T:
+    """`work` in one write transaction that also writes the attempt's entry, unless an earlier
+    transaction of the attempt carried it: the change and its entry commit together or not at all."""
+    if audit is None or not audit.claim():
+        return await database.write_transaction(work)
+    entry = audit
+
+    async def with_entry(tx: Transaction) -> T:
+        await entry.write(tx)
+        return await work(tx)
+
+    return await database.write_transaction(with_entry, settled=entry.settle)
+
+
+async def write_one_audited(
+    database: Database, query_name: str, /, *, audit: AuditEntry | None, **params: Any
+) -> list[Row]:
+    """One named statement as a change of an attempt (see write_audited)."""
+    if audit is None:
+        return await database.write(query_name, **params)
+    return await write_audited(database, lambda tx: tx.run(query_name, **params), audit=audit)
+
+
+__all__ = [
+    "OK",
+    "PENDING",
+    "Attempt",
+    "AuditEntry",
+    "AuditRecord",
+    "AuditService",
+    "describe_arguments",
+    "write_audited",
+    "write_one_audited",
+]
 
 
 class AuditService:
@@ -138,14 +216,14 @@ class AuditService:
         self._db = database
         self._max_page_size = max_page_size
 
-    def prepare(self, attempt: Attempt) -> Prelude:
-        """The entry of an attempt about to run, for the attempt's first write transaction to carry
-        (`with in_first_write(...)`); `conclude` it once the attempt has ended."""
-        return Prelude("record_audit_entry", _entry(attempt, outcome=PENDING, message=None))
+    def prepare(self, attempt: Attempt) -> AuditEntry:
+        """The entry of an attempt about to run, for the attempt's write transactions to carry
+        (`audit=` of the use case); `conclude` it once the attempt has ended."""
+        return AuditEntry(_entry(attempt, outcome=PENDING, message=None))
 
     async def conclude(
         self,
-        entry: Prelude,
+        entry: AuditEntry,
         *,
         outcome: str,
         message: str | None = None,
@@ -177,18 +255,12 @@ class AuditService:
     ) -> Page[AuditRecord]:
         """One page of the log, newest first; its total is count_entries (a page never reads the whole log)."""
         paging.page_size(first, limit=self._max_page_size)
-        after_at, after_id = _parse_cursor(after)
+        after_at, after_id = paging.after_moment(after)
         params = _audit_filters(model, version, actor)
         query = "list_audit_entries" if model is None else "list_model_audit_entries"
         rows = await self._db.read(query, **params, afterAt=after_at, afterId=after_id, limit=first + 1)
         entries = [AuditRecord.from_row(row["entry"]) for row in rows]
-        shown = entries[:first]
-        return Page(
-            items=tuple(shown),
-            cursors=tuple(ids.cursor(f"{entry.at.isoformat()}|{entry.id}") for entry in shown),
-            has_next_page=len(entries) > first,
-            total_count=None,
-        )
+        return paging.page(entries, first, lambda entry: paging.moment_position(entry.at, entry.id))
 
     async def count_entries(self, *, model: str | None, version: int | None, actor: str | None) -> int:
         params = _audit_filters(model, version, actor)
@@ -210,14 +282,3 @@ def _audit_filters(model: str | None, version: int | None, actor: str | None) ->
     if model is None:
         return {"actor": actor}
     return {"model": model, "version": version, "actor": actor}
-
-
-def _parse_cursor(after: str | None) -> tuple[datetime | None, str | None]:
-    position = ids.parse_cursor(after)
-    if position is None:
-        return None, None
-    try:
-        at, entry_id = position.split("|")
-        return datetime.fromisoformat(at), entry_id
-    except (AttributeError, TypeError, ValueError) as error:
-        raise InvalidInput("malformed cursor", field="after") from error

@@ -6,11 +6,12 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from graph_registry.domain import ids, paging, validation
+from graph_registry.domain import paging, validation
 from graph_registry.domain.paging import Page
 from graph_registry.domain.records import DatasetRecord, DatasetVersionLinks, DatasetVersionRecord
 from graph_registry.domain.refs import DatasetVersionRef, NewDatasetVersion
 from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from graph_registry.services.audit import AuditEntry, write_audited, write_one_audited
 from graph_registry.storage.database import Database, Transaction
 
 
@@ -51,7 +52,9 @@ class DatasetService:
         self._db = database
         self._max_page_size = max_page_size
 
-    async def register_version(self, new: NewDatasetVersion, *, may_restore: bool = False) -> DatasetVersionRecord:
+    async def register_version(
+        self, new: NewDatasetVersion, *, may_restore: bool = False, audit: AuditEntry | None = None
+    ) -> DatasetVersionRecord:
         """Same (dataset, digest) -> same version; links given again are added, unless they close a cycle.
 
         The digest of a soft-deleted version brings it back (`restored` on the record) only with
@@ -120,13 +123,15 @@ class DatasetService:
             await tx.run("link_dataset_version", **params)
             return record
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
-    async def delete_version(self, *, dataset: str, version: int) -> bool:
+    async def delete_version(self, *, dataset: str, version: int, audit: AuditEntry | None = None) -> bool:
         """Soft delete (leaves listings, stays in lineage); refused while a PRODUCTION model depends on it."""
         validation.name(dataset, what="dataset")
         validation.version(version)
-        rows = await self._db.write("delete_dataset_version", dataset=dataset, version=version)
+        rows = await write_one_audited(
+            self._db, "delete_dataset_version", audit=audit, dataset=dataset, version=version
+        )
         if not rows:
             raise NotFound(f"dataset version {dataset}:{version} does not exist", dataset=dataset, version=version)
         if rows[0]["blockingModel"] is not None:
@@ -181,19 +186,26 @@ class DatasetService:
         return record
 
     async def list_versions(self, *, dataset: str, first: int, after: str | None) -> Page[DatasetVersionRecord]:
+        return (await self.list_versions_of([dataset], first=first, after=after))[dataset]
+
+    async def list_versions_of(
+        self, datasets: Sequence[str], *, first: int, after: str | None
+    ) -> dict[str, Page[DatasetVersionRecord]]:
+        """The same page of several datasets' versions, in one query (the `Dataset.versions` loader)."""
         paging.page_size(first, limit=self._max_page_size)
-        after_version = ids.parse_cursor(after)
-        if after_version is not None and not isinstance(after_version, int):
-            raise InvalidInput("malformed cursor", field="after")
-        rows = await self._db.read("list_dataset_versions", dataset=dataset, after=after_version, limit=first + 1)
-        versions = [DatasetVersionRecord.from_row(row) for row in rows[0]["versions"]]
-        shown = versions[:first]
-        return Page(
-            items=tuple(shown),
-            cursors=tuple(ids.cursor(version.version) for version in shown),
-            has_next_page=len(versions) > first,
-            total_count=rows[0]["total"],
+        after_version = paging.after(after, int)
+        rows = await self._db.read(
+            "list_dataset_versions", datasets=list(datasets), after=after_version, limit=first + 1
         )
+        return {
+            row["dataset"]: paging.page(
+                [DatasetVersionRecord.from_row(version) for version in row["versions"]],
+                first,
+                lambda version: version.version,
+                total_count=row["total"],
+            )
+            for row in rows
+        }
 
     async def links(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], DatasetVersionLinks]:
         rows = await self._db.read("get_dataset_version_links", keys=[list(key) for key in keys])

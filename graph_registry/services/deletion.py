@@ -13,6 +13,7 @@ from __future__ import annotations
 from graph_registry.domain import validation
 from graph_registry.domain.records import Stage, VersionRecord
 from graph_registry.errors import NotFound, PreconditionFailed
+from graph_registry.services.audit import AuditEntry, write_audited
 from graph_registry.services.requests import expire_requests
 from graph_registry.storage.database import Database, Transaction
 
@@ -21,7 +22,9 @@ class DeletionService:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def delete_version(self, *, model: str, version: int, hard: bool, actor: str) -> bool:
+    async def delete_version(
+        self, *, model: str, version: int, hard: bool, actor: str, audit: AuditEntry | None = None
+    ) -> bool:
         validation.name(model)
         validation.version(version)
 
@@ -47,7 +50,7 @@ class DeletionService:
             await expire_requests(tx, model=model, versions=[version], actor=actor)
             return True
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
 
 def _refuse_if_held(target: VersionRecord, aliases: list[str]) -> None:

@@ -33,15 +33,17 @@ from graph_registry.domain.refs import (
     NewCommit,
     NewDatasetVersion,
     NewRun,
+    NewVersion,
     RunInput,
     VersionSelector,
 )
 from graph_registry.services.artifacts import ArtifactService
 from graph_registry.services.datasets import DatasetService
 from graph_registry.services.lifecycle import LifecycleService
-from graph_registry.services.models import ModelService, NewVersion
+from graph_registry.services.models import ModelService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
+from graph_registry.services.versions import VersionService
 from graph_registry.storage.database import Database
 
 ACTOR = "demo"
@@ -85,6 +87,8 @@ RUN_TIME = timedelta(hours=1)
 class DemoServices(Protocol):
     @property
     def models(self) -> ModelService: ...
+    @property
+    def versions(self) -> VersionService: ...
     @property
     def lifecycle(self) -> LifecycleService: ...
     @property
@@ -221,7 +225,7 @@ class _Demo:
         upload: bool = True,
     ) -> VersionRecord:
         """Version `number` of a model with its declared artifact (uploaded and verified unless `upload` is off)."""
-        record = await self.s.models.create_version(
+        record = await self.s.versions.register(
             NewVersion(
                 model=model,
                 description=description,
@@ -230,8 +234,8 @@ class _Demo:
                 request_id=f"demo:{model}:{number}",
                 artifact_sha256=hashlib.sha256(artifact).hexdigest(),
                 artifact_size=len(artifact),
-                lineage=await self.s.provenance.declare(lineage),
             ),
+            lineage,
             actor=ACTOR,
         )
         if record.stage is Stage.NONE:

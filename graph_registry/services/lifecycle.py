@@ -15,6 +15,7 @@ from graph_registry.domain import validation
 from graph_registry.domain.promotion import refusal
 from graph_registry.domain.records import AliasAssignmentRecord, Stage, StageTransitionRecord, VersionRecord
 from graph_registry.errors import Conflict, Forbidden, NotFound, PreconditionFailed
+from graph_registry.services.audit import AuditEntry, write_audited
 from graph_registry.services.promotion import PromotionService
 from graph_registry.services.requests import expire_requests
 from graph_registry.storage.database import Database, Transaction
@@ -86,6 +87,7 @@ class LifecycleService:
         comment: str | None,
         actor: str,
         may_leave_production: bool = True,
+        audit: AuditEntry | None = None,
     ) -> VersionRecord:
         """Move a version to `stage`, archiving the holders it replaces.
 
@@ -109,7 +111,7 @@ class LifecycleService:
                 may_leave_production=may_leave_production,
             )
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
     async def move_in(
         self,
@@ -182,7 +184,9 @@ class LifecycleService:
         moved = (VersionRecord.from_row(row["version"]) for row in applied)
         return next(record for record in moved if record.version == version)
 
-    async def set_alias(self, *, model: str, alias: str, version: int, actor: str) -> VersionRecord:
+    async def set_alias(
+        self, *, model: str, alias: str, version: int, actor: str, audit: AuditEntry | None = None
+    ) -> VersionRecord:
         validation.name(model)
         validation.alias(alias)
         validation.version(version)
@@ -205,9 +209,9 @@ class LifecycleService:
             )
             return VersionRecord.from_row(moved[0]["version"])
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
-    async def delete_alias(self, *, model: str, alias: str, actor: str) -> bool:
+    async def delete_alias(self, *, model: str, alias: str, actor: str, audit: AuditEntry | None = None) -> bool:
         validation.name(model)
         validation.alias(alias)
 
@@ -220,7 +224,7 @@ class LifecycleService:
             await tx.run("remove_alias", model=model, alias=alias, actor=actor, seq=rows[0]["eventCount"] + 1)
             return True
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
     async def aliases_of_versions(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], list[str]]:
         rows = await self._db.read("get_version_aliases", keys=[list(key) for key in keys])

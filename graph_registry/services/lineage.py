@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from graph_registry.domain import ids, validation
+from graph_registry.domain import validation
 from graph_registry.domain.lineage import (
     KEY_TYPES,
     MAX_WALK_DEPTH,
@@ -63,7 +63,7 @@ class LineageService:
             downstream=direction is not Direction.UPSTREAM,
         )
         if not rows:
-            raise NotFound(f"no {kind} with id {ids.global_id(kind, *key)}", kind=kind)
+            raise NotFound(f"no {kind} {list(key)} to walk from", kind=kind)
         row = rows[0]
         by_element = {
             node["id"]: LineageNode(LineageEntity.from_row(node["labels"], node["props"]), node["depth"])
@@ -74,10 +74,12 @@ class LineageService:
         kept = {
             element: node
             for element, node in by_element.items()
-            if wanted is None or node.entity.kind in wanted or node.entity.id == root.id
+            if wanted is None or node.entity.kind in wanted or node.entity.ref == root.ref
         }
         edges = {
-            LineageEdge(source=kept[edge["source"]].entity.id, target=kept[edge["target"]].entity.id, type=edge["type"])
+            LineageEdge(
+                source=kept[edge["source"]].entity.ref, target=kept[edge["target"]].entity.ref, type=edge["type"]
+            )
             for edge in row["edges"]
             if edge["source"] in kept and edge["target"] in kept
         }

@@ -22,7 +22,7 @@ from graph_registry.domain import mlflow_limits as limits
 from graph_registry.domain import validation
 from graph_registry.domain.records import Stage, metrics_to_json, pairs_to_strings
 from graph_registry.errors import InvalidInput, NotFound, RegistryError
-from graph_registry.services.audit import OK, Attempt, AuditService, in_first_write
+from graph_registry.services.audit import OK, Attempt, AuditEntry, AuditService, write_one_audited
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.mlflow_registry import stage_of
 from graph_registry.services.mlflow_tracking import DatasetInput, ImportedRun, MetricPoint, MlflowTrackingService
@@ -139,7 +139,7 @@ class MlflowImport:
             if self._stop_after is not None and self._written >= self._stop_after:
                 raise Interrupted(f"stopped after {self._written} writes")
 
-    async def _audited(self, kind: str, what: dict[str, Any], write: Callable[[], Any]) -> Any:
+    async def _audited(self, kind: str, what: dict[str, Any], write: Callable[[AuditEntry], Any]) -> Any:
         attempt = Attempt(
             actor=ACTOR,
             role="admin",
@@ -149,11 +149,10 @@ class MlflowImport:
             model=what.get("model"),
             version=what.get("version"),
         )
+        # The entry is handed to the write (`audit=`), whose transaction carries it where the use case takes it.
         entry = self._audit.prepare(attempt)
-        with in_first_write(entry):
-            result = await write()
-        if entry.committed:
-            await self._audit.conclude(entry, outcome=OK)
+        result = await write(entry)
+        await self._audit.conclude(entry, outcome=OK)
         return result
 
     async def run(
@@ -190,7 +189,7 @@ class MlflowImport:
             created = await self._audited(
                 "experiment",
                 {"experiment": name},
-                lambda: self._tracking.create_experiment(
+                lambda entry: self._tracking.create_experiment(
                     name=name, tags=_pairs(experiment.get("tags")), artifact_location=None
                 ),
             )
@@ -260,7 +259,7 @@ class MlflowImport:
             inputs=inputs,
         )
         try:
-            created = await self._audited("run", {"runId": run_id}, lambda: self._tracking.import_run(imported))
+            created = await self._audited("run", {"runId": run_id}, lambda entry: self._tracking.import_run(imported))
         except RegistryError as error:
             self.report.unmapped.append(f"run {run_id}: {error.message}")
             return
@@ -278,7 +277,9 @@ class MlflowImport:
             await self._audited(
                 "model",
                 {"model": name},
-                lambda: self._models.create_model(name=name, description=model.get("description") or None, tags=tags),
+                lambda entry: self._models.create_model(
+                    name=name, description=model.get("description") or None, tags=tags, audit=entry
+                ),
             )
             self._counted("model", True)
         else:
@@ -337,7 +338,7 @@ class MlflowImport:
         rows = await self._audited(
             "version",
             {"model": model, "version": number},
-            lambda: self._db.write("mlflow_import_model_version", **params),
+            lambda entry: write_one_audited(self._db, "mlflow_import_model_version", audit=entry, **params),
         )
         self._counted("version", not rows[0]["existed"])
 
@@ -354,6 +355,8 @@ class MlflowImport:
         await self._audited(
             "alias",
             {"model": model, "version": version},
-            lambda: self._lifecycle.set_alias(model=model, alias=alias, version=version, actor=ACTOR),
+            lambda entry: self._lifecycle.set_alias(
+                model=model, alias=alias, version=version, actor=ACTOR, audit=entry
+            ),
         )
         self._counted("alias", True)

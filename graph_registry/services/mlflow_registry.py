@@ -11,26 +11,26 @@ model's requirements.txt becomes the version's packages.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from graph_registry.domain import mlflow_limits as limits
 from graph_registry.domain import validation
 from graph_registry.domain.records import (
-    DatasetVersionRecord,
     Metric,
     PackageRecord,
     Stage,
     VersionRecord,
     metrics_from_json,
 )
+from graph_registry.domain.refs import NewVersion, VersionLineage
 from graph_registry.errors import InvalidInput, NotFound, PreconditionFailed
 from graph_registry.services.deletion import DeletionService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.mlflow_artifacts import Manifest, MlflowArtifactService
 from graph_registry.services.mlflow_models import MlflowModelService
-from graph_registry.services.models import ModelService, NewVersion
-from graph_registry.services.provenance import VersionLineage
+from graph_registry.services.models import ModelService
+from graph_registry.services.versions import VersionService
 from graph_registry.storage.database import Database, Row, Transaction
 
 STAGES = {"none": Stage.NONE, "staging": Stage.STAGING, "production": Stage.PRODUCTION, "archived": Stage.ARCHIVED}
@@ -60,27 +60,24 @@ class MlflowSource:
     manifest: Manifest | None
 
 
-@dataclass(frozen=True, slots=True)
-class MlflowVersionLineage(VersionLineage):
-    """The registry's lineage of a version (its run, packages) plus MLflow's description of it."""
+def describe(source: MlflowSource) -> Callable[[Transaction, VersionRecord], Awaitable[None]]:
+    """The step that records MLflow's description of a version, in the transaction that creates it."""
 
-    mlflow: MlflowSource | None = None
+    async def step(tx: Transaction, version: VersionRecord) -> None:
+        manifest = source.manifest
+        await tx.run(
+            "mlflow_describe_version",
+            model=version.model,
+            version=version.version,
+            source=source.source,
+            runId=source.run_id,
+            modelId=source.model_id,
+            runLink=source.run_link,
+            ready=manifest is not None,
+            artifactKey=f"mlflow/model-{source.model_id}" if manifest is not None else None,
+        )
 
-    async def link(self, tx: Transaction, version: VersionRecord, trained_on: Sequence[DatasetVersionRecord]) -> None:
-        await VersionLineage.link(self, tx, version, trained_on)
-        if self.mlflow is not None:
-            manifest = self.mlflow.manifest
-            await tx.run(
-                "mlflow_describe_version",
-                model=version.model,
-                version=version.version,
-                source=self.mlflow.source,
-                runId=self.mlflow.run_id,
-                modelId=self.mlflow.model_id,
-                runLink=self.mlflow.run_link,
-                ready=manifest is not None,
-                artifactKey=f"mlflow/model-{self.mlflow.model_id}" if manifest is not None else None,
-            )
+    return step
 
 
 def _packages(requirements: str | None) -> tuple[PackageRecord, ...]:
@@ -122,6 +119,7 @@ class MlflowRegistryService:
     ) -> None:
         self._db = database
         self._models = models
+        self._versions = VersionService(database)
         self._lifecycle = lifecycle
         self._deletion = deletion
         self._logged_models = logged_models
@@ -158,15 +156,9 @@ class MlflowRegistryService:
             if not rows:
                 raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
             run = rows[0]["run"]
-        lineage = MlflowVersionLineage(
-            run_id=run_id or None,
-            trained_on=(),
-            commit=None,
-            base_model=None,
-            packages=packages,
-            mlflow=MlflowSource(source=source, run_id=run_id, model_id=model_id, run_link=run_link, manifest=manifest),
-        )
-        record = await self._models.create_version(
+        lineage = VersionLineage(run_id=run_id or None, trained_on=(), commit=None, base_model=None, packages=packages)
+        described = MlflowSource(source=source, run_id=run_id, model_id=model_id, run_link=run_link, manifest=manifest)
+        record = await self._versions.register(
             NewVersion(
                 model=model,
                 description=description,
@@ -174,9 +166,10 @@ class MlflowRegistryService:
                 metrics=_run_metrics(run),
                 artifact_sha256=manifest.sha256 if manifest else None,
                 artifact_size=manifest.size if manifest else None,
-                lineage=lineage,
             ),
             actor=actor,
+            lineage=lineage,
+            also=describe(described),
         )
         await self._db.write("mlflow_touch_model", model=model)
         return await self.version(model, record.version)

@@ -1,21 +1,20 @@
-"""Models and their versions: create, update, find, list."""
+"""Models and their versions: create, update, find, list (registering a version: services/versions.py)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
-from graph_registry.domain import ids, paging, validation
+from graph_registry.domain import paging, validation
 from graph_registry.domain.paging import Page
-from graph_registry.domain.records import Metric, ModelRecord, Stage, VersionRecord, metrics_to_json, pairs_to_strings
-from graph_registry.domain.refs import VersionSelector
+from graph_registry.domain.records import ModelRecord, Stage, VersionRecord, metrics_to_json, pairs_to_strings
+from graph_registry.domain.refs import NewVersion, VersionSelector
 from graph_registry.errors import Conflict, InvalidInput, NotFound
-from graph_registry.storage.database import Database, Transaction
+from graph_registry.services.audit import AuditEntry, write_audited, write_one_audited
+from graph_registry.storage.database import Database, Row, Transaction
 
-if TYPE_CHECKING:
-    from graph_registry.services.provenance import VersionLineage
+Run = Callable[..., Awaitable[list[Row]]]
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 DEFAULT_MAX_ARTIFACT_SIZE = 5 * 1024**4
@@ -39,22 +38,56 @@ def _model_filters(name_contains: str | None, tag: tuple[str, str] | None) -> di
     return {"nameContains": name_contains, "tag": pairs_to_strings([tag])[0] if tag else None}
 
 
-@dataclass(frozen=True, slots=True)
-class NewVersion:
-    """What a caller declares when registering a model version."""
+def version_params(new: NewVersion, *, actor: str, max_artifact_size: int) -> dict[str, Any]:
+    """A new version, validated, as create_model_version takes it."""
+    validation.name(new.model)
+    validation.text(new.description, what="description")
+    validation.request_id(new.request_id)
+    validate_artifact(new.artifact_sha256, new.artifact_size, limit=max_artifact_size)
+    return {
+        "model": new.model,
+        "description": new.description,
+        "tags": pairs_to_strings(validation.tags(new.tags)),
+        "metrics": metrics_to_json(validation.metrics(new.metrics)),
+        "requestId": new.request_id,
+        "artifactSha256": new.artifact_sha256,
+        "artifactSize": new.artifact_size,
+        "actor": actor,
+    }
 
-    model: str
-    description: str | None = None
-    tags: Sequence[tuple[str, str]] = ()
-    metrics: Sequence[Metric] = ()
-    request_id: str | None = None
-    artifact_sha256: str | None = None
-    artifact_size: int | None = None
-    # The team a model created by this call joins (an existing model keeps its own).
-    team: str | None = None
-    # Where the version came from (run, datasets, commit, base model, packages): linked in the
-    # transaction that creates it, and only then (a replayed requestId links nothing).
-    lineage: VersionLineage | None = None
+
+async def create_version(tx: Transaction, params: dict[str, Any]) -> tuple[VersionRecord, bool]:
+    """Inside a write transaction: the new version (the model created on first use), and whether it was a
+    replay (its requestId seen before: the version stored then)."""
+    rows = await tx.run("create_model_version", **params)
+    return VersionRecord.from_row(rows[0]["version"]), bool(rows[0]["replayed"])
+
+
+async def find_version(run: Run, selector: VersionSelector) -> VersionRecord | None:
+    """The version a selector names, resolved now or as things stood at `selector.at`; `run` runs a named
+    read (`Database.read`, or `Transaction.run` inside a unit of work)."""
+    s = selector.validated()
+    if s.version is not None:
+        rows = await run("get_versions", keys=[[s.model, s.version]])
+        record = VersionRecord.from_row(rows[0]["version"]) if rows else None
+        if record is not None and s.at is not None and record.created_at > s.at:
+            return None
+        return record
+    if s.alias is not None:
+        if s.at is None:
+            rows = await run("find_version_by_alias", model=s.model, alias=s.alias)
+        else:
+            rows = await run("find_version_by_alias_at", model=s.model, alias=s.alias, at=s.at)
+    elif s.stage is not None:
+        if s.at is None:
+            rows = await run("get_stage_holders", names=[s.model], stage=s.stage.value)
+        else:
+            rows = await run("find_version_by_stage_at", model=s.model, stage=s.stage.value, at=s.at)
+    elif s.at is None:
+        rows = await run("get_latest_versions", names=[s.model])
+    else:
+        rows = await run("find_latest_version_at", model=s.model, at=s.at)
+    return VersionRecord.from_row(rows[0]["version"]) if rows else None
 
 
 class ModelService:
@@ -72,6 +105,7 @@ class ModelService:
         description: str | None,
         tags: Sequence[tuple[str, str]] | None,
         team: str | None = None,
+        audit: AuditEntry | None = None,
     ) -> ModelRecord:
         validation.name(name)
         validation.text(description, what="description")
@@ -81,7 +115,7 @@ class ModelService:
 
         async def work(tx: Transaction) -> ModelRecord:
             if team is not None:
-                await _require_team(tx, team)
+                await require_team(tx, team)
             rows = await tx.run("create_model", **params)
             if not rows:
                 raise Conflict(f"model {name!r} already exists", model=name)
@@ -89,10 +123,15 @@ class ModelService:
                 await tx.run("join_team_if_created", model=name, team=team)
             return ModelRecord.from_row(rows[0]["model"])
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
     async def update_model(
-        self, *, name: str, description: str | None, tags: Sequence[tuple[str, str]] | None
+        self,
+        *,
+        name: str,
+        description: str | None,
+        tags: Sequence[tuple[str, str]] | None,
+        audit: AuditEntry | None = None,
     ) -> ModelRecord:
         validation.name(name)
         changes: dict[str, object] = {}
@@ -100,7 +139,7 @@ class ModelService:
             changes["description"] = validation.text(description, what="description")
         if tags is not None:
             changes["tags"] = pairs_to_strings(validation.tags(tags))
-        rows = await self._db.write("update_model", name=name, changes=changes)
+        rows = await write_one_audited(self._db, "update_model", audit=audit, name=name, changes=changes)
         if not rows:
             raise NotFound(f"model {name!r} does not exist", model=name)
         return ModelRecord.from_row(rows[0]["model"])
@@ -118,55 +157,14 @@ class ModelService:
     ) -> Page[ModelRecord]:
         """One page of models by name; its total is count_models (a page never reads every model)."""
         first = paging.page_size(first, limit=self._max_page_size)
-        after_name = ids.parse_cursor(after)
-        if after_name is not None and not isinstance(after_name, str):
-            raise InvalidInput("malformed cursor", field="after")
+        after_name = paging.after(after, str)
         filters = _model_filters(name_contains, tag)
         rows = await self._db.read("list_models", **filters, after=after_name, limit=first + 1)
-        models = [ModelRecord.from_row(row["model"]) for row in rows]
-        shown = models[:first]
-        return Page(
-            items=tuple(shown),
-            cursors=tuple(ids.cursor(model.name) for model in shown),
-            has_next_page=len(models) > first,
-            total_count=None,
-        )
+        return paging.page([ModelRecord.from_row(row["model"]) for row in rows], first, lambda model: model.name)
 
     async def count_models(self, *, name_contains: str | None, tag: tuple[str, str] | None) -> int:
         rows = await self._db.read("count_models", **_model_filters(name_contains, tag))
         return int(rows[0]["total"])
-
-    async def create_version(self, new: NewVersion, *, actor: str) -> VersionRecord:
-        validation.name(new.model)
-        validation.text(new.description, what="description")
-        validation.request_id(new.request_id)
-        validate_artifact(new.artifact_sha256, new.artifact_size, limit=self._max_artifact_size)
-        if new.team is not None:
-            validation.name(new.team, what="team")
-        params = {
-            "model": new.model,
-            "description": new.description,
-            "tags": pairs_to_strings(validation.tags(new.tags)),
-            "metrics": metrics_to_json(validation.metrics(new.metrics)),
-            "requestId": new.request_id,
-            "artifactSha256": new.artifact_sha256,
-            "artifactSize": new.artifact_size,
-            "actor": actor,
-        }
-
-        async def work(tx: Transaction) -> VersionRecord:
-            trained_on = await new.lineage.check(tx) if new.lineage is not None else []
-            if new.team is not None:
-                await _require_team(tx, new.team)
-            rows = await tx.run("create_model_version", **params)
-            record = VersionRecord.from_row(rows[0]["version"])
-            if new.team is not None:
-                await tx.run("join_team_if_created", model=new.model, team=new.team)
-            if new.lineage is not None and not rows[0]["replayed"]:
-                await new.lineage.link(tx, record, trained_on)
-            return record
-
-        return await self._db.write_transaction(work)
 
     async def versions_by_key(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], VersionRecord]:
         rows = await self._db.read("get_versions", keys=[list(key) for key in keys])
@@ -189,27 +187,7 @@ class ModelService:
 
     async def find_version(self, selector: VersionSelector) -> VersionRecord | None:
         """The version a selector names, resolved now or as things stood at `selector.at`."""
-        s = selector.validated()
-        rows: list[dict[str, object]]
-        if s.version is not None:
-            record = (await self.versions_by_key([(s.model, s.version)])).get((s.model, s.version))
-            if record is not None and s.at is not None and record.created_at > s.at:
-                return None
-            return record
-        if s.alias is not None:
-            if s.at is None:
-                rows = await self._db.read("find_version_by_alias", model=s.model, alias=s.alias)
-            else:
-                rows = await self._db.read("find_version_by_alias_at", model=s.model, alias=s.alias, at=s.at)
-        elif s.stage is not None:
-            if s.at is None:
-                return (await self.stage_holders([s.model], s.stage)).get(s.model)
-            rows = await self._db.read("find_version_by_stage_at", model=s.model, stage=s.stage.value, at=s.at)
-        elif s.at is None:
-            return (await self.latest_versions([s.model])).get(s.model)
-        else:
-            rows = await self._db.read("find_latest_version_at", model=s.model, at=s.at)
-        return VersionRecord.from_row(rows[0]["version"]) if rows else None  # type: ignore[arg-type]
+        return await find_version(self._db.read, selector)
 
     async def require_version(self, model: str, version: int) -> VersionRecord:
         validation.name(model)
@@ -230,9 +208,7 @@ class ModelService:
     ) -> dict[str, Page[VersionRecord]]:
         """The same page of several models' versions, in one query (the `Model.versions` loader)."""
         first = paging.page_size(first, limit=self._max_page_size)
-        after_version = ids.parse_cursor(after)
-        if after_version is not None and not isinstance(after_version, int):
-            raise InvalidInput("malformed cursor", field="after")
+        after_version = paging.after(after, int)
         rows = await self._db.read(
             "list_versions",
             models=list(models),
@@ -240,19 +216,17 @@ class ModelService:
             after=after_version,
             limit=first + 1,
         )
-        pages = {}
-        for row in rows:
-            versions = [VersionRecord.from_row(version) for version in row["versions"]]
-            shown = versions[:first]
-            pages[row["model"]] = Page(
-                items=tuple(shown),
-                cursors=tuple(ids.cursor(version.version) for version in shown),
-                has_next_page=len(versions) > first,
+        return {
+            row["model"]: paging.page(
+                [VersionRecord.from_row(version) for version in row["versions"]],
+                first,
+                lambda version: version.version,
                 total_count=row["total"],
             )
-        return pages
+            for row in rows
+        }
 
 
-async def _require_team(tx: Transaction, team: str) -> None:
+async def require_team(tx: Transaction, team: str) -> None:
     if not await tx.run("get_teams", names=[team]):
         raise NotFound(f"no team named {team!r}", team=team)

@@ -36,8 +36,9 @@ from graph_registry.domain.openlineage import (
 from graph_registry.domain.paging import Page
 from graph_registry.domain.records import DatasetRecord, JobRecord, RunRecord
 from graph_registry.errors import Conflict
+from graph_registry.services.audit import AuditEntry, write_audited
 from graph_registry.services.runs import run_cursor, run_page
-from graph_registry.storage.database import Database, Prelude, Transaction
+from graph_registry.storage.database import Database, Transaction
 
 INPUT_ROLE = "input"
 
@@ -47,12 +48,10 @@ class OpenLineageService:
         self._db = database
         self._max_page_size = max_page_size
 
-    async def ingest(self, event: Event, *, audit_entry: Prelude | None = None) -> None:
-        """Apply one event; `audit_entry` is written in the same transaction (it commits with the change)."""
+    async def ingest(self, event: Event, *, audit: AuditEntry | None = None) -> None:
+        """Apply one event; the `audit` entry is a statement of the same transaction (it commits with the change)."""
 
         async def work(tx: Transaction) -> None:
-            if audit_entry is not None:
-                await tx.run(audit_entry.query_name, **audit_entry.params)
             match event:
                 case RunEvent():
                     await _apply_run_event(tx, event)
@@ -67,9 +66,7 @@ class OpenLineageService:
                         eventTime=event.event_time,
                     )
 
-        await self._db.write_transaction(work)
-        if audit_entry is not None:
-            audit_entry.settle(committed=True)
+        await write_audited(self._db, work, audit=audit)
 
     async def jobs_by_key(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], JobRecord]:
         rows = await self._db.read("get_jobs", keys=[list(key) for key in keys])

@@ -19,73 +19,97 @@ from graph_registry.domain.records import (
     EMPTY_PROVENANCE,
     CommitRecord,
     DatasetVersionRecord,
-    PackageRecord,
     RunStatus,
     Stage,
     VersionProvenance,
     VersionRecord,
 )
 from graph_registry.domain.refs import (
-    DatasetVersionRef,
     LineageDeclaration,
-    NewCommit,
     NewRun,
     RunInput,
+    VersionLineage,
     VersionSelector,
 )
 from graph_registry.errors import InvalidInput, NotFound
 from graph_registry.services.datasets import require_run, resolve_refs
-from graph_registry.services.models import ModelService
+from graph_registry.services.models import ModelService, find_version
 from graph_registry.services.runs import record_run
 from graph_registry.storage.database import Database, Transaction
 
 VersionKey = tuple[str, int]
 
 
+def declared(declaration: LineageDeclaration) -> VersionLineage | None:
+    """A declaration validated (nothing read yet); None when it declares nothing."""
+    d = declaration
+    if d.run_id is not None and (d.trained_on or d.commit):
+        raise InvalidInput("give runId, or the trainedOn/commit shortcut, not both", field="runId")
+    validation.ref_count(len(d.trained_on), what="trainedOn")
+    refs = tuple(ref.validated() for ref in d.trained_on)
+    if d.commit is not None:
+        d.commit.params()
+    packages = tuple(validation.requirements(d.requirements))
+    base = d.base_model.validated() if d.base_model is not None else None
+    if d.run_id is None and not refs and d.commit is None and base is None and not packages:
+        return None
+    return VersionLineage(run_id=d.run_id, trained_on=refs, commit=d.commit, base_model=base, packages=packages)
+
+
 @dataclass(frozen=True, slots=True)
-class VersionLineage:
-    """A validated declaration, linked inside the transaction that creates the version."""
+class ResolvedLineage:
+    """What a declaration names, read inside the transaction that will link it."""
 
-    run_id: str | None
-    trained_on: tuple[DatasetVersionRef, ...]
-    commit: NewCommit | None
+    trained_on: tuple[DatasetVersionRecord, ...]
     base_model: VersionKey | None
-    packages: tuple[PackageRecord, ...]
 
-    async def check(self, tx: Transaction) -> list[DatasetVersionRecord]:
-        """NotFound for a missing run or dataset version, before anything is written.
 
-        Returns the trainedOn dataset versions, for `link` (resolved once per transaction).
-        """
-        if self.run_id is not None:
-            await require_run(tx, self.run_id)
-        return await resolve_refs(tx, self.trained_on)
+async def resolve(tx: Transaction, lineage: VersionLineage) -> ResolvedLineage:
+    """NotFound for a missing run, dataset version or base model, before anything is written."""
+    if lineage.run_id is not None:
+        await require_run(tx, lineage.run_id)
+    trained_on = await resolve_refs(tx, lineage.trained_on)
+    base: VersionKey | None = None
+    if lineage.base_model is not None:
+        found = await find_version(tx.run, lineage.base_model)
+        if found is None:
+            model = lineage.base_model.model
+            raise NotFound(f"base model {model!r} has no such version", model=model)
+        base = found.key
+    return ResolvedLineage(trained_on=tuple(trained_on), base_model=base)
 
-    async def link(self, tx: Transaction, version: VersionRecord, trained_on: Sequence[DatasetVersionRecord]) -> None:
-        """Link a freshly created version; the trainedOn/commit shortcut records an implicit run."""
-        run_id = self.run_id
-        if run_id is None and (self.trained_on or self.commit):
-            run = await record_run(
-                tx,
-                NewRun(
-                    experiment=version.model,
-                    name=f"{version.model} v{version.version} (implicit)",
-                    commit=self.commit,
-                    inputs=[RunInput(dataset_version=ref) for ref in self.trained_on],
-                ),
-                status=RunStatus.FINISHED,
-                resolved=trained_on,
-            )
-            run_id = run.run_id
-        await tx.run(
-            "link_model_version",
-            model=version.model,
-            version=version.version,
-            runId=run_id,
-            baseModel=self.base_model[0] if self.base_model else None,
-            baseVersion=self.base_model[1] if self.base_model else None,
-            packages=[{"name": p.name, "version": p.version} for p in self.packages],
+
+async def link(tx: Transaction, lineage: VersionLineage, resolved: ResolvedLineage, version: VersionRecord) -> None:
+    """Link a freshly created version; the trainedOn/commit shortcut records an implicit run.
+
+    A base model deleted since `resolve` read it is NotFound: the transaction, and so the version, is undone.
+    """
+    run_id = lineage.run_id
+    if run_id is None and (lineage.trained_on or lineage.commit):
+        run = await record_run(
+            tx,
+            NewRun(
+                experiment=version.model,
+                name=f"{version.model} v{version.version} (implicit)",
+                commit=lineage.commit,
+                inputs=[RunInput(dataset_version=ref) for ref in lineage.trained_on],
+            ),
+            status=RunStatus.FINISHED,
+            resolved=resolved.trained_on,
         )
+        run_id = run.run_id
+    base = resolved.base_model
+    rows = await tx.run(
+        "link_model_version",
+        model=version.model,
+        version=version.version,
+        runId=run_id,
+        baseModel=base[0] if base else None,
+        baseVersion=base[1] if base else None,
+        packages=[{"name": p.name, "version": p.version} for p in lineage.packages],
+    )
+    if base is not None and not rows[0]["baseLinked"]:
+        raise NotFound(f"base model {base[0]} v{base[1]} was deleted meanwhile", model=base[0], version=base[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,26 +143,6 @@ class ProvenanceService:
     def __init__(self, database: Database, models: ModelService) -> None:
         self._db = database
         self._models = models
-
-    async def declare(self, declaration: LineageDeclaration) -> VersionLineage | None:
-        """Validate a declaration and resolve its base model; None when it declares nothing."""
-        d = declaration
-        if d.run_id is not None and (d.trained_on or d.commit):
-            raise InvalidInput("give runId, or the trainedOn/commit shortcut, not both", field="runId")
-        validation.ref_count(len(d.trained_on), what="trainedOn")
-        refs = tuple(ref.validated() for ref in d.trained_on)
-        if d.commit is not None:
-            d.commit.params()
-        packages = tuple(validation.requirements(d.requirements))
-        base: VersionKey | None = None
-        if d.base_model is not None:
-            found = await self._models.find_version(d.base_model)
-            if found is None:
-                raise NotFound(f"base model version {d.base_model.describe()} does not exist", model=d.base_model.model)
-            base = found.key
-        if d.run_id is None and not refs and d.commit is None and base is None and not packages:
-            return None
-        return VersionLineage(run_id=d.run_id, trained_on=refs, commit=d.commit, base_model=base, packages=packages)
 
     async def provenance(self, keys: Sequence[VersionKey]) -> dict[VersionKey, VersionProvenance]:
         rows = await self._db.read("get_version_provenance", keys=[list(key) for key in keys])

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from graph_registry.domain import ids, paging, validation
+from graph_registry.domain import paging, validation
 from graph_registry.domain.paging import Page
 from graph_registry.domain.records import (
     CommitRecord,
@@ -23,6 +23,7 @@ from graph_registry.domain.records import (
 )
 from graph_registry.domain.refs import NewCommit, NewRun, RunInput
 from graph_registry.errors import Conflict, InvalidInput, NotFound
+from graph_registry.services.audit import AuditEntry, write_audited, write_one_audited
 from graph_registry.services.datasets import resolve_refs
 from graph_registry.storage.database import Database, Transaction
 
@@ -69,18 +70,20 @@ class RunService:
         self._db = database
         self._max_page_size = max_page_size
 
-    async def record_commit(self, new: NewCommit) -> CommitRecord:
+    async def record_commit(self, new: NewCommit, *, audit: AuditEntry | None = None) -> CommitRecord:
         """Same (repo, sha) -> same node: a repeat returns what was stored first."""
-        rows = await self._db.write("merge_commit", **new.params())
+        rows = await write_one_audited(self._db, "merge_commit", audit=audit, **new.params())
         return CommitRecord.from_row(rows[0]["commit"])
 
-    async def start_run(self, new: NewRun) -> RunRecord:
+    async def start_run(self, new: NewRun, *, audit: AuditEntry | None = None) -> RunRecord:
         async def work(tx: Transaction) -> RunRecord:
             return await record_run(tx, new)
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
-    async def log_inputs(self, *, run_id: str, inputs: Sequence[RunInput]) -> RunRecord:
+    async def log_inputs(
+        self, *, run_id: str, inputs: Sequence[RunInput], audit: AuditEntry | None = None
+    ) -> RunRecord:
         """Add dataset versions a RUNNING run used; an input already recorded with its role is kept once.
 
         A finished run's inputs are fixed (CONFLICT): the models it produced were judged on them.
@@ -103,9 +106,11 @@ class RunService:
             )
             return RunRecord.from_row(rows[0]["run"])
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
-    async def log_params(self, *, run_id: str, params: Sequence[tuple[str, str]]) -> RunRecord:
+    async def log_params(
+        self, *, run_id: str, params: Sequence[tuple[str, str]], audit: AuditEntry | None = None
+    ) -> RunRecord:
         """Add params to a RUNNING run. A param is set once: the same value again is a no-op, another CONFLICT."""
         validation.run_id(run_id)
         added = validation.tags(params, what="param")
@@ -121,7 +126,7 @@ class RunService:
             rows = await tx.run("set_run_params", runId=run_id, params=pairs_to_strings(pairs))
             return RunRecord.from_row(rows[0]["run"])
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
     @staticmethod
     async def _running(tx: Transaction, run_id: str, what: str) -> RunRecord:
@@ -133,12 +138,19 @@ class RunService:
             raise Conflict(f"run {run_id!r} already ended as {run.status.value}: its {what} are fixed", runId=run_id)
         return run
 
-    async def finish_run(self, *, run_id: str, status: RunStatus, metrics: Sequence[Metric]) -> RunRecord:
+    async def finish_run(
+        self, *, run_id: str, status: RunStatus, metrics: Sequence[Metric], audit: AuditEntry | None = None
+    ) -> RunRecord:
         if status is RunStatus.RUNNING:
             raise InvalidInput("a run finishes as FINISHED or FAILED", field="status")
         validation.run_id(run_id)
-        rows = await self._db.write(
-            "finish_run", runId=run_id, status=status.value, metrics=metrics_to_json(validation.metrics(metrics))
+        rows = await write_one_audited(
+            self._db,
+            "finish_run",
+            audit=audit,
+            runId=run_id,
+            status=status.value,
+            metrics=metrics_to_json(validation.metrics(metrics)),
         )
         if not rows:
             raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
@@ -181,33 +193,32 @@ class RunService:
         return {row["runId"]: RunLinks.from_row(row) for row in rows}
 
     async def list_runs(self, *, experiment: str, first: int, after: str | None) -> Page[RunRecord]:
+        return (await self.list_runs_of([experiment], first=first, after=after))[experiment]
+
+    async def list_runs_of(
+        self, experiments: Sequence[str], *, first: int, after: str | None
+    ) -> dict[str, Page[RunRecord]]:
+        """The same page of several experiments' runs, in one query (the `Experiment.runs` loader)."""
         paging.page_size(first, limit=self._max_page_size)
         after_started, after_run = run_cursor(after)
         rows = await self._db.read(
-            "list_runs", experiment=experiment, after=after_run, afterStartedAt=after_started, limit=first + 1
+            "list_runs",
+            experiments=list(experiments),
+            after=after_run,
+            afterStartedAt=after_started,
+            limit=first + 1,
         )
-        return run_page(rows[0], first)
+        return {row["experiment"]: run_page(row, first) for row in rows}
 
 
 def run_cursor(after: str | None) -> tuple[datetime | None, str | None]:
     """The (startedAt, runId) a page of runs (newest first) continues after."""
-    position = ids.parse_cursor(after)
-    if position is None:
-        return None, None
-    started, _, after_run = str(position).rpartition("|")
-    try:
-        return datetime.fromisoformat(started), after_run
-    except ValueError as error:
-        raise InvalidInput("malformed cursor", field="after") from error
+    return paging.after_moment(after)
 
 
 def run_page(row: dict[str, Any], first: int) -> Page[RunRecord]:
     """A page from a `{total, runs}` row of a query that read `first + 1` runs."""
     runs = [RunRecord.from_row(run) for run in row["runs"]]
-    shown = runs[:first]
-    return Page(
-        items=tuple(shown),
-        cursors=tuple(ids.cursor(f"{run.started_at.isoformat()}|{run.run_id}") for run in shown),
-        has_next_page=len(runs) > first,
-        total_count=row["total"],
+    return paging.page(
+        runs, first, lambda run: paging.moment_position(run.started_at, run.run_id), total_count=row["total"]
     )

@@ -17,6 +17,7 @@ from typing import Any
 
 from graph_registry.domain import validation
 from graph_registry.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from graph_registry.services.audit import AuditEntry, write_one_audited
 from graph_registry.storage.database import Database
 
 TOKEN_PREFIX = "gr_"  # noqa: S105 (a prefix that marks registry tokens in logs and scanners, not a secret)
@@ -96,7 +97,9 @@ class TokenService:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def create(self, *, name: str, role: Role, expires_at: datetime | None = None) -> NewToken:
+    async def create(
+        self, *, name: str, role: Role, expires_at: datetime | None = None, audit: AuditEntry | None = None
+    ) -> NewToken:
         validation.name(name, what="token")
         if name.casefold() in RESERVED_NAMES:
             raise InvalidInput(f"the token name {name!r} is reserved", field="token")
@@ -107,8 +110,14 @@ class TokenService:
             if expires_at <= _now():
                 raise InvalidInput("expiresAt must be in the future", field="expiresAt")
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        rows = await self._db.write(
-            "create_api_token", name=name, role=role.value, hash=hash_token(secret), expiresAt=expires_at
+        rows = await write_one_audited(
+            self._db,
+            "create_api_token",
+            audit=audit,
+            name=name,
+            role=role.value,
+            hash=hash_token(secret),
+            expiresAt=expires_at,
         )
         if not rows:
             raise Conflict(f"a token named {name!r} exists (names are never reused)", token=name)
@@ -118,9 +127,9 @@ class TokenService:
         rows = await self._db.read("list_api_tokens")
         return [TokenRecord.from_row(row["token"]) for row in rows]
 
-    async def revoke(self, name: str) -> TokenRecord:
+    async def revoke(self, name: str, *, audit: AuditEntry | None = None) -> TokenRecord:
         validation.name(name, what="token")
-        rows = await self._db.write("revoke_api_token", name=name)
+        rows = await write_one_audited(self._db, "revoke_api_token", audit=audit, name=name)
         if not rows:
             raise NotFound(f"no token named {name!r}", token=name)
         return TokenRecord.from_row(rows[0]["token"])

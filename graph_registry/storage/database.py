@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 import neo4j
@@ -76,49 +74,6 @@ async def _finish_even_if_cancelled(work: Coroutine[Any, Any, T]) -> T:
     return await asyncio.shield(task)
 
 
-@dataclass
-class Prelude:
-    """A statement that commits with the first write transaction of the code it is installed around
-    (`with prelude(...)`), or not at all: a mutation's audit entry joins the mutation's own change.
-
-    `committed` says whether it did. A transaction that fails gives it back for the next one.
-    """
-
-    query_name: str
-    params: dict[str, Any]
-    committed: bool = False
-    _claimed: bool = field(default=False, repr=False)
-
-    def claim(self) -> bool:
-        # No await between the check and the set: concurrent writes of one task tree claim it once.
-        if self._claimed or self.committed:
-            return False
-        self._claimed = True
-        return True
-
-    def settle(self, *, committed: bool) -> None:
-        self._claimed = False
-        self.committed = committed
-
-
-_PRELUDE: ContextVar[Prelude | None] = ContextVar("graph_registry_prelude", default=None)
-
-
-@contextlib.contextmanager
-def prelude(statement: Prelude) -> Iterator[Prelude]:
-    """Run `statement` in the first write transaction of the enclosed code (see Prelude)."""
-    token = _PRELUDE.set(statement)
-    try:
-        yield statement
-    finally:
-        _PRELUDE.reset(token)
-
-
-def _claim_prelude() -> Prelude | None:
-    statement = _PRELUDE.get()
-    return statement if statement is not None and statement.claim() else None
-
-
 class Transaction:
     """A unit of work handed to transaction functions: run named queries, get plain rows."""
 
@@ -179,10 +134,7 @@ class Database:
         return await self._execute(query_name, params, RoutingControl.READ)
 
     async def write(self, query_name: str, /, **params: Any) -> list[Row]:
-        waiting = _PRELUDE.get()
-        if waiting is not None and not waiting.committed:
-            # A prelude waits for this write: one transaction carries both.
-            return await self.write_transaction(lambda tx: tx.run(query_name, **params))
+        """One statement in its own transaction (use write_transaction for a unit of several)."""
         return await self._execute(query_name, params, RoutingControl.WRITE)
 
     async def _execute(self, query_name: str, params: dict[str, Any], routing: RoutingControl) -> list[Row]:
@@ -201,34 +153,36 @@ class Database:
     async def read_transaction(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         return await self._transaction(work, write=False)
 
-    async def write_transaction(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
-        return await self._transaction(work, write=True)
+    async def write_transaction(
+        self, work: Callable[[Transaction], Awaitable[T]], *, settled: Callable[[bool], None] | None = None
+    ) -> T:
+        """Runs `work` as one unit of work: every statement it runs commits together, or none does.
 
-    async def _transaction(self, work: Callable[[Transaction], Awaitable[T]], *, write: bool) -> T:
-        first = _claim_prelude() if write else None
+        `settled` is told whether the transaction committed, once it has ended: also when the caller
+        was cancelled meanwhile (the transaction runs to its end all the same, see below).
+        """
+        return await self._transaction(work, write=True, settled=settled)
 
+    async def _transaction(
+        self, work: Callable[[Transaction], Awaitable[T]], *, write: bool, settled: Callable[[bool], None] | None = None
+    ) -> T:
         async def run(tx: neo4j.AsyncManagedTransaction) -> T:
-            transaction = Transaction(tx, self._queries)
-            if first is not None:
-                await transaction.run(first.query_name, **first.params)
-            return await work(transaction)
+            return await work(Transaction(tx, self._queries))
 
         async def in_session() -> T:
-            async with self._session() as session:
-                if write:
-                    return await session.execute_write(run)
-                return await session.execute_read(run)
+            try:
+                async with self._session() as session:
+                    result = await (session.execute_write(run) if write else session.execute_read(run))
+            except BaseException:
+                if settled is not None:
+                    settled(False)
+                raise
+            if settled is not None:
+                settled(True)
+            return result
 
-        try:
-            with translated_errors(), metrics.neo4j_call("transaction"):
-                result = await _finish_even_if_cancelled(in_session())
-        except BaseException:
-            if first is not None:
-                first.settle(committed=False)
-            raise
-        if first is not None:
-            first.settle(committed=True)
-        return result
+        with translated_errors(), metrics.neo4j_call("transaction"):
+            return await _finish_even_if_cancelled(in_session())
 
     @contextlib.asynccontextmanager
     async def _session(self) -> AsyncIterator[neo4j.AsyncSession]:

@@ -145,7 +145,7 @@ async def test_soft_deleted_versions_stay_in_lineage(client: httpx.AsyncClient, 
 
 
 async def test_unknown_roots(client: httpx.AsyncClient, unique: str) -> None:
-    from graph_registry.domain import ids
+    from graph_registry.api.graphql import ids
 
     assert await error_code(client, LINEAGE, id=ids.global_id("DatasetVersion", f"none-{unique}", 1)) == "NOT_FOUND"
     assert await error_code(client, LINEAGE, id=ids.global_id("Alias", "x")) == "INVALID_INPUT"

@@ -35,9 +35,11 @@ class CountingDatabase(Database):
         self.calls += 1
         return await super().read_transaction(work)
 
-    async def write_transaction(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+    async def write_transaction(
+        self, work: Callable[[Transaction], Awaitable[T]], *, settled: Callable[[bool], None] | None = None
+    ) -> T:
         self.calls += 1
-        return await super().write_transaction(work)
+        return await super().write_transaction(work, settled=settled)
 
 
 def _connect(settings: Settings) -> CountingDatabase:
@@ -138,3 +140,35 @@ async def test_round_trips_do_not_grow_with_the_result(
         assert all(e["node"]["trainedOn"][0]["producedBy"]["inputs"][0]["datasetVersion"]["derivatives"] for e in edges)
     assert trips[2] == trips[6], trips
     assert trips[6] <= 14, trips
+
+
+LISTINGS = """
+query($d: String!) {
+  datasetVersion(dataset: $d, version: 1) {
+    derivatives { dataset { name versions(first: 5) { totalCount edges { node { version } } } } }
+    usedBy { experiment { name runs(first: 5) { totalCount edges { node { runId } } } } }
+  }
+}
+"""
+
+
+async def test_nested_dataset_and_run_listings_cost_one_query_each(
+    counted: tuple[LiveServer, CountingDatabase], governed_client: httpx.AsyncClient, unique: str
+) -> None:
+    """Dataset.versions and Experiment.runs under a lineage answer go through loaders, not a query per object."""
+    client, counting = governed_client, counted[1]
+    trips = {}
+    for size in (1, 4):
+        source = await dataset(client, f"ls{size}-{unique}", "1")
+        for index in range(size):
+            child = await dataset(client, f"ls{size}-{index}-{unique}", "1", parents=[source])
+            await dataset(client, f"ls{size}-{index}-{unique}", "2", parents=[child])
+            await run(client, f"ls{size}-{index}-{unique}", inputs=[source])
+        before = counting.calls
+        result = await data(client, LISTINGS, d=f"ls{size}-{unique}")
+        trips[size] = counting.calls - before
+        derived = result["datasetVersion"]["derivatives"]
+        assert len(derived) == size
+        assert all(item["dataset"]["versions"]["totalCount"] == 2 for item in derived)
+        assert all(len(item["experiment"]["runs"]["edges"]) == 1 for item in result["datasetVersion"]["usedBy"])
+    assert trips[1] == trips[4], trips

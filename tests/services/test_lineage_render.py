@@ -16,11 +16,12 @@ pytestmark = pytest.mark.unit
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-def entity(id: str, kind: NodeKind, label: str) -> LineageEntity:
+def entity(key: str, kind: NodeKind, label: str) -> LineageEntity:
     record = DatasetRecord(name=label, description=None, created_at=NOW)
     if kind is NodeKind.COMMIT:
-        return LineageEntity(id=id, kind=kind, label=label, record=CommitRecord("r", label, None, None, None, None))
-    return LineageEntity(id=id, kind=kind, label=label, record=record)
+        commit = CommitRecord("r", label, None, None, None, None)
+        return LineageEntity(type_name="Commit", key=("r", key), kind=kind, label=label, record=commit)
+    return LineageEntity(type_name="Dataset", key=(key,), kind=kind, label=label, record=record)
 
 
 def graph() -> LineageGraph:
@@ -29,7 +30,7 @@ def graph() -> LineageGraph:
     return LineageGraph(
         root=root,
         nodes=(LineageNode(root, 0), LineageNode(hostile, 1)),
-        edges=(LineageEdge(source="a", target="b", type="RAN"),),
+        edges=(LineageEdge(source=root.ref, target=hostile.ref, type="RAN"),),
         truncated=False,
     )
 

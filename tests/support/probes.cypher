@@ -18,3 +18,18 @@ RETURN name
 // Forgets one applied migration (tests clean up the probes they apply).
 MATCH (m:Migration {version: $version})
 DELETE m
+
+// name: create_probe
+// A node only tests make, as the change of a unit of work under test.
+CREATE (p:UnitProbe {key: $key})
+RETURN p.key AS key
+
+// name: count_probes
+// How many probe nodes carry $key.
+MATCH (p:UnitProbe {key: $key})
+RETURN count(p) AS count
+
+// name: count_audit_entries_with_id
+// How many audit entries carry $id, and their outcomes.
+MATCH (e:AuditEntry {id: $id})
+RETURN count(e) AS count, collect(e.outcome) AS outcomes

@@ -13,6 +13,7 @@ from starlette.websockets import WebSocket
 from graph_registry.api.graphql.loaders import Loaders
 from graph_registry.bootstrap import Services
 from graph_registry.errors import RegistryError
+from graph_registry.services.audit import AuditEntry
 from graph_registry.services.tokens import Principal
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ class Context:
     # Who is asking (api/http/auth.py); None with the reason in auth_error until a token was accepted.
     principal: Principal | None = None
     auth_error: RegistryError | None = None
+    # The audit entry of the mutation root field now running (extensions/authorization.py sets it):
+    # resolvers hand it to the use case they call, `audit=info.context.audit`.
+    audit: AuditEntry | None = None
     # The payload of a WebSocket's connection_init (Strawberry sets it).
     connection_params: object = None
     loaders: Loaders = field(init=False)

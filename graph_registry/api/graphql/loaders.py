@@ -42,6 +42,27 @@ def _loader(fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]], default: V
     return DataLoader(load_fn=load)
 
 
+def _pages(
+    fetch: Callable[[list[str], int, str | None], Awaitable[Mapping[str, Page[V]]]],
+) -> DataLoader[PageKey, Page[V]]:
+    """One page of each of many owners' listings: one query per distinct (first, after) in the request."""
+
+    async def pages(keys: Sequence[PageKey]) -> Mapping[PageKey, Page[V]]:
+        groups: dict[tuple[int, str | None], list[str]] = {}
+        for owner, first, after in keys:
+            groups.setdefault((first, after), []).append(owner)
+        found: dict[PageKey, Page[V]] = {}
+        for (first, after), owners in groups.items():
+            listed = await fetch(owners, first, after)
+            found.update({(owner, first, after): listed[owner] for owner in owners})
+        return found
+
+    empty: Page[V] = Page(items=(), cursors=(), has_next_page=False, total_count=0)
+    return _loader(pages, empty)
+
+
+# (owner, first, after): a nested listing's arguments travel in the key.
+PageKey = tuple[str, int, str | None]
 VersionKey = tuple[str, int]
 # (model, first, after, stage): Model.versions arguments travel in the key.
 VersionsPageKey = tuple[str, int | None, str | None, Stage | None]
@@ -122,6 +143,12 @@ class Loaders:
             return found
 
         self.impacted: DataLoader[ImpactKey, list[ImpactHit]] = _loader(impacted, [])
+        self.dataset_versions: DataLoader[PageKey, Page[DatasetVersionRecord]] = _pages(
+            lambda names, first, after: datasets.list_versions_of(names, first=first, after=after)
+        )
+        self.experiment_runs: DataLoader[PageKey, Page[RunRecord]] = _pages(
+            lambda names, first, after: runs.list_runs_of(names, first=first, after=after)
+        )
 
         # Governance: a model's team, a team with its members, a version's transition requests.
         none_team: TeamRecord | None = None

@@ -35,7 +35,7 @@ from graph_registry.errors import (
     Unauthenticated,
     Unavailable,
 )
-from graph_registry.services.audit import OK, Attempt, describe_arguments, in_first_write
+from graph_registry.services.audit import OK, Attempt, describe_arguments
 from graph_registry.services.tokens import Principal
 
 log = logging.getLogger("graph_registry.mlflow")
@@ -300,8 +300,8 @@ async def _audited(call: Call, handler: Handler, attempt: Attempt) -> Mapping[st
     audit = call.services.audit
     entry = audit.prepare(attempt)
     try:
-        with in_first_write(entry):
-            result = await handler(call)
+        # The adapter's use cases take no entry yet: it is concluded (written whole) once the call ends.
+        result = await handler(call)
     except RegistryError as error:
         await _conclude(call, entry, error.code, error.message)
         raise

@@ -33,7 +33,7 @@ from graph_registry.errors import (
     Unauthenticated,
     Unavailable,
 )
-from graph_registry.services.audit import OK, Attempt, Prelude, describe_arguments
+from graph_registry.services.audit import OK, Attempt, AuditEntry, describe_arguments
 from graph_registry.services.tokens import Principal
 
 log = logging.getLogger("graph_registry.openlineage")
@@ -155,9 +155,9 @@ async def post_lineage(request: Request) -> Response:
     # The entry is written as OK in the event's own transaction; if that fails, it is written alone
     # with the error.
     prepared = services.audit.prepare(attempt)
-    entry = Prelude(prepared.query_name, {**prepared.params, "outcome": OK})
+    entry = AuditEntry({**prepared.params, "outcome": OK})
     try:
-        await services.openlineage.ingest(event, audit_entry=entry)
+        await services.openlineage.ingest(event, audit=entry)
     except RegistryError as error:
         await _conclude(services, prepared, error.code, error.message)
         return _error(error)
@@ -167,7 +167,7 @@ async def post_lineage(request: Request) -> Response:
     return JSONResponse({}, status_code=201)
 
 
-async def _conclude(services: Services, entry: Prelude, outcome: str, message: str) -> None:
+async def _conclude(services: Services, entry: AuditEntry, outcome: str, message: str) -> None:
     try:
         await services.audit.conclude(entry, outcome=outcome, message=message)
     except RegistryError:

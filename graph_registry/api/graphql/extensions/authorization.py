@@ -20,6 +20,7 @@ refused for want of a role (FORBIDDEN) are recorded in their own write.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -51,11 +52,14 @@ from graph_registry.bootstrap import Services
 from graph_registry.domain import validation
 from graph_registry.domain.records import Stage
 from graph_registry.errors import Forbidden, RegistryError, Unauthenticated
-from graph_registry.services.audit import OK, Attempt, Prelude, describe_arguments, in_first_write
+from graph_registry.services.audit import OK, Attempt, AuditEntry, describe_arguments
 from graph_registry.services.teams import Need
 from graph_registry.services.tokens import Principal, Role
 
 log = logging.getLogger("graph_registry.authorization")
+CANCELLED = "CANCELLED"
+# Conclusions of cancelled attempts still waiting for their transaction (kept so they are not collected).
+_CONCLUDING: set[asyncio.Future[None]] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,25 +406,42 @@ class Authorization(SchemaExtension):
             except RegistryError:
                 log.exception("could not audit the refused %s of %s", key, principal.actor)
             raise
-        # The entry commits with the change's first write transaction: no change without an entry.
+        # The resolver hands the entry to its use case (`audit=context.audit`), whose write transaction
+        # carries it: no change without an entry. Mutation root fields run one after the other.
         entry = audit.prepare(attempt)
+        context.audit = entry
         try:
-            with in_first_write(entry):
-                result = _next(root, info, **arguments)
-                if inspect.isawaitable(result):
-                    result = await result
+            result = _next(root, info, **arguments)
+            if inspect.isawaitable(result):
+                result = await result
         except RegistryError as error:
             await self._conclude(entry, context, error.code, error.message)
+            raise
+        except asyncio.CancelledError:
+            # The caller went away. A transaction in flight still runs to its end (storage shields
+            # it): the entry is concluded once it has, so a committed change is not left PENDING.
+            concluding = asyncio.ensure_future(self._conclude_cancelled(entry, context))
+            _CONCLUDING.add(concluding)
+            concluding.add_done_callback(_CONCLUDING.discard)
             raise
         except Exception:
             await self._conclude(entry, context, "INTERNAL", f"unexpected error, request {context.request_id}")
             raise
+        finally:
+            context.audit = None
         await self._conclude(entry, context, OK, _audit_note(result), *_touched(info.field_name, arguments, result))
         return result
 
+    @classmethod
+    async def _conclude_cancelled(cls, entry: AuditEntry, context: Context) -> None:
+        if entry.claimed:
+            await entry.settled.wait()
+        message = "the caller went away before the answer"
+        await cls._conclude(entry, context, OK if entry.committed else CANCELLED, message)
+
     @staticmethod
     async def _conclude(
-        entry: Prelude,
+        entry: AuditEntry,
         context: Context,
         outcome: str,
         message: str | None,
@@ -433,7 +454,7 @@ class Authorization(SchemaExtension):
         try:
             await context.services.audit.conclude(entry, outcome=outcome, message=message, model=model, version=version)
         except RegistryError:
-            log.exception("could not record the outcome of audit entry %s", entry.params["id"])
+            log.exception("could not record the outcome of audit entry %s", entry.id)
 
 
 def _root_fields(execution: Any) -> list[str]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from graph_registry.domain import ids, validation
+from graph_registry.api.graphql import ids
+from graph_registry.domain import validation
 from graph_registry.errors import RegistryError
 from graph_registry.services.teams import Need
 from graph_registry.services.tokens import Role

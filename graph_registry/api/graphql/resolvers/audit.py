@@ -9,7 +9,8 @@ import strawberry
 
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.extensions.authorization import POLICIES
-from graph_registry.api.graphql.types.audit import AuditEntryConnection
+from graph_registry.api.graphql.types.audit import AuditEntry, AuditEntryConnection
+from graph_registry.api.graphql.types.common import connection
 from graph_registry.services.audit import AuditRecord
 from graph_registry.services.tokens import Principal, Role
 
@@ -43,6 +44,6 @@ class AuditQueries:
         page = await audit.list_entries(model=model, version=version, actor=actor, first=first, after=after)
         principal = info.context.principal
         page = dataclasses.replace(page, items=tuple(_shown_to(principal, record) for record in page.items))
-        return AuditEntryConnection.from_page(
-            page, partial(audit.count_entries, model=model, version=version, actor=actor)
+        return connection(
+            page, AuditEntry.from_record, partial(audit.count_entries, model=model, version=version, actor=actor)
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.extensions.authorization import may_act
 from graph_registry.api.graphql.types.common import MetricInput, Stage, TagInput, metric_records, tag_pairs
@@ -25,8 +26,7 @@ from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
 from graph_registry.api.graphql.types.models import ModelVersion
 from graph_registry.api.graphql.types.runs import Commit, Experiment, Package, Run
 from graph_registry.api.graphql.types.teams import Team
-from graph_registry.domain import ids
-from graph_registry.domain.records import RunStatus
+from graph_registry.domain.records import RunStatus, VersionRecord
 
 VersionKey = tuple[str, int]
 
@@ -68,16 +68,6 @@ class LineageLinks:
     async def version_packages(self, info: Info, key: VersionKey) -> list[Package]:
         return [Package.from_record(record) for record in (await info.context.loaders.provenance.load(key)).packages]
 
-    async def model_team(self, info: Info, name: str) -> Team | None:
-        record = await info.context.loaders.model_team.load(name)
-        return None if record is None else Team.from_record(record, complete=False)
-
-    async def version_transition_requests(self, info: Info, key: VersionKey) -> list[StageTransitionRequest]:
-        return [
-            StageTransitionRequest.from_record(record)
-            for record in await info.context.loaders.version_requests.load(key)
-        ]
-
     async def dataset_version_produced_by(self, info: Info, key: VersionKey) -> Run | None:
         return Run.maybe((await info.context.loaders.dataset_version_links.load(key)).produced_by)
 
@@ -85,6 +75,17 @@ class LineageLinks:
         return [
             Run.from_record(record) for record in (await info.context.loaders.dataset_version_links.load(key)).used_by
         ]
+
+    async def model_team(self, info: Info, name: str) -> Team | None:
+        record = await info.context.loaders.model_team.load(name)
+        return None if record is None else Team.from_record(record, complete=False)
+
+    async def version_requests(self, info: Info, key: VersionKey) -> list[StageTransitionRequest]:
+        records = await info.context.loaders.version_requests.load(key)
+        return [StageTransitionRequest.from_record(record) for record in records]
+
+    async def version(self, record: VersionRecord) -> ModelVersion:
+        return ModelVersion.from_record(record)
 
     async def walk(
         self,
@@ -187,23 +188,29 @@ class LineageMutations:
     @strawberry.mutation
     async def register_dataset_version(self, info: Info, input: RegisterDatasetVersionInput) -> DatasetVersion:
         restorer = may_act(info.context.principal, "Mutation.deleteDatasetVersion")
-        registered = await info.context.services.datasets.register_version(input.value(), may_restore=restorer)
+        registered = await info.context.services.datasets.register_version(
+            input.value(), may_restore=restorer, audit=info.context.audit
+        )
         return DatasetVersion.from_record(registered)
 
     @strawberry.mutation
     async def record_commit(self, info: Info, input: CommitInput) -> Commit:
-        return Commit.from_record(await info.context.services.runs.record_commit(input.value()))
+        return Commit.from_record(
+            await info.context.services.runs.record_commit(input.value(), audit=info.context.audit)
+        )
 
     @strawberry.mutation
     async def start_run(self, info: Info, input: StartRunInput) -> Run:
-        return Run.from_record(await info.context.services.runs.start_run(input.value()))
+        return Run.from_record(await info.context.services.runs.start_run(input.value(), audit=info.context.audit))
 
     @strawberry.mutation(
         description="Add dataset versions a RUNNING run used (an input already recorded with its role is kept "
         "once); what the run produced sees them in its lineage at once. CONFLICT once the run has ended."
     )
     async def log_run_inputs(self, info: Info, run_id: str, inputs: list[RunInputInput]) -> Run:
-        record = await info.context.services.runs.log_inputs(run_id=run_id, inputs=[item.value() for item in inputs])
+        record = await info.context.services.runs.log_inputs(
+            run_id=run_id, inputs=[item.value() for item in inputs], audit=info.context.audit
+        )
         return Run.from_record(record)
 
     @strawberry.mutation(
@@ -211,7 +218,9 @@ class LineageMutations:
         "another value is CONFLICT, as is a run that has ended."
     )
     async def log_run_params(self, info: Info, run_id: str, params: list[TagInput]) -> Run:
-        record = await info.context.services.runs.log_params(run_id=run_id, params=tag_pairs(params) or [])
+        record = await info.context.services.runs.log_params(
+            run_id=run_id, params=tag_pairs(params) or [], audit=info.context.audit
+        )
         return Run.from_record(record)
 
     @strawberry.mutation
@@ -223,7 +232,10 @@ class LineageMutations:
         metrics: list[MetricInput] | None = None,
     ) -> Run:
         record = await info.context.services.runs.finish_run(
-            run_id=run_id, status=status or RunStatus.FINISHED, metrics=metric_records(metrics)
+            run_id=run_id,
+            status=status or RunStatus.FINISHED,
+            metrics=metric_records(metrics),
+            audit=info.context.audit,
         )
         return Run.from_record(record)
 
@@ -234,9 +246,11 @@ class LineageMutations:
     )
     async def delete_model_version(self, info: Info, model: str, version: int, hard: bool | None = False) -> bool:
         return await info.context.services.deletion.delete_version(
-            model=model, version=version, hard=bool(hard), actor=info.context.actor
+            model=model, version=version, hard=bool(hard), actor=info.context.actor, audit=info.context.audit
         )
 
     @strawberry.mutation(description="Refused (PRECONDITION_FAILED) while a PRODUCTION model version depends on it.")
     async def delete_dataset_version(self, info: Info, dataset: str, version: int) -> bool:
-        return await info.context.services.datasets.delete_version(dataset=dataset, version=version)
+        return await info.context.services.datasets.delete_version(
+            dataset=dataset, version=version, audit=info.context.audit
+        )

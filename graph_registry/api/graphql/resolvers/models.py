@@ -11,12 +11,18 @@ import strawberry
 
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.resolvers.nodes import resolve_node
-from graph_registry.api.graphql.types.common import Node, Stage, TagInput, metric_records, tag_pairs
+from graph_registry.api.graphql.types.common import (
+    Node,
+    Stage,
+    TagInput,
+    connection,
+    metric_records,
+    tag_pairs,
+)
 from graph_registry.api.graphql.types.inputs import CreateModelVersionInput
 from graph_registry.api.graphql.types.models import Model, ModelConnection, ModelVersion
 from graph_registry.domain import validation
-from graph_registry.domain.refs import VersionSelector
-from graph_registry.services.models import NewVersion
+from graph_registry.domain.refs import NewVersion, VersionSelector
 from graph_registry.services.tokens import Role
 
 
@@ -43,7 +49,7 @@ class ModelQueries:
         models = info.context.services.models
         pair = (tag.key, tag.value) if tag else None
         page = await models.list_models(first=first, after=after, name_contains=name_contains, tag=pair)
-        return ModelConnection.from_page(page, partial(models.count_models, name_contains=name_contains, tag=pair))
+        return connection(page, Model.from_record, partial(models.count_models, name_contains=name_contains, tag=pair))
 
     @strawberry.field(
         description="One of version, alias or stage selects the version; none gives the latest. With at, "
@@ -76,7 +82,7 @@ class ModelMutations:
         team: Annotated[str | None, strawberry.argument(description="The owning team; null: no team.")] = None,
     ) -> Model:
         record = await info.context.services.models.create_model(
-            name=name, description=description, tags=tag_pairs(tags), team=team
+            name=name, description=description, tags=tag_pairs(tags), team=team, audit=info.context.audit
         )
         return Model.from_record(record)
 
@@ -85,13 +91,13 @@ class ModelMutations:
         self, info: Info, name: str, description: str | None = None, tags: list[TagInput] | None = None
     ) -> Model:
         record = await info.context.services.models.update_model(
-            name=name, description=description, tags=tag_pairs(tags)
+            name=name, description=description, tags=tag_pairs(tags), audit=info.context.audit
         )
         return Model.from_record(record)
 
     @strawberry.mutation
     async def create_model_version(self, info: Info, input: CreateModelVersionInput) -> ModelVersion:
-        record = await info.context.services.models.create_version(
+        record = await info.context.services.versions.register(
             NewVersion(
                 model=input.model,
                 description=input.description,
@@ -101,9 +107,10 @@ class ModelMutations:
                 artifact_sha256=input.artifact.sha256 if input.artifact else None,
                 artifact_size=validation.byte_count(input.artifact.size_bytes) if input.artifact else None,
                 team=input.team,
-                lineage=await info.context.services.provenance.declare(input.lineage()),
             ),
+            input.lineage(),
             actor=info.context.actor,
+            audit=info.context.audit,
         )
         return ModelVersion.from_record(record)
 
@@ -132,16 +139,19 @@ class ModelMutations:
             comment=comment,
             actor=info.context.actor,
             may_leave_production=held is not None and held.allows(Role.MAINTAINER),
+            audit=info.context.audit,
         )
         return ModelVersion.from_record(record)
 
     @strawberry.mutation
     async def set_alias(self, info: Info, model: str, alias: str, version: int) -> ModelVersion:
         record = await info.context.services.lifecycle.set_alias(
-            model=model, alias=alias, version=version, actor=info.context.actor
+            model=model, alias=alias, version=version, actor=info.context.actor, audit=info.context.audit
         )
         return ModelVersion.from_record(record)
 
     @strawberry.mutation
     async def delete_alias(self, info: Info, model: str, alias: str) -> bool:
-        return await info.context.services.lifecycle.delete_alias(model=model, alias=alias, actor=info.context.actor)
+        return await info.context.services.lifecycle.delete_alias(
+            model=model, alias=alias, actor=info.context.actor, audit=info.context.audit
+        )

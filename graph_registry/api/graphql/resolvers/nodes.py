@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import Node
 from graph_registry.api.graphql.types.datasets import Dataset, DatasetVersion
 from graph_registry.api.graphql.types.models import Model, ModelVersion
 from graph_registry.api.graphql.types.runs import Commit, Experiment, Job, Package, Run
-from graph_registry.domain import ids
 
 
 async def resolve_node(info: Info, token: str) -> Node | None:

@@ -24,9 +24,11 @@ class TokenMutations:
     async def create_api_token(
         self, info: Info, name: str, role: Role, expires_at: datetime | None = None
     ) -> CreatedApiToken:
-        created = await info.context.services.tokens.create(name=name, role=role, expires_at=expires_at)
+        created = await info.context.services.tokens.create(
+            name=name, role=role, expires_at=expires_at, audit=info.context.audit
+        )
         return CreatedApiToken(token=created.secret, api_token=ApiToken.from_record(created.record))
 
     @strawberry.mutation(description="Revoke an API token at once; it stays listed, and its name is never reused.")
     async def revoke_api_token(self, info: Info, name: str) -> ApiToken:
-        return ApiToken.from_record(await info.context.services.tokens.revoke(name))
+        return ApiToken.from_record(await info.context.services.tokens.revoke(name, audit=info.context.audit))

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import strawberry
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import Node
-from graph_registry.domain import ids
 from graph_registry.errors import InvalidInput
 from graph_registry.services.webhooks import DeliveryRecord, WebhookRecord
 

@@ -6,8 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from graph_registry.api.graphql.types.common import Count, PageInfo
-from graph_registry.domain.paging import Page
+from graph_registry.api.graphql.types.common import Connection
 from graph_registry.services.audit import AuditRecord
 
 
@@ -49,26 +48,4 @@ class AuditEntry:
         )
 
 
-@strawberry.type
-class AuditEntryEdge:
-    cursor: str
-    node: AuditEntry
-
-
-@strawberry.type
-class AuditEntryConnection:
-    edges: list[AuditEntryEdge]
-    page_info: PageInfo
-    count: strawberry.Private[Count]
-
-    @strawberry.field(description="Entries matching the filters; counted only when asked.")
-    async def total_count(self) -> int:
-        return await self.count()
-
-    @classmethod
-    def from_page(cls, page: Page[AuditRecord], count: Count) -> AuditEntryConnection:
-        edges = [
-            AuditEntryEdge(cursor=cursor, node=AuditEntry.from_record(record))
-            for record, cursor in zip(page.items, page.cursors, strict=True)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(page), count=count)
+AuditEntryConnection = Connection[AuditEntry]

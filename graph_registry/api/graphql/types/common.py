@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
@@ -74,3 +74,39 @@ class PageInfo:
     @classmethod
     def of(cls, page: paging.Page[Any]) -> PageInfo:
         return cls(has_next_page=page.has_next_page, end_cursor=page.cursors[-1] if page.cursors else None)
+
+
+N = TypeVar("N")
+R = TypeVar("R")
+
+
+@strawberry.type
+class Edge(Generic[N]):
+    cursor: str
+    node: N
+
+
+@strawberry.type
+class Connection(Generic[N]):
+    """One page of a listing (Strawberry names each use after its node: ModelConnection, RunConnection, ...)."""
+
+    edges: list[Edge[N]]
+    page_info: PageInfo
+    count: strawberry.Private[Count]
+
+    @strawberry.field(description="How many match; a registry-wide listing counts only when asked.")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+def connection(page: paging.Page[R], node: Callable[[R], N], count: Count | None = None) -> Connection[N]:
+    """A page as a Connection; `count` for listings that count on demand (else the page's own total)."""
+    if count is None:
+        total = page.counted()
+
+        async def counted() -> int:
+            return total
+
+        count = counted
+    edges = [Edge(cursor=cursor, node=node(item)) for item, cursor in zip(page.items, page.cursors, strict=True)]
+    return Connection(edges=edges, page_info=PageInfo.of(page), count=count)

@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
-from graph_registry.api.graphql.types.common import Node, PageInfo, Stage
+from graph_registry.api.graphql.types.common import Connection, Node, Stage, connection
 from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
 from graph_registry.api.graphql.types.models import ModelVersion
-from graph_registry.domain import ids
 from graph_registry.domain.openlineage import schema_fields
-from graph_registry.domain.paging import Page
 from graph_registry.domain.records import DatasetRecord, DatasetVersionRecord
 
 if TYPE_CHECKING:
@@ -85,10 +84,8 @@ class Dataset(Node):
 
     @strawberry.field
     async def versions(self, info: Info, first: int | None = 20, after: str | None = None) -> DatasetVersionConnection:
-        page = await info.context.services.datasets.list_versions(
-            dataset=self.name, first=20 if first is None else first, after=after
-        )
-        return DatasetVersionConnection.from_page(page)
+        page = await info.context.loaders.dataset_versions.load((self.name, 20 if first is None else first, after))
+        return connection(page, DatasetVersion.from_record)
 
 
 @strawberry.type
@@ -181,22 +178,4 @@ class DatasetVersion(Node):
         return await info.context.links.walk(info, "DatasetVersion", key, direction, depth, kinds)
 
 
-@strawberry.type
-class DatasetVersionEdge:
-    cursor: str
-    node: DatasetVersion
-
-
-@strawberry.type
-class DatasetVersionConnection:
-    edges: list[DatasetVersionEdge]
-    page_info: PageInfo
-    total_count: int
-
-    @classmethod
-    def from_page(cls, page: Page[DatasetVersionRecord]) -> DatasetVersionConnection:
-        edges = [
-            DatasetVersionEdge(cursor=cursor, node=DatasetVersion.from_record(record))
-            for record, cursor in zip(page.items, page.cursors, strict=True)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(page), total_count=page.counted())
+DatasetVersionConnection = Connection[DatasetVersion]

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import Node, Stage
-from graph_registry.domain import ids
 from graph_registry.domain.promotion import Check, Policy, PolicyChange, Verdict
 from graph_registry.domain.promotion import MetricRule as MetricRuleRecord
 from graph_registry.domain.severity import Severity
@@ -163,10 +163,8 @@ class StageTransitionRequest(Node):
     async def model_version(
         self, info: Info
     ) -> Annotated[ModelVersion, strawberry.lazy("graph_registry.api.graphql.types.models")]:
-        from graph_registry.api.graphql.types.models import ModelVersion
-
         found = await info.context.loaders.version.load((self.record.model, self.record.version))
-        return ModelVersion.from_record(found or self.record.hard_deleted_version())
+        return await info.context.links.version(found or self.record.hard_deleted_version())
 
     @strawberry.field(description="The policy's verdict on the version as it is now.")
     async def checks(self, info: Info) -> list[PolicyCheck]:

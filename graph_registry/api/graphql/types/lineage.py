@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.types.common import Node
 from graph_registry.api.graphql.types.datasets import Dataset, DatasetVersion
 from graph_registry.api.graphql.types.lineage_enums import NodeKind
@@ -74,6 +75,10 @@ class LineageEdge:
     )
 
 
+def _global_id(ref: model.Ref) -> strawberry.ID:
+    return strawberry.ID(ids.global_id(ref[0], *ref[1]))
+
+
 @strawberry.type
 class LineageGraph:
     graph: strawberry.Private[model.LineageGraph]
@@ -92,7 +97,7 @@ class LineageGraph:
                 for node in graph.nodes
             ],
             edges=[
-                LineageEdge(source=strawberry.ID(edge.source), target=strawberry.ID(edge.target), type=edge.type)
+                LineageEdge(source=_global_id(edge.source), target=_global_id(edge.target), type=edge.type)
                 for edge in graph.edges
             ],
             truncated=graph.truncated,

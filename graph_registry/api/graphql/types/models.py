@@ -7,12 +7,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.artifacts import Artifact
-from graph_registry.api.graphql.types.common import Count, Metric, Node, PageInfo, Stage, Tag, metrics_of, tags_of
+from graph_registry.api.graphql.types.common import (
+    Connection,
+    Metric,
+    Node,
+    Stage,
+    Tag,
+    connection,
+    metrics_of,
+    tags_of,
+)
 from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
-from graph_registry.domain import ids
-from graph_registry.domain.paging import Page
 from graph_registry.domain.records import ModelRecord, VersionRecord
 
 if TYPE_CHECKING:
@@ -83,7 +91,7 @@ class Model(Node):
         self, info: Info, first: int | None = 20, after: str | None = None, stage: Stage | None = None
     ) -> ModelVersionConnection:
         page = await info.context.loaders.versions.load((self.name, first, after, stage))
-        return ModelVersionConnection.from_page(page)
+        return connection(page, ModelVersion.from_record)
 
     @strawberry.field
     async def aliases(self, info: Info) -> list[Alias]:
@@ -165,7 +173,7 @@ class ModelVersion(Node):
     async def transition_requests(
         self, info: Info
     ) -> list[Annotated[StageTransitionRequest, strawberry.lazy(_GOVERNANCE)]]:
-        return await info.context.links.version_transition_requests(info, self.record.key)
+        return await info.context.links.version_requests(info, self.record.key)
 
     @strawberry.field(description="Every alias assignment this version held, with when it began and ended.")
     async def alias_history(self, info: Info) -> list[AliasAssignment]:
@@ -233,47 +241,5 @@ class AliasAssignment:
     to: datetime | None = strawberry.field(description="Null while it still holds.")
 
 
-@strawberry.type
-class ModelEdge:
-    cursor: str
-    node: Model
-
-
-@strawberry.type
-class ModelConnection:
-    edges: list[ModelEdge]
-    page_info: PageInfo
-    count: strawberry.Private[Count]
-
-    @strawberry.field(description="Models matching the filters; counted only when asked.")
-    async def total_count(self) -> int:
-        return await self.count()
-
-    @classmethod
-    def from_page(cls, page: Page[ModelRecord], count: Count) -> ModelConnection:
-        edges = [
-            ModelEdge(cursor=cursor, node=Model.from_record(record))
-            for record, cursor in zip(page.items, page.cursors, strict=True)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(page), count=count)
-
-
-@strawberry.type
-class ModelVersionEdge:
-    cursor: str
-    node: ModelVersion
-
-
-@strawberry.type
-class ModelVersionConnection:
-    edges: list[ModelVersionEdge]
-    page_info: PageInfo
-    total_count: int
-
-    @classmethod
-    def from_page(cls, page: Page[VersionRecord]) -> ModelVersionConnection:
-        edges = [
-            ModelVersionEdge(cursor=cursor, node=ModelVersion.from_record(record))
-            for record, cursor in zip(page.items, page.cursors, strict=True)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(page), total_count=page.counted())
+ModelConnection = Connection[Model]
+ModelVersionConnection = Connection[ModelVersion]

@@ -6,12 +6,19 @@ from datetime import datetime
 
 import strawberry
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
-from graph_registry.api.graphql.types.common import Metric, Node, PageInfo, Tag, metrics_of, tags_of
+from graph_registry.api.graphql.types.common import (
+    Connection,
+    Metric,
+    Node,
+    Tag,
+    connection,
+    metrics_of,
+    tags_of,
+)
 from graph_registry.api.graphql.types.datasets import DatasetVersion
 from graph_registry.api.graphql.types.models import ModelVersion
-from graph_registry.domain import ids
-from graph_registry.domain.paging import Page
 from graph_registry.domain.records import (
     CommitRecord,
     ExperimentRecord,
@@ -34,10 +41,8 @@ class Experiment(Node):
 
     @strawberry.field
     async def runs(self, info: Info, first: int | None = 20, after: str | None = None) -> RunConnection:
-        page = await info.context.services.runs.list_runs(
-            experiment=self.name, first=20 if first is None else first, after=after
-        )
-        return RunConnection.from_page(page)
+        page = await info.context.loaders.experiment_runs.load((self.name, 20 if first is None else first, after))
+        return connection(page, Run.from_record)
 
 
 @strawberry.type(
@@ -69,7 +74,7 @@ class Job(Node):
         page = await info.context.services.openlineage.list_runs(
             namespace=self.namespace, name=self.name, first=20 if first is None else first, after=after
         )
-        return RunConnection.from_page(page)
+        return connection(page, Run.from_record)
 
 
 @strawberry.type
@@ -200,22 +205,4 @@ class Run(Node):
         return [DatasetVersion.from_record(record) for record in links.produced_datasets]
 
 
-@strawberry.type
-class RunEdge:
-    cursor: str
-    node: Run
-
-
-@strawberry.type
-class RunConnection:
-    edges: list[RunEdge]
-    page_info: PageInfo
-    total_count: int
-
-    @classmethod
-    def from_page(cls, page: Page[RunRecord]) -> RunConnection:
-        edges = [
-            RunEdge(cursor=cursor, node=Run.from_record(record))
-            for record, cursor in zip(page.items, page.cursors, strict=True)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(page), total_count=page.counted())
+RunConnection = Connection[Run]

@@ -7,12 +7,12 @@ from functools import partial
 
 import strawberry
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types import tokens as _graphql_role  # noqa: F401 (registers Role as a GraphQL enum first)
-from graph_registry.api.graphql.types.common import Node
+from graph_registry.api.graphql.types.common import Node, connection
 from graph_registry.api.graphql.types.governance import PromotionPolicy
-from graph_registry.api.graphql.types.models import ModelConnection
-from graph_registry.domain import ids
+from graph_registry.api.graphql.types.models import Model, ModelConnection
 from graph_registry.services.teams import TeamRecord
 from graph_registry.services.tokens import Role
 
@@ -57,7 +57,7 @@ class Team(Node):
     async def models(self, info: Info, first: int | None = 20, after: str | None = None) -> ModelConnection:
         teams = info.context.services.teams
         page = await teams.models_of(team=self.name, first=first, after=after)
-        return ModelConnection.from_page(page, partial(teams.count_models, team=self.name))
+        return connection(page, Model.from_record, partial(teams.count_models, team=self.name))
 
     @strawberry.field(
         description="The promotion policy in force for the team's models (the registry-wide one where the team "

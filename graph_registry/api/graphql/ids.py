@@ -1,0 +1,23 @@
+"""Opaque global IDs (Relay `Node.id`), minted by the API from the kinds and keys services return.
+
+A global ID is the URL-safe base64 of a JSON array `[kind, *key]`: stable for
+the object's lifetime, since keys never change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graph_registry.domain.ids import decode, encode
+from graph_registry.errors import InvalidInput
+
+
+def global_id(kind: str, *key: str | int) -> str:
+    return encode([kind, *key])
+
+
+def parse_global_id(token: str) -> tuple[str, list[Any]]:
+    value = decode(token, "id")
+    if not (isinstance(value, list) and value and isinstance(value[0], str)):
+        raise InvalidInput("malformed id", field="id")
+    return value[0], value[1:]
