@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -203,7 +204,22 @@ def _run_python(registry: FreshRegistry, block: Block) -> None:
 
 
 def _command_lines(code: str) -> list[str]:
-    return [line for line in code.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    """The commands of a shell block: one a line, or several lines while a quote is open or a line ends in \\."""
+    commands: list[str] = []
+    pending = ""
+    for line in code.splitlines():
+        if not pending and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        pending = f"{pending}\n{line}" if pending else line
+        try:
+            shlex.split(pending, comments=True)
+        except ValueError:
+            continue
+        if not pending.endswith("\\"):
+            commands.append(pending)
+            pending = ""
+    assert not pending, f"an unfinished command in a README shell block: {pending}"
+    return commands
 
 
 def _run_bash(registry: FreshRegistry, block: Block) -> None:
