@@ -74,7 +74,22 @@ async def test_lineage_view_finds_the_demo_model_and_explores_its_graph(
 
     # Click a training dataset version: it becomes the centre, its own lineage is drawn.
     dataset_version = next(node for node in expected["nodes"] if node["kind"] == "DATASET_VERSION")
-    await page.locator(f".react-flow__node[data-id='{dataset_version['node']['id']}']").click()
+    # The view opens on the root and its neighbours; a dataset version two steps out is a pan away:
+    # drag the empty pane (top left, clear of the controls and the minimap) to bring it to the middle.
+    target = page.locator(f".react-flow__node[data-id='{dataset_version['node']['id']}']")
+    pane = await page.locator(".react-flow__pane").bounding_box()
+    box = await target.bounding_box()
+    assert pane is not None and box is not None
+    start_x, start_y = pane["x"] + 12, pane["y"] + 12
+    await page.mouse.move(start_x, start_y)
+    await page.mouse.down()
+    await page.mouse.move(
+        start_x + pane["x"] + pane["width"] / 2 - (box["x"] + box["width"] / 2),
+        start_y + pane["y"] + pane["height"] / 2 - (box["y"] + box["height"] / 2),
+        steps=8,
+    )
+    await page.mouse.up()
+    await target.click()
     await expect(page.get_by_test_id("root-label")).to_have_text(dataset_version["label"])
     recentred = await lineage_of(client, dataset_version["node"]["id"])
     await expect(nodes).to_have_count(len(recentred["nodes"]))
