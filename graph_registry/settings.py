@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from graph_registry.domain.severity import Severity
 from graph_registry.local_neo4j import LocalNeo4j
 
 
@@ -44,6 +45,9 @@ class Settings(BaseSettings):
     embedded_neo4j_start_timeout: float = 180.0
 
     require_provenance: bool = True
+    # Refuse PRODUCTION to versions with a known vulnerability at or above this severity
+    # (LOW, MODERATE, HIGH, CRITICAL); unset: vulnerabilities do not block.
+    blocking_severity: Severity | None = None
     max_lineage_depth: int = 25
     max_page_size: int = 100
     load_demo: bool = True

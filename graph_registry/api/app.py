@@ -32,6 +32,7 @@ from graph_registry.api.hardening import HttpGuard, request_id_of
 from graph_registry.api.schema import build_schema
 from graph_registry.errors import Unavailable
 from graph_registry.services import demo
+from graph_registry.services.advisories import AdvisoryService
 from graph_registry.services.artifacts import ArtifactService
 from graph_registry.services.audit import AuditService
 from graph_registry.services.datasets import DatasetService
@@ -160,7 +161,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         services = Services(
             settings=settings,
             models=models,
-            lifecycle=LifecycleService(database, require_provenance=settings.require_provenance),
+            lifecycle=LifecycleService(
+                database,
+                require_provenance=settings.require_provenance,
+                blocking_severity=settings.blocking_severity,
+            ),
             artifacts=ArtifactService(database, store, models, url_expiry=settings.artifact_url_expiry),
             events=EventService(database),
             datasets=DatasetService(database, max_page_size=settings.max_page_size),
@@ -170,6 +175,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             deletion=DeletionService(database),
             tokens=TokenService(database),
             audit=AuditService(database, max_page_size=settings.max_page_size),
+            advisories=AdvisoryService(database),
         )
         runtime = Runtime(database=database, services=services)
         app.state.runtime = runtime

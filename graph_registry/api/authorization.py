@@ -116,6 +116,8 @@ POLICIES: dict[str, Rule] = {
     "Query.provenanceGaps": Role.READER,
     "Query.auditLog": Role.READER,
     "Query.apiTokens": Role.ADMIN,
+    "Query.advisory": Role.READER,
+    "Query.vulnerableModels": Role.READER,
     "Subscription.modelEvents": Role.READER,
     # Recording what happened: writers.
     "Mutation.createModel": Role.WRITER,
@@ -138,6 +140,8 @@ POLICIES: dict[str, Rule] = {
     # Who may call at all.
     "Mutation.createApiToken": Role.ADMIN,
     "Mutation.revokeApiToken": Role.ADMIN,
+    # Supply chain: advisories are registry-wide data, fed by whoever runs the registry.
+    "Mutation.importAdvisories": Role.ADMIN,
 }
 
 

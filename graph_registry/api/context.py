@@ -11,7 +11,9 @@ from starlette.websockets import WebSocket
 
 from graph_registry.api.lineage_loaders import LineageLoaders
 from graph_registry.api.loaders import Loaders
+from graph_registry.api.supply_loaders import SupplyLoaders
 from graph_registry.errors import RegistryError
+from graph_registry.services.advisories import AdvisoryService
 from graph_registry.services.artifacts import ArtifactService
 from graph_registry.services.audit import AuditService
 from graph_registry.services.datasets import DatasetService
@@ -42,6 +44,7 @@ class Services:
     deletion: DeletionService
     tokens: TokenService
     audit: AuditService
+    advisories: AdvisoryService
 
 
 @dataclass(slots=True)
@@ -58,6 +61,7 @@ class Context:
     connection_params: object = None
     loaders: Loaders = field(init=False)
     lineage: LineageLoaders = field(init=False)
+    supply: SupplyLoaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.refresh_loaders()
@@ -67,6 +71,7 @@ class Context:
         self.loaders = Loaders(self.services.models, self.services.lifecycle)
         s = self.services
         self.lineage = LineageLoaders(s.datasets, s.runs, s.provenance, s.lineage)
+        self.supply = SupplyLoaders(s.advisories)
 
 
 Info = strawberry.Info[Context, None]

@@ -7,6 +7,7 @@ from graphql import GraphQLError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from graph_registry.api.advisories import AdvisoryMutations, AdvisoryQueries
 from graph_registry.api.artifacts import ArtifactMutations
 from graph_registry.api.audit import AuditQueries
 from graph_registry.api.authorization import Authorization
@@ -26,8 +27,10 @@ class RegistrySchema(strawberry.Schema):
 
 
 # Each family of root fields lives in its own module; the roots are their union.
-Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries))
-Mutation = merge_types("Mutation", (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations))
+Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries, AdvisoryQueries))
+Mutation = merge_types(
+    "Mutation", (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations, AdvisoryMutations)
+)
 Subscription = merge_types("Subscription", (EventSubscriptions,))
 
 

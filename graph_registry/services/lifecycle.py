@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_registry import validation
+from graph_registry.domain.severity import Severity
 from graph_registry.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 from graph_registry.records import AliasAssignmentRecord, Stage, StageTransitionRecord, VersionRecord
+from graph_registry.services.advisories import blocking_advisories
 from graph_registry.storage.database import Database, Transaction
 
 # Stages that, with archiveExisting, push their previous holder to ARCHIVED.
@@ -66,9 +68,12 @@ def plan_transition(
 
 
 class LifecycleService:
-    def __init__(self, database: Database, *, require_provenance: bool = True) -> None:
+    def __init__(
+        self, database: Database, *, require_provenance: bool = True, blocking_severity: Severity | None = None
+    ) -> None:
         self._db = database
         self._require_provenance = require_provenance
+        self._blocking_severity = blocking_severity
 
     async def transition_stage(
         self,
@@ -103,6 +108,8 @@ class LifecycleService:
                 )
             if stage is Stage.PRODUCTION and target.stage is not Stage.PRODUCTION and self._require_provenance:
                 _require_provenance(target, has_dataset=state["hasDataset"], has_commit=state["hasCommit"])
+            if stage is Stage.PRODUCTION and target.stage is not Stage.PRODUCTION and self._blocking_severity:
+                await _refuse_vulnerable(tx, target, self._blocking_severity)
             changes = plan_transition(
                 target=target,
                 stage=stage,
@@ -216,6 +223,20 @@ def _require_provenance(target: VersionRecord, *, has_dataset: bool, has_commit:
             model=target.model,
             version=target.version,
             reason="provenance",
+        )
+
+
+async def _refuse_vulnerable(tx: Transaction, target: VersionRecord, minimum: Severity) -> None:
+    """GRAPH_REGISTRY_BLOCKING_SEVERITY: no version with a known vulnerability at or above it enters PRODUCTION."""
+    found = await blocking_advisories(tx, model=target.model, version=target.version, minimum=minimum)
+    if found:
+        raise PreconditionFailed(
+            f"{target.model} v{target.version} cannot go to PRODUCTION: advisory {found[0].describe()} is at or above "
+            f"the blocking severity {minimum.value}" + (f" (and {len(found) - 1} more)" if len(found) > 1 else ""),
+            model=target.model,
+            version=target.version,
+            reason="vulnerability",
+            advisory=found[0].osv_id,
         )
 
 

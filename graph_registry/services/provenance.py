@@ -25,6 +25,7 @@ from graph_registry.lineage_records import (
     VersionProvenance,
 )
 from graph_registry.records import Stage, VersionRecord
+from graph_registry.services.advisories import match_new_packages
 from graph_registry.services.datasets import DatasetVersionRef, require_run, resolve_refs
 from graph_registry.services.models import ModelService, VersionSelector
 from graph_registry.services.runs import NewCommit, NewRun, RunInput, record_run
@@ -88,6 +89,7 @@ class VersionLineage:
             baseVersion=self.base_model[1] if self.base_model else None,
             packages=[{"name": p.name, "version": p.version} for p in self.packages],
         )
+        await match_new_packages(tx, self.packages)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,11 @@ from graph_registry.api.context import Info
 from graph_registry.api.types.artifacts import Artifact
 from graph_registry.api.types.common import Count, Metric, Node, PageInfo, Stage, Tag, metrics_of, tags_of
 from graph_registry.api.types.lineage_enums import Direction, NodeKind
+from graph_registry.domain.severity import Severity
 from graph_registry.records import ModelRecord, Page, VersionRecord
 
 if TYPE_CHECKING:
+    from graph_registry.api.types.advisories import Vulnerability
     from graph_registry.api.types.datasets import DatasetVersion
     from graph_registry.api.types.lineage import LineageGraph
     from graph_registry.api.types.runs import Commit, Package, Run
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 _DATASETS = "graph_registry.api.types.datasets"
 _LINEAGE = "graph_registry.api.types.lineage"
 _RUNS = "graph_registry.api.types.runs"
+_ADVISORIES = "graph_registry.api.types.advisories"
 
 
 @strawberry.type
@@ -194,6 +197,14 @@ class ModelVersion(Node):
         from graph_registry.api.types import version_lineage
 
         return await version_lineage.packages(info, self.record.key)
+
+    @strawberry.field(description="Known vulnerabilities of the declared packages, from imported advisories.")
+    async def vulnerabilities(
+        self, info: Info, min_severity: Severity | None = None
+    ) -> list[Annotated[Vulnerability, strawberry.lazy(_ADVISORIES)]]:
+        from graph_registry.api.types import version_supply
+
+        return await version_supply.vulnerabilities(info, self.record.key, min_severity)
 
     @strawberry.field
     async def lineage(

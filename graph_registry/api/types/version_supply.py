@@ -1,0 +1,14 @@
+"""Supply-chain fields of ModelVersion: vulnerabilities, bill of materials, model card."""
+
+from __future__ import annotations
+
+from graph_registry.api.context import Info
+from graph_registry.api.types.advisories import Vulnerability
+from graph_registry.domain.severity import Severity
+
+VersionKey = tuple[str, int]
+
+
+async def vulnerabilities(info: Info, key: VersionKey, minimum: Severity | None) -> list[Vulnerability]:
+    hits = await info.context.supply.vulnerabilities.load((key[0], key[1], minimum))
+    return [Vulnerability.from_record(hit) for hit in hits]
