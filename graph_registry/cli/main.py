@@ -12,7 +12,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, tokens, watch
+from graph_registry.cli import artifacts, backup, demo, lineage, models, neo4j, supply, tokens, watch
 from graph_registry.local_neo4j import LocalNeo4jError
 from graph_registry.settings import Settings
 
@@ -33,6 +33,8 @@ app.command("lineage")(lineage.lineage)
 app.command("impact")(lineage.impact)
 app.command("diff")(lineage.diff)
 app.command("watch")(watch.watch)
+app.add_typer(supply.advisories_app, name="advisories")
+app.command("vulns")(supply.vulns)
 console = Console(stderr=True)
 
 

@@ -1,0 +1,133 @@
+"""`graph-registry advisories import`, `vulns`: the supply-chain questions from the shell."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from graph_registry.cli import osv_files, output
+from graph_registry.cli.client_options import Json, Token, Url, connected, stderr
+
+advisories_app = typer.Typer(help="Vulnerability advisories (OSV records).", no_args_is_help=True)
+# Records per importAdvisories request.
+CHUNK = 200
+
+IMPORT = """
+mutation($osv: JSON!) {
+  importAdvisories(osv: $osv) { imported updated skipped newlyAffected { version stage model { name } } }
+}
+"""
+VULNERABLE = """
+query($stage: Stage, $alias: String, $min: Severity) {
+  vulnerableModels(stage: $stage, alias: $alias, minSeverity: $min) {
+    modelVersion { version stage model { name } }
+    vulnerabilities { package { name version } advisory { osvId aliases severity summary
+                      affected { package fixedIn } } }
+  }
+}
+"""
+
+
+class StageChoice(StrEnum):
+    NONE = "none"
+    STAGING = "staging"
+    PRODUCTION = "production"
+    ARCHIVED = "archived"
+
+
+class SeverityChoice(StrEnum):
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+@advisories_app.command("import")
+def import_advisories(
+    paths: Annotated[list[Path], typer.Argument(help="OSV .json files, folders of them, or .zip archives.")],
+    url: Url = None,
+    token: Token = None,
+    json: Json = False,
+) -> None:
+    """Import OSV records (PyPI ones are kept), e.g. the PyPI export of the OSV database as a zip."""
+    totals: dict[str, Any] = {"imported": 0, "updated": 0, "skipped": 0, "newlyAffected": []}
+    with connected(url, token) as registry:
+        files = osv_files.sources(paths)
+        pending: list[Any] = []
+
+        def send() -> None:
+            result = registry.execute(IMPORT, {"osv": pending})["importAdvisories"]
+            for key in ("imported", "updated", "skipped"):
+                totals[key] += result[key]
+            totals["newlyAffected"] += result["newlyAffected"]
+            pending.clear()
+
+        columns = (TextColumn("advisories"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=stderr, disable=json or not stderr.is_terminal) as progress:
+            task = progress.add_task("import", total=osv_files.count(files))
+            for records in osv_files.read(files):
+                pending += records
+                if len(pending) >= CHUNK:
+                    send()
+                progress.advance(task)
+            if pending:
+                send()
+    if json:
+        output.print_json(totals)
+        return
+    output.stdout.print(
+        f"imported {totals['imported']}, updated {totals['updated']}, skipped {totals['skipped']}; "
+        f"{len(totals['newlyAffected'])} model version(s) newly affected"
+    )
+    for hit in totals["newlyAffected"]:
+        output.stdout.print(f"  {escape(hit['model']['name'])}:{hit['version']} ({hit['stage']})")
+
+
+def vulns(
+    stage: Annotated[
+        StageChoice | None, typer.Option(case_sensitive=False, help="Only versions in this stage.")
+    ] = None,
+    alias: Annotated[str | None, typer.Option(help="Only versions holding this alias.")] = None,
+    min_severity: Annotated[
+        SeverityChoice | None, typer.Option(case_sensitive=False, help="Only advisories at or above it.")
+    ] = None,
+    url: Url = None,
+    token: Token = None,
+    json: Json = False,
+) -> None:
+    """Model versions whose declared packages have known vulnerabilities, e.g. `vulns --stage production`."""
+    variables = {
+        "stage": stage.value.upper() if stage else None,
+        "alias": alias,
+        "min": min_severity.value.upper() if min_severity else None,
+    }
+    with connected(url, token) as registry:
+        found = registry.execute(VULNERABLE, variables)["vulnerableModels"]
+    if json:
+        output.print_json(found)
+        return
+    table = Table("model", "version", "stage", "package", "advisory", "severity", "fixed in", "summary")
+    for hit in found:
+        version = hit["modelVersion"]
+        for vulnerability in hit["vulnerabilities"]:
+            advisory, package = vulnerability["advisory"], vulnerability["package"]
+            fixed = sorted(
+                {v for entry in advisory["affected"] if entry["package"] == package["name"] for v in entry["fixedIn"]}
+            )
+            table.add_row(
+                escape(version["model"]["name"]),
+                str(version["version"]),
+                output.stage_text(version["stage"]),
+                escape(f"{package['name']}=={package['version']}"),
+                escape(advisory["osvId"]),
+                advisory["severity"] or "-",
+                escape(", ".join(fixed)) or "-",
+                escape((advisory["summary"] or "")[:80]),
+            )
+    output.stdout.print(table if found else "no known vulnerabilities")
