@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # Refuse PRODUCTION to versions with a known vulnerability at or above this severity
     # (LOW, MODERATE, HIGH, CRITICAL); unset: vulnerabilities do not block.
     blocking_severity: Severity | None = None
+    # Model card sections (field names, e.g. intendedUse,limitations) a version needs to enter PRODUCTION.
+    required_card_fields: Annotated[tuple[str, ...], NoDecode] = ()
     max_lineage_depth: int = 25
     max_page_size: int = 100
     load_demo: bool = True
@@ -98,7 +100,7 @@ class Settings(BaseSettings):
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().absolute()
 
-    @field_validator("protected_aliases", mode="before")
+    @field_validator("protected_aliases", "required_card_fields", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

@@ -35,6 +35,7 @@ from graph_registry.services import demo
 from graph_registry.services.advisories import AdvisoryService
 from graph_registry.services.artifacts import ArtifactService
 from graph_registry.services.audit import AuditService
+from graph_registry.services.cards import CardService
 from graph_registry.services.datasets import DatasetService
 from graph_registry.services.deletion import DeletionService
 from graph_registry.services.events import EventService
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 database,
                 require_provenance=settings.require_provenance,
                 blocking_severity=settings.blocking_severity,
+                required_card_fields=settings.required_card_fields,
             ),
             artifacts=ArtifactService(database, store, models, url_expiry=settings.artifact_url_expiry),
             events=EventService(database),
@@ -176,6 +178,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             tokens=TokenService(database),
             audit=AuditService(database, max_page_size=settings.max_page_size),
             advisories=AdvisoryService(database),
+            cards=CardService(database),
         )
         runtime = Runtime(database=database, services=services)
         app.state.runtime = runtime

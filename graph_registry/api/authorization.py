@@ -142,6 +142,7 @@ POLICIES: dict[str, Rule] = {
     "Mutation.revokeApiToken": Role.ADMIN,
     # Supply chain: advisories are registry-wide data, fed by whoever runs the registry.
     "Mutation.importAdvisories": Role.ADMIN,
+    "Mutation.updateModelCard": Role.WRITER,
 }
 
 

@@ -16,6 +16,7 @@ from graph_registry.errors import RegistryError
 from graph_registry.services.advisories import AdvisoryService
 from graph_registry.services.artifacts import ArtifactService
 from graph_registry.services.audit import AuditService
+from graph_registry.services.cards import CardService
 from graph_registry.services.datasets import DatasetService
 from graph_registry.services.deletion import DeletionService
 from graph_registry.services.events import EventService
@@ -45,6 +46,7 @@ class Services:
     tokens: TokenService
     audit: AuditService
     advisories: AdvisoryService
+    cards: CardService
 
 
 @dataclass(slots=True)
@@ -71,7 +73,7 @@ class Context:
         self.loaders = Loaders(self.services.models, self.services.lifecycle)
         s = self.services
         self.lineage = LineageLoaders(s.datasets, s.runs, s.provenance, s.lineage)
-        self.supply = SupplyLoaders(s.advisories)
+        self.supply = SupplyLoaders(s.advisories, s.cards)
 
 
 Info = strawberry.Info[Context, None]

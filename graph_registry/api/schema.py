@@ -11,6 +11,7 @@ from graph_registry.api.advisories import AdvisoryMutations, AdvisoryQueries
 from graph_registry.api.artifacts import ArtifactMutations
 from graph_registry.api.audit import AuditQueries
 from graph_registry.api.authorization import Authorization
+from graph_registry.api.cards import CardMutations
 from graph_registry.api.errors import RegistryErrors
 from graph_registry.api.hardening import schema_extensions
 from graph_registry.api.lineage import LineageMutations, LineageQueries
@@ -29,7 +30,7 @@ class RegistrySchema(strawberry.Schema):
 # Each family of root fields lives in its own module; the roots are their union.
 Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries, AdvisoryQueries))
 Mutation = merge_types(
-    "Mutation", (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations, AdvisoryMutations)
+    "Mutation", (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations, AdvisoryMutations, CardMutations)
 )
 Subscription = merge_types("Subscription", (EventSubscriptions,))
 

@@ -35,6 +35,7 @@ app.command("diff")(lineage.diff)
 app.command("watch")(watch.watch)
 app.add_typer(supply.advisories_app, name="advisories")
 app.command("vulns")(supply.vulns)
+app.command("card")(supply.card)
 console = Console(stderr=True)
 
 

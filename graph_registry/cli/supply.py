@@ -1,4 +1,4 @@
-"""`graph-registry advisories import`, `vulns`: the supply-chain questions from the shell."""
+"""`graph-registry advisories import`, `vulns`, `card`, `sbom`, `search`: supply chain and discovery."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rich.table import Table
 
 from graph_registry.cli import osv_files, output
 from graph_registry.cli.client_options import Json, Token, Url, connected, stderr
+from graph_registry.cli.models import VersionRef
 
 advisories_app = typer.Typer(help="Vulnerability advisories (OSV records).", no_args_is_help=True)
 # Records per importAdvisories request.
@@ -131,3 +132,38 @@ def vulns(
                 escape((advisory["summary"] or "")[:80]),
             )
     output.stdout.print(table if found else "no known vulnerabilities")
+
+
+CARD = """
+query($m: String!, $v: Int!) {
+  modelVersion(model: $m, version: $v) {
+    card { summary intendedUse limitations ethicalConsiderations evaluation license updatedBy updatedAt markdown }
+  }
+}
+"""
+
+
+def card(
+    ref: VersionRef,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the card as Markdown (Hugging Face layout).")
+    ] = False,
+    url: Url = None,
+    token: Token = None,
+    json: Json = False,
+) -> None:
+    """A version's model card, e.g. `card fraud:3 --markdown > README.md`."""
+    with connected(url, token) as registry:
+        version = registry.version(ref)
+        found = registry.execute(CARD, {"m": version.model, "v": version.version})["modelVersion"]["card"]
+    if markdown:
+        print(found["markdown"], end="")
+        return
+    if json:
+        output.print_json(found)
+        return
+    table = Table("section", "text", title=f"{escape(version.model)} v{version.version}")
+    for key in ("summary", "intendedUse", "limitations", "ethicalConsiderations", "evaluation", "license"):
+        table.add_row(key, escape(found[key] or "-"))
+    table.add_row("updated", escape(f"{found['updatedBy'] or '-'} {found['updatedAt'] or ''}"))
+    output.stdout.print(table)

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_registry import validation
+from graph_registry.domain.cards import validated_fields
 from graph_registry.domain.severity import Severity
 from graph_registry.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 from graph_registry.records import AliasAssignmentRecord, Stage, StageTransitionRecord, VersionRecord
 from graph_registry.services.advisories import blocking_advisories
+from graph_registry.services.cards import missing_card_fields
 from graph_registry.storage.database import Database, Transaction
 
 # Stages that, with archiveExisting, push their previous holder to ARCHIVED.
@@ -69,11 +71,17 @@ def plan_transition(
 
 class LifecycleService:
     def __init__(
-        self, database: Database, *, require_provenance: bool = True, blocking_severity: Severity | None = None
+        self,
+        database: Database,
+        *,
+        require_provenance: bool = True,
+        blocking_severity: Severity | None = None,
+        required_card_fields: Sequence[str] = (),
     ) -> None:
         self._db = database
         self._require_provenance = require_provenance
         self._blocking_severity = blocking_severity
+        self._required_card_fields = validated_fields(required_card_fields)
 
     async def transition_stage(
         self,
@@ -108,8 +116,8 @@ class LifecycleService:
                 )
             if stage is Stage.PRODUCTION and target.stage is not Stage.PRODUCTION and self._require_provenance:
                 _require_provenance(target, has_dataset=state["hasDataset"], has_commit=state["hasCommit"])
-            if stage is Stage.PRODUCTION and target.stage is not Stage.PRODUCTION and self._blocking_severity:
-                await _refuse_vulnerable(tx, target, self._blocking_severity)
+            if stage is Stage.PRODUCTION and target.stage is not Stage.PRODUCTION:
+                await self._supply_rules(tx, target)
             changes = plan_transition(
                 target=target,
                 stage=stage,
@@ -140,6 +148,23 @@ class LifecycleService:
             return next(record for record in moved if record.version == version)
 
         return await self._db.write_transaction(work)
+
+    async def _supply_rules(self, tx: Transaction, target: VersionRecord) -> None:
+        if self._blocking_severity is not None:
+            await _refuse_vulnerable(tx, target, self._blocking_severity)
+        if self._required_card_fields:
+            missing = await missing_card_fields(
+                tx, model=target.model, version=target.version, required=self._required_card_fields
+            )
+            if missing:
+                raise PreconditionFailed(
+                    f"{target.model} v{target.version} cannot go to PRODUCTION: its model card lacks "
+                    f"{', '.join(missing)} (set them with updateModelCard)",
+                    model=target.model,
+                    version=target.version,
+                    reason="card",
+                    fields=missing,
+                )
 
     async def set_alias(self, *, model: str, alias: str, version: int, actor: str) -> VersionRecord:
         validation.name(model)

@@ -34,3 +34,27 @@ async def promote(client: httpx.AsyncClient, model: str, version: int, stage: st
 async def import_osv(client: httpx.AsyncClient, osv: Any) -> dict[str, Any]:
     result: dict[str, Any] = (await data(client, IMPORT, osv=osv))["importAdvisories"]
     return result
+
+
+DATASET = """
+mutation($input: RegisterDatasetVersionInput!) { registerDatasetVersion(input: $input) { version digest } }
+"""
+
+
+async def full_lineage_version(client: httpx.AsyncClient, model: str, unique: str) -> dict[str, Any]:
+    """A base version, then a version with a dataset, the base model, packages, a commit and metrics."""
+    digest = "sha256:" + unique.ljust(64, "0")[:64]
+    dataset = f"data-{unique}"
+    await data(client, DATASET, input={"dataset": dataset, "digest": digest, "uri": f"s3://bucket/{unique}"})
+    base = await version_with(client, f"{model}-base", [])
+    version = await version_with(
+        client,
+        model,
+        ["pyyaml==5.3.1", f"lib-{unique}==1.0"],
+        trainedOn=[{"dataset": dataset, "digest": digest}],
+        baseModel={"model": f"{model}-base", "version": base},
+        commit={"repo": "https://github.com/example/fraud", "sha": "a" * 40, "branch": "main"},
+        metrics=[{"key": "auc", "value": 0.91}, {"key": "f1", "value": 0.8}],
+        tags=[{"key": "task", "value": "fraud"}],
+    )
+    return {"version": version, "dataset": dataset, "digest": digest, "base": base}

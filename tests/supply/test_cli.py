@@ -47,3 +47,18 @@ def test_import_files_folders_and_zips_then_vulns(cli: Cli, registry: Registry, 
     assert model not in as_json(cli("vulns", "--min-severity", "critical", "--json")).__repr__()
     missing = cli("advisories", "import", str(tmp_path / "nope.json"), code=2)
     assert "no such file" in missing.stderr
+
+
+def test_card_command(cli: Cli, registry: Registry, unique: str) -> None:
+    model = f"cardcli-{unique}"
+    version = registry.register_model(model, requirements=[], commit=None, metrics={"auc": 0.9})
+    registry.execute(
+        'mutation($m: String!, $v: Int!) { updateModelCard(model: $m, version: $v, card: {summary: "Fraud scores", '
+        'license: "mit"}) { summary } }',
+        {"m": model, "v": version.version},
+    )
+    table = cli("card", f"{model}:{version.version}").stdout
+    assert "Fraud scores" in table and "mit" in table
+    markdown = cli("card", f"{model}:{version.version}", "--markdown").stdout
+    assert markdown.startswith("---\nlicense: mit\n")
+    assert "## Summary" in markdown

@@ -17,6 +17,7 @@ from graph_registry.records import ModelRecord, Page, VersionRecord
 
 if TYPE_CHECKING:
     from graph_registry.api.types.advisories import Vulnerability
+    from graph_registry.api.types.cards import ModelCard
     from graph_registry.api.types.datasets import DatasetVersion
     from graph_registry.api.types.lineage import LineageGraph
     from graph_registry.api.types.runs import Commit, Package, Run
@@ -25,6 +26,7 @@ _DATASETS = "graph_registry.api.types.datasets"
 _LINEAGE = "graph_registry.api.types.lineage"
 _RUNS = "graph_registry.api.types.runs"
 _ADVISORIES = "graph_registry.api.types.advisories"
+_CARDS = "graph_registry.api.types.cards"
 
 
 @strawberry.type
@@ -197,6 +199,12 @@ class ModelVersion(Node):
         from graph_registry.api.types import version_lineage
 
         return await version_lineage.packages(info, self.record.key)
+
+    @strawberry.field(description="Present for every version; its lineage-derived parts fill themselves in.")
+    async def card(self, info: Info) -> Annotated[ModelCard, strawberry.lazy(_CARDS)]:
+        from graph_registry.api.types import version_supply
+
+        return await version_supply.card(info, self.record)
 
     @strawberry.field(description="Known vulnerabilities of the declared packages, from imported advisories.")
     async def vulnerabilities(

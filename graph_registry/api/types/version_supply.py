@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from graph_registry.api.context import Info
 from graph_registry.api.types.advisories import Vulnerability
+from graph_registry.api.types.cards import ModelCard
 from graph_registry.domain.severity import Severity
+from graph_registry.records import VersionRecord
 
 VersionKey = tuple[str, int]
 
@@ -12,3 +14,7 @@ VersionKey = tuple[str, int]
 async def vulnerabilities(info: Info, key: VersionKey, minimum: Severity | None) -> list[Vulnerability]:
     hits = await info.context.supply.vulnerabilities.load((key[0], key[1], minimum))
     return [Vulnerability.from_record(hit) for hit in hits]
+
+
+async def card(info: Info, record: VersionRecord) -> ModelCard:
+    return ModelCard.of(record, await info.context.supply.cards.load(record.key))
