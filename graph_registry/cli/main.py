@@ -36,6 +36,7 @@ app.command("watch")(watch.watch)
 app.add_typer(supply.advisories_app, name="advisories")
 app.command("vulns")(supply.vulns)
 app.command("card")(supply.card)
+app.command("sbom")(supply.sbom)
 console = Console(stderr=True)
 
 

@@ -6,6 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -167,3 +168,26 @@ def card(
         table.add_row(key, escape(found[key] or "-"))
     table.add_row("updated", escape(f"{found['updatedBy'] or '-'} {found['updatedAt'] or ''}"))
     output.stdout.print(table)
+
+
+SBOM = "query($m: String!, $v: Int!) { modelVersion(model: $m, version: $v) { sbom } }"
+
+
+def sbom(
+    ref: VersionRef,
+    out: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the document here (default: stdout).")
+    ] = None,
+    url: Url = None,
+    token: Token = None,
+) -> None:
+    """A version's CycloneDX 1.6 ML-BOM (JSON), e.g. `sbom fraud@production -o fraud.cdx.json`."""
+    with connected(url, token) as registry:
+        version = registry.version(ref)
+        document = registry.execute(SBOM, {"m": version.model, "v": version.version})["modelVersion"]["sbom"]
+    text = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
+    if out is None:
+        print(text, end="")
+    else:
+        out.write_text(text, encoding="utf-8")
+        stderr.print(f"wrote {escape(str(out))} (CycloneDX {document['specVersion']})")

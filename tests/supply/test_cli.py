@@ -62,3 +62,16 @@ def test_card_command(cli: Cli, registry: Registry, unique: str) -> None:
     markdown = cli("card", f"{model}:{version.version}", "--markdown").stdout
     assert markdown.startswith("---\nlicense: mit\n")
     assert "## Summary" in markdown
+
+
+def test_sbom_command(cli: Cli, registry: Registry, tmp_path: Path, unique: str) -> None:
+    model = f"sbomcli-{unique}"
+    version = registry.register_model(model, requirements=["numpy==1.26.4"], commit=None)
+    printed = json.loads(cli("sbom", f"{model}:{version.version}").stdout)
+    assert printed["specVersion"] == "1.6"
+    assert printed["metadata"]["component"]["name"] == model
+    target = tmp_path / "bom.json"
+    cli("sbom", f"{model}:{version.version}", "-o", str(target))
+    written = json.loads(target.read_text())
+    assert [c["purl"] for c in written["components"]] == ["pkg:pypi/numpy@1.26.4"]
+    cli("sbom", f"{model}:99", code=3)

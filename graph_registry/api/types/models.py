@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry.scalars import JSON
 
 from graph_registry import ids
 from graph_registry.api.context import Info
@@ -205,6 +206,15 @@ class ModelVersion(Node):
         from graph_registry.api.types import version_supply
 
         return await version_supply.card(info, self.record)
+
+    @strawberry.field(
+        description="The version's bill of materials, a CycloneDX 1.6 JSON document (ML-BOM): the model with its "
+        "card, training datasets, base model and packages (purls), and the dependencies between them."
+    )
+    async def sbom(self, info: Info) -> JSON:
+        from graph_registry.api.types import version_supply
+
+        return await version_supply.sbom(info, self.record)
 
     @strawberry.field(description="Known vulnerabilities of the declared packages, from imported advisories.")
     async def vulnerabilities(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from strawberry.scalars import JSON
+
 from graph_registry.api.context import Info
 from graph_registry.api.types.advisories import Vulnerability
-from graph_registry.api.types.cards import ModelCard
+from graph_registry.api.types.cards import ModelCard, card_facts
+from graph_registry.domain.sbom import document
 from graph_registry.domain.severity import Severity
 from graph_registry.records import VersionRecord
 
@@ -18,3 +21,11 @@ async def vulnerabilities(info: Info, key: VersionKey, minimum: Severity | None)
 
 async def card(info: Info, record: VersionRecord) -> ModelCard:
     return ModelCard.of(record, await info.context.supply.cards.load(record.key))
+
+
+async def sbom(info: Info, record: VersionRecord) -> JSON:
+    facts = await card_facts(info, record)
+    sections = await info.context.supply.cards.load(record.key)
+    hits = await info.context.supply.vulnerabilities.load((record.model, record.version, None))
+    bom = JSON(document(facts, sections, [(hit.package, hit.advisory) for hit in hits]))
+    return bom
