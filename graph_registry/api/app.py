@@ -44,6 +44,7 @@ from graph_registry.services.lineage import LineageService
 from graph_registry.services.models import ModelService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
+from graph_registry.services.search import SearchService
 from graph_registry.services.tokens import TokenService
 from graph_registry.settings import ArtifactStoreKind, Settings
 from graph_registry.storage import migrations
@@ -179,6 +180,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             audit=AuditService(database, max_page_size=settings.max_page_size),
             advisories=AdvisoryService(database),
             cards=CardService(database),
+            search=SearchService(database, max_page_size=settings.max_page_size),
         )
         runtime = Runtime(database=database, services=services)
         app.state.runtime = runtime

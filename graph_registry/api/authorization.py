@@ -118,6 +118,8 @@ POLICIES: dict[str, Rule] = {
     "Query.apiTokens": Role.ADMIN,
     "Query.advisory": Role.READER,
     "Query.vulnerableModels": Role.READER,
+    "Query.search": Role.READER,
+    "Query.leaderboard": Role.READER,
     "Subscription.modelEvents": Role.READER,
     # Recording what happened: writers.
     "Mutation.createModel": Role.WRITER,

@@ -25,6 +25,7 @@ from graph_registry.services.lineage import LineageService
 from graph_registry.services.models import ModelService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.runs import RunService
+from graph_registry.services.search import SearchService
 from graph_registry.services.tokens import Principal, TokenService
 from graph_registry.settings import Settings
 
@@ -47,6 +48,7 @@ class Services:
     audit: AuditService
     advisories: AdvisoryService
     cards: CardService
+    search: SearchService
 
 
 @dataclass(slots=True)

@@ -17,6 +17,7 @@ from graph_registry.api.hardening import schema_extensions
 from graph_registry.api.lineage import LineageMutations, LineageQueries
 from graph_registry.api.mutations import ModelMutations
 from graph_registry.api.queries import ModelQueries
+from graph_registry.api.search import SearchQueries
 from graph_registry.api.subscriptions import EventSubscriptions
 from graph_registry.api.tokens import TokenMutations, TokenQueries
 from graph_registry.settings import Settings
@@ -28,7 +29,7 @@ class RegistrySchema(strawberry.Schema):
 
 
 # Each family of root fields lives in its own module; the roots are their union.
-Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries, AdvisoryQueries))
+Query = merge_types("Query", (ModelQueries, AuditQueries, TokenQueries, LineageQueries, AdvisoryQueries, SearchQueries))
 Mutation = merge_types(
     "Mutation", (ModelMutations, ArtifactMutations, TokenMutations, LineageMutations, AdvisoryMutations, CardMutations)
 )

@@ -37,6 +37,7 @@ app.add_typer(supply.advisories_app, name="advisories")
 app.command("vulns")(supply.vulns)
 app.command("card")(supply.card)
 app.command("sbom")(supply.sbom)
+app.command("search")(supply.search)
 console = Console(stderr=True)
 
 

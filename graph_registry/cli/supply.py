@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -191,3 +192,51 @@ def sbom(
     else:
         out.write_text(text, encoding="utf-8")
         stderr.print(f"wrote {escape(str(out))} (CycloneDX {document['specVersion']})")
+
+
+SEARCH = """
+query($q: String!, $kinds: [NodeKind!], $first: Int) {
+  search(query: $q, kinds: $kinds, first: $first) {
+    kind score highlight
+    node { ... on Model { name } ... on ModelVersion { version stage model { name } } ... on Dataset { name } }
+  }
+}
+"""
+
+
+class KindChoice(StrEnum):
+    MODEL = "model"
+    MODEL_VERSION = "model_version"
+    DATASET = "dataset"
+
+
+def search(
+    text: Annotated[str, typer.Argument(help="Words to find (a typo of one letter still finds a name).")],
+    kinds: Annotated[
+        list[KindChoice] | None, typer.Option("--kind", case_sensitive=False, help="Only these kinds (repeat).")
+    ] = None,
+    first: Annotated[int, typer.Option(min=1, max=100, help="At most this many hits.")] = 20,
+    url: Url = None,
+    token: Token = None,
+    json: Json = False,
+) -> None:
+    """Full-text search over models, versions and datasets, e.g. `search fraud --kind model`."""
+    variables = {"q": text, "kinds": [kind.value.upper() for kind in kinds] if kinds else None, "first": first}
+    with connected(url, token) as registry:
+        hits = registry.execute(SEARCH, variables)["search"]
+    if json:
+        output.print_json(hits)
+        return
+    table = Table("kind", "name", "score", "match")
+    for hit in hits:
+        node = hit["node"]
+        name = node.get("name") or f"{node['model']['name']}:{node['version']}"
+        fragment = (hit["highlight"] or "").replace("<em>", "[bold]").replace("</em>", "[/bold]")
+        table.add_row(hit["kind"].lower(), escape(name), f"{hit['score']:.2f}", _unescaped(fragment))
+    output.stdout.print(table if hits else "no matches")
+
+
+def _unescaped(fragment: str) -> str:
+    """The HTML-escaped fragment as rich markup: entities back to text, brackets escaped, marks kept bold."""
+    text = html.unescape(fragment)
+    return escape(text).replace("\\[bold]", "[bold]").replace("\\[/bold]", "[/bold]")

@@ -75,3 +75,15 @@ def test_sbom_command(cli: Cli, registry: Registry, tmp_path: Path, unique: str)
     written = json.loads(target.read_text())
     assert [c["purl"] for c in written["components"]] == ["pkg:pypi/numpy@1.26.4"]
     cli("sbom", f"{model}:99", code=3)
+
+
+def test_search_command(cli: Cli, registry: Registry, unique: str) -> None:
+    term = "qzx" + unique.translate(str.maketrans("0123456789", "ghijklmnop"))
+    registry.execute(
+        'mutation($n: String!) { createModel(name: $n, description: "a [red] model") { name } }', {"n": f"{term}-cli"}
+    )
+    table = cli("search", term[:3] + term[3:-1] + ("a" if term[-1] != "a" else "b")).stdout
+    assert f"{term}-cli" in table
+    found = as_json(cli("search", term, "--kind", "model", "--json"))
+    assert [hit["node"]["name"] for hit in found] == [f"{term}-cli"]
+    assert "no matches" in cli("search", term, "--kind", "dataset").stdout
