@@ -98,7 +98,7 @@ UNWIND $keys AS key
 MATCH (v:ModelVersion {model: key[0], version: key[1]})-[:REQUIRES]->(p:Package)<-[:AFFECTS]-(a:Advisory)
 WHERE a.withdrawnAt IS NULL AND ($minRank IS NULL OR a.severityRank >= $minRank)
 RETURN key[0] AS model, key[1] AS version, p {.*} AS package, a {.*} AS advisory
-ORDER BY a.severityRank DESC, a.osvId, p.name
+ORDER BY coalesce(a.severityRank, 0) DESC, a.osvId, p.name
 
 // name: find_vulnerable_versions
 // Non-deleted versions (in a stage, holding an alias) with the packages and advisories that make
@@ -119,3 +119,19 @@ MATCH (:ModelVersion {model: $model, version: $version})-[:REQUIRES]->(p:Package
 WHERE a.withdrawnAt IS NULL AND a.severityRank >= $minRank
 RETURN a.osvId AS osvId, a.severity AS severity, p.name AS package, p.version AS packageVersion
 ORDER BY a.severityRank DESC, a.osvId
+
+// name: import_advisory_nodes
+// Creates a batch of advisories from a backup, tagged with their id in the file.
+UNWIND $rows AS row
+CREATE (n:Advisory:BackupImported)
+SET n = row.properties
+RETURN count(*) AS created
+
+// name: import_affects_relationships
+// Links a batch of AFFECTS relationships (advisory to package) between imported nodes.
+UNWIND $rows AS row
+MATCH (source:BackupImported {_backupImportId: row.source})
+MATCH (target:BackupImported {_backupImportId: row.target})
+CREATE (source)-[r:AFFECTS]->(target)
+SET r = row.properties
+RETURN count(*) AS created

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from packaging.utils import canonicalize_name
 
+from graph_registry import validation
 from graph_registry.domain.advisories import Advisory, AffectedPackage, parse_record
 from graph_registry.domain.severity import Severity
 from graph_registry.errors import InvalidInput
@@ -182,6 +183,8 @@ class AdvisoryService:
     async def vulnerable_versions(
         self, *, stage: Stage | None, alias: str | None, minimum: Severity | None
     ) -> list[VulnerableVersion]:
+        if alias is not None:
+            validation.alias(alias)
         rows = await self._db.read(
             "find_vulnerable_versions",
             stage=stage.value if stage else None,

@@ -48,6 +48,7 @@ NODE_QUERIES = {
     "ApiToken": "import_api_token_nodes",
     "AuditEntry": "import_audit_entry_nodes",
     "Migration": "import_migration_nodes",
+    "Advisory": "import_advisory_nodes",
 }
 RELATIONSHIP_QUERIES = {
     name: f"import_{name.lower()}_relationships"
@@ -61,6 +62,7 @@ RELATIONSHIP_QUERIES = {
         "DERIVED_FROM",
         "FINE_TUNED_FROM",
         "REQUIRES",
+        "AFFECTS",
     )
 }
 _TEMPORAL = ("DATE", "LOCAL TIME", "ZONED TIME", "LOCAL DATETIME", "ZONED DATETIME", "DURATION")

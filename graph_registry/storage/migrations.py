@@ -61,8 +61,11 @@ def load(directory: Path | None = None) -> list[Migration]:
             )
         )
     versions = [migration.version for migration in migrations]
-    if versions != list(range(1, len(versions) + 1)):
-        raise MigrationError(f"migration numbers must run 1..N without gaps, found {versions}")
+    # Numbers are handed out per feature branch (the board assigns them), so a branch may hold V0007
+    # before V0005 lands: gaps are allowed, a number used twice is not.
+    duplicates = sorted({version for version in versions if versions.count(version) > 1})
+    if duplicates or any(version < 1 for version in versions):
+        raise MigrationError(f"migration numbers must be unique and start at 1, found {versions}")
     return migrations
 
 

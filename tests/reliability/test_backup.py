@@ -137,6 +137,19 @@ async def _scenario(http: httpx.AsyncClient, name: str) -> None:
         await data(http, alias, m=name, a=name_, v=version)
     await data(http, 'mutation($m: String!) { deleteAlias(model: $m, alias: "challenger") }', m=name)
     await data(http, "mutation($m: String!) { deleteModelVersion(model: $m, version: 3) }", m=name)
+    # Supply chain: an advisory matched to torch==2.3.1 (AFFECTS) and a model card.
+    advisory = {
+        "id": f"SYNTH-{name}",
+        "modified": "2025-01-01T00:00:00Z",
+        "aliases": [f"CVE-{name}"],
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "torch"}, "versions": ["2.3.1"]}],
+    }
+    await data(http, "mutation($o: JSON!) { importAdvisories(osv: $o) { imported } }", o=advisory)
+    await data(
+        http,
+        'mutation($m: String!) { updateModelCard(model: $m, version: 1, card: {summary: "first"}) { summary } }',
+        m=name,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +203,7 @@ async def test_export_then_import_gives_the_same_graph(
         "Run",
         "Commit",
         "Package",
+        "Advisory",
     }
 
     # Through the API, the restored registry tells the same histories.
