@@ -12,8 +12,10 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 
+from graph_registry.services.advisories import AdvisoryService
 from graph_registry.services.artifacts import ArtifactService
 from graph_registry.services.audit import AuditService
+from graph_registry.services.cards import CardService
 from graph_registry.services.datasets import DatasetService
 from graph_registry.services.deletion import DeletionService
 from graph_registry.services.events import EventService
@@ -26,6 +28,7 @@ from graph_registry.services.promotion import PromotionService
 from graph_registry.services.provenance import ProvenanceService
 from graph_registry.services.requests import RequestService
 from graph_registry.services.runs import RunService
+from graph_registry.services.search import SearchService
 from graph_registry.services.teams import TeamService
 from graph_registry.services.tokens import TokenService
 from graph_registry.services.versions import VersionService
@@ -63,6 +66,10 @@ class Services:
     teams: TeamService
     promotion: PromotionService
     requests: RequestService
+    # Supply chain (issue 17): OSV advisories, model cards, full-text search.
+    advisories: AdvisoryService
+    cards: CardService
+    search: SearchService
 
 
 def local_neo4j(settings: Settings) -> LocalNeo4j:
@@ -132,8 +139,14 @@ def open_artifact_store(settings: Settings) -> ArtifactStore:
 def build_services(settings: Settings, database: Database, store: ArtifactStore) -> Services:
     """Every service, wired once."""
     models = ModelService(database, max_page_size=settings.max_page_size, max_artifact_size=settings.max_artifact_size)
-    # The registry-wide promotion policy's requireProvenance defaults to GRAPH_REGISTRY_REQUIRE_PROVENANCE.
-    promotion = PromotionService(database, require_provenance=settings.require_provenance)
+    # The registry-wide promotion policy's requireProvenance, blockingSeverity and requiredCardFields
+    # default to GRAPH_REGISTRY_REQUIRE_PROVENANCE, _BLOCKING_SEVERITY and _REQUIRED_CARD_FIELDS.
+    promotion = PromotionService(
+        database,
+        require_provenance=settings.require_provenance,
+        blocking_severity=settings.blocking_severity,
+        required_card_fields=settings.required_card_fields,
+    )
     lifecycle = LifecycleService(database, promotion=promotion)
     deletion = DeletionService(database)
     return Services(
@@ -163,6 +176,9 @@ def build_services(settings: Settings, database: Database, store: ArtifactStore)
         teams=TeamService(database, max_page_size=settings.max_page_size),
         promotion=promotion,
         requests=RequestService(database, lifecycle=lifecycle, promotion=promotion),
+        advisories=AdvisoryService(database),
+        cards=CardService(database),
+        search=SearchService(database, max_page_size=settings.max_page_size),
     )
 
 

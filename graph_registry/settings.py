@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from graph_registry.domain.lineage import MAX_WALK_DEPTH
+from graph_registry.domain.severity import Severity
 
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
@@ -56,6 +57,11 @@ class Settings(BaseSettings):
     require_provenance: bool = True
     # A walk's hops: at most what the walk queries reach (cypher/queries/lineage.cypher, MAX_WALK_DEPTH).
     max_lineage_depth: int = Field(default=MAX_WALK_DEPTH, ge=0, le=MAX_WALK_DEPTH)
+    # Refuse PRODUCTION to versions with a known vulnerability at or above this severity
+    # (LOW, MODERATE, HIGH, CRITICAL); unset: vulnerabilities do not block.
+    blocking_severity: Severity | None = None
+    # Model card sections (field names, e.g. intendedUse,limitations) a version needs to enter PRODUCTION.
+    required_card_fields: Annotated[tuple[str, ...], NoDecode] = ()
     max_page_size: int = 100
     load_demo: bool = True
 
@@ -132,7 +138,7 @@ class Settings(BaseSettings):
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().absolute()
 
-    @field_validator("protected_aliases", "cors_origins", "allowed_hosts", mode="before")
+    @field_validator("protected_aliases", "cors_origins", "allowed_hosts", "required_card_fields", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

@@ -27,11 +27,3 @@ OPTIONAL MATCH (v)-[:PRODUCED_BY]->(run:Run)
 RETURN v {.*} AS version, run.metrics AS runMetrics, run IS NOT NULL AS hasRun,
        EXISTS { (v)-[:PRODUCED_BY]->(:Run)-[:USED]->(:DatasetVersion) } AS hasDataset,
        EXISTS { (v)-[:PRODUCED_BY]->(:Run)-[:RAN]->(:Commit) } AS hasCommit
-
-// name: get_blocking_vulnerabilities
-// The advisories that affect a version's declared packages at or above a severity (one traversal:
-// ModelVersion -REQUIRES-> Package <-AFFECTS- Advisory). Empty until advisories are imported.
-MATCH (:ModelVersion {model: $model, version: $version})-[:REQUIRES]->(:Package)<-[:AFFECTS]-(a:Advisory)
-WHERE a.severity IN $severities
-RETURN DISTINCT a.osvId AS osvId
-ORDER BY osvId

@@ -28,6 +28,7 @@ from graph_registry.cli import (
     neo4j,
     readiness,
     serving,
+    supply,
     teams,
     tokens,
     watch,
@@ -56,6 +57,11 @@ app.command("lineage")(lineage.lineage)
 app.command("impact")(lineage.impact)
 app.command("diff")(lineage.diff)
 app.command("watch")(watch.watch)
+app.add_typer(supply.advisories_app, name="advisories")
+app.command("vulns")(supply.vulns)
+app.command("card")(supply.card)
+app.command("sbom")(supply.sbom)
+app.command("search")(supply.search)
 console = Console(stderr=True, soft_wrap=True)
 
 

@@ -111,16 +111,25 @@ def _rules_to_json(rules: Sequence[MetricRule]) -> str:
     return orjson.dumps([{"metric": r.metric, "op": r.op, "value": r.value} for r in rules]).decode()
 
 
-def stored_policy(row: Mapping[str, Any] | None, *, default_provenance: bool = False) -> Policy:
-    """A stored policy's rules; `default_provenance` stands in for an unset requireProvenance."""
+def stored_policy(
+    row: Mapping[str, Any] | None,
+    *,
+    default_provenance: bool = False,
+    default_severity: str | None = None,
+    default_card_fields: Sequence[str] = (),
+) -> Policy:
+    """A stored policy's rules; the defaults stand in for an unset requireProvenance, blockingSeverity
+    and requiredCardFields (the registry-wide settings)."""
     row = row or {}
     provenance = row.get("requireProvenance")
+    severity = row.get("blockingSeverity")
+    card_fields = row.get("requiredCardFields")
     return Policy(
         required_approvals=int(row.get("requiredApprovals") or 0),
         require_provenance=default_provenance if provenance is None else bool(provenance),
         require_artifact_ready=bool(row.get("requireArtifactReady")),
-        blocking_severity=row.get("blockingSeverity"),
-        required_card_fields=tuple(row.get("requiredCardFields") or ()),
+        blocking_severity=default_severity if severity is None else severity,
+        required_card_fields=tuple(default_card_fields if card_fields is None else card_fields),
         metric_rules=tuple(MetricRule(**item) for item in orjson.loads(row.get("metricRules") or "[]")),
     )
 

@@ -54,6 +54,7 @@ NODE_QUERIES = {
     "PromotionPolicy": "import_promotion_policy_nodes",
     "StageTransitionRequest": "import_stage_transition_request_nodes",
     "ApprovalDecision": "import_approval_decision_nodes",
+    "Advisory": "import_advisory_nodes",
 }
 RELATIONSHIP_QUERIES = {
     name: f"import_{name.lower()}_relationships"
@@ -74,6 +75,7 @@ RELATIONSHIP_QUERIES = {
         "MEMBER_OF",
         "FOR",
         "ON",
+        "AFFECTS",
     )
 }
 _TEMPORAL = ("DATE", "LOCAL TIME", "ZONED TIME", "LOCAL DATETIME", "ZONED DATETIME", "DURATION")

@@ -7,14 +7,13 @@ completes a request) judges exactly what it commits. `promotion_check` is the dr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from graph_registry.domain import validation
+from graph_registry.domain.cards import validated_fields
 from graph_registry.domain.promotion import (
-    CARD_FIELDS,
-    SEVERITIES,
     Facts,
     Policy,
     PolicyChange,
@@ -25,7 +24,10 @@ from graph_registry.domain.promotion import (
     stored_policy,
 )
 from graph_registry.domain.records import Stage, VersionRecord, metrics_from_json
+from graph_registry.domain.severity import Severity
 from graph_registry.errors import NotFound
+from graph_registry.services.advisories import blocking_advisories
+from graph_registry.services.cards import missing_card_fields
 from graph_registry.storage.database import Database, Transaction
 
 REGISTRY_SCOPE = ""
@@ -40,26 +42,29 @@ class Judgement:
     verdict: Verdict
 
 
-def card_sections(version: Mapping[str, Any]) -> dict[str, str | None]:
-    """The version's model card sections by field name: the one place that knows where cards are stored
-    (the supply-chain issue adds them; until then every section is empty)."""
-    return {name: version.get(f"card{name[0].upper()}{name[1:]}") for name in CARD_FIELDS}
-
-
-async def blocking_vulnerabilities(tx: Transaction, *, model: str, version: int, severity: str) -> list[str]:
-    """OSV ids of advisories affecting the version's packages at or above `severity` (none until imported)."""
-    at_or_above = list(SEVERITIES[SEVERITIES.index(severity) :])
-    rows = await tx.run("get_blocking_vulnerabilities", model=model, version=version, severities=at_or_above)
-    return [row["osvId"] for row in rows]
-
-
 class PromotionService:
-    def __init__(self, database: Database, *, require_provenance: bool = True) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        require_provenance: bool = True,
+        blocking_severity: Severity | None = None,
+        required_card_fields: Sequence[str] = (),
+    ) -> None:
         self._db = database
+        # Registry-wide defaults (GRAPH_REGISTRY_REQUIRE_PROVENANCE, _BLOCKING_SEVERITY, _REQUIRED_CARD_FIELDS)
+        # for the rules the registry-wide policy leaves unset.
         self._require_provenance = require_provenance
+        self._blocking_severity = None if blocking_severity is None else blocking_severity.value
+        self._required_card_fields = validated_fields(required_card_fields)
 
     def _policies(self, row: Mapping[str, Any]) -> tuple[Policy, Policy | None]:
-        registry = stored_policy(row["registry"], default_provenance=self._require_provenance)
+        registry = stored_policy(
+            row["registry"],
+            default_provenance=self._require_provenance,
+            default_severity=self._blocking_severity,
+            default_card_fields=self._required_card_fields,
+        )
         team = stored_policy(row["policy"]) if row.get("policy") is not None else None
         return registry, team
 
@@ -97,9 +102,15 @@ class PromotionService:
         record = VersionRecord.from_row(row["version"])
         vulnerabilities: list[str] = []
         if policy.blocking_severity is not None:
-            vulnerabilities = await blocking_vulnerabilities(
-                tx, model=model, version=version, severity=policy.blocking_severity
+            found_advisories = await blocking_advisories(
+                tx, model=model, version=version, minimum=Severity(policy.blocking_severity)
             )
+            vulnerabilities = [advisory.describe() for advisory in found_advisories]
+        missing = set(
+            await missing_card_fields(tx, model=model, version=version, required=policy.required_card_fields)
+            if policy.required_card_fields
+            else ()
+        )
         facts = Facts(
             has_run=row["hasRun"],
             has_dataset=row["hasDataset"],
@@ -107,7 +118,7 @@ class PromotionService:
             artifact_status=record.artifact.status if record.artifact else None,
             metrics=final_values(record.metrics),
             run_metrics=final_values(metrics_from_json(row["runMetrics"])),
-            card=card_sections(row["version"]),
+            card={name: None if name in missing else name for name in policy.required_card_fields},
             vulnerabilities=vulnerabilities,
         )
         return Judgement(version=record, team=rows[0]["team"], verdict=judge(policy, facts))

@@ -32,6 +32,7 @@ from graph_registry.domain.refs import (
     VersionSelector,
 )
 from graph_registry.errors import InvalidInput, NotFound
+from graph_registry.services.advisories import match_new_packages
 from graph_registry.services.datasets import require_run, resolve_refs
 from graph_registry.services.models import ModelService, find_version
 from graph_registry.services.runs import record_run
@@ -110,6 +111,8 @@ async def link(tx: Transaction, lineage: VersionLineage, resolved: ResolvedLinea
     )
     if base is not None and not rows[0]["baseLinked"]:
         raise NotFound(f"base model {base[0]} v{base[1]} was deleted meanwhile", model=base[0], version=base[1])
+    # Supply chain: advisories already imported match the packages this version declares.
+    await match_new_packages(tx, lineage.packages)
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,6 +162,19 @@ async def _scenario(http: httpx.AsyncClient, name: str) -> None:
     await data(http, policy, t=team)
     request = "mutation($m: String!) { requestStageTransition(model: $m, version: 1, stage: PRODUCTION) { id } }"
     await data(http, request, m=name)
+    # Supply chain: an advisory matched to torch==2.3.1 (AFFECTS) and a model card.
+    advisory = {
+        "id": f"SYNTH-{name}",
+        "modified": "2025-01-01T00:00:00Z",
+        "aliases": [f"CVE-{name}"],
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "torch"}, "versions": ["2.3.1"]}],
+    }
+    await data(http, "mutation($o: JSON!) { importAdvisories(osv: $o) { imported } }", o=advisory)
+    await data(
+        http,
+        'mutation($m: String!) { updateModelCard(model: $m, version: 1, card: {summary: "first"}) { summary } }',
+        m=name,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +229,7 @@ async def test_export_then_import_gives_the_same_graph(
         "Commit",
         "Package",
         "Job",
+        "Advisory",
     }
 
     # Through the API, the restored registry tells the same histories.

@@ -25,10 +25,42 @@ from tests.live_server import LiveServer
 from tests.security.steering import steered
 
 SCHEMA = graphql.build_schema(sdl())
+
+
+def _json_literals() -> st.SearchStrategy[graphql.ValueNode]:
+    """JSON arguments (importAdvisories(osv:)): nested objects and lists, with OSV-like keys now and then."""
+    leaves = st.one_of(
+        st.text(max_size=20).map(lambda text: graphql.StringValueNode(value=text)),
+        st.integers(-10, 10).map(lambda number: graphql.IntValueNode(value=str(number))),
+        st.booleans().map(lambda flag: graphql.BooleanValueNode(value=flag)),
+        st.just(graphql.NullValueNode()),
+    )
+    keys = st.one_of(
+        st.sampled_from(["id", "modified", "affected", "package", "name", "ecosystem", "versions"]),
+        st.text("abcxyz", min_size=1, max_size=6),
+    )
+
+    def containers(children: st.SearchStrategy[graphql.ValueNode]) -> st.SearchStrategy[graphql.ValueNode]:
+        return st.one_of(
+            st.lists(children, max_size=3).map(lambda items: graphql.ListValueNode(values=tuple(items))),
+            st.dictionaries(keys, children, max_size=4).map(
+                lambda fields: graphql.ObjectValueNode(
+                    fields=tuple(
+                        graphql.ObjectFieldNode(name=graphql.NameNode(value=key), value=value)
+                        for key, value in fields.items()
+                    )
+                )
+            ),
+        )
+
+    return st.recursive(leaves, containers, max_leaves=8)
+
+
 SCALARS = {
     "DateTime": st.datetimes(
         min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
     ).map(lambda moment: graphql.StringValueNode(value=moment.isoformat())),
+    "JSON": _json_literals(),
 }
 # Bounded so the suite stays fast; GRAPH_REGISTRY_FUZZ_EXAMPLES=2000 fuzzes longer by hand.
 BOUNDED = settings(

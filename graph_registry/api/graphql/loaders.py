@@ -8,6 +8,7 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from graph_registry.bootstrap import Services
+from graph_registry.domain.cards import CardSections
 from graph_registry.domain.lineage import ImpactHit
 from graph_registry.domain.paging import Page
 from graph_registry.domain.records import (
@@ -27,6 +28,8 @@ from graph_registry.domain.records import (
     VersionProvenance,
     VersionRecord,
 )
+from graph_registry.domain.severity import Severity
+from graph_registry.services.advisories import Vulnerability
 from graph_registry.services.requests import RequestRecord
 from graph_registry.services.teams import TeamRecord
 
@@ -66,6 +69,8 @@ PageKey = tuple[str, int, str | None]
 VersionKey = tuple[str, int]
 # (model, first, after, stage): Model.versions arguments travel in the key.
 VersionsPageKey = tuple[str, int | None, str | None, Stage | None]
+# (model, version, minSeverity): the vulnerabilities field's argument travels in the key.
+VulnerabilityKey = tuple[str, int, Severity | None]
 # (dataset, version, stage, alias, depth): impactedModels arguments travel in the key.
 ImpactKey = tuple[str, int, Stage | None, str | None, int]
 
@@ -155,3 +160,22 @@ class Loaders:
         self.team: DataLoader[str, TeamRecord | None] = _loader(services.teams.teams_by_name, none_team)
         self.model_team: DataLoader[str, TeamRecord | None] = _loader(services.teams.teams_of_models, none_team)
         self.version_requests: DataLoader[VersionKey, list[RequestRecord]] = _loader(services.requests.of_versions, [])
+
+        # Supply chain: a version's known vulnerabilities (by minSeverity) and its card sections.
+        async def vulnerabilities(keys: Sequence[VulnerabilityKey]) -> list[list[Vulnerability]]:
+            by_minimum: dict[Severity | None, list[VersionKey]] = {}
+            for model, version, minimum in keys:
+                by_minimum.setdefault(minimum, []).append((model, version))
+            found: dict[VulnerabilityKey, list[Vulnerability]] = {}
+            for minimum, versions in by_minimum.items():
+                for key, hits in (await services.advisories.vulnerabilities_of(versions, minimum)).items():
+                    found[(*key, minimum)] = hits
+            return [found.get(key, []) for key in keys]
+
+        self.vulnerabilities: DataLoader[VulnerabilityKey, list[Vulnerability]] = DataLoader(load_fn=vulnerabilities)
+
+        async def load_cards(keys: Sequence[VersionKey]) -> list[CardSections]:
+            found = await services.cards.cards(keys)
+            return [found.get(key, CardSections()) for key in keys]
+
+        self.cards: DataLoader[VersionKey, CardSections] = DataLoader(load_fn=load_cards)

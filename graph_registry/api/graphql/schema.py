@@ -33,12 +33,15 @@ from graph_registry.api.graphql.extensions.authorization import Authorization
 from graph_registry.api.graphql.extensions.limits import QueryCost, StringLimit
 from graph_registry.api.graphql.extensions.metrics import OperationMetrics
 from graph_registry.api.graphql.extensions.parse_cache import ParsedDocuments, ParserCache
+from graph_registry.api.graphql.resolvers.advisories import AdvisoryMutations, AdvisoryQueries
 from graph_registry.api.graphql.resolvers.artifacts import ArtifactMutations
 from graph_registry.api.graphql.resolvers.audit import AuditQueries
+from graph_registry.api.graphql.resolvers.cards import CardMutations
 from graph_registry.api.graphql.resolvers.governance import GovernanceMutations, GovernanceQueries
 from graph_registry.api.graphql.resolvers.lineage import LineageMutations, LineageQueries
 from graph_registry.api.graphql.resolvers.models import ModelMutations, ModelQueries
 from graph_registry.api.graphql.resolvers.pipelines import PipelineQueries
+from graph_registry.api.graphql.resolvers.search import SearchQueries
 from graph_registry.api.graphql.resolvers.subscriptions import EventSubscriptions
 from graph_registry.api.graphql.resolvers.teams import TeamMutations, TeamQueries
 from graph_registry.api.graphql.resolvers.tokens import TokenMutations, TokenQueries
@@ -99,6 +102,8 @@ Query = merge_types(
         WebhookQueries,
         TeamQueries,
         GovernanceQueries,
+        AdvisoryQueries,
+        SearchQueries,
     ),
 )
 Mutation = merge_types(
@@ -111,6 +116,8 @@ Mutation = merge_types(
         WebhookMutations,
         TeamMutations,
         GovernanceMutations,
+        AdvisoryMutations,
+        CardMutations,
     ),
 )
 Subscription = merge_types("Subscription", (EventSubscriptions,))

@@ -2,6 +2,7 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, request } from '../shared/api';
 import { GovernancePanel } from './GovernancePanel';
+import { CardPanel } from './CardPanel';
 import { ImpactPanel } from './ImpactPanel';
 import { LineageGraph } from './LineageGraph';
 import { ModelSearch } from './ModelSearch';
@@ -253,6 +254,7 @@ export function App() {
                   <div className="details-column">
                     <NodeDetails entry={rootEntry} />
                     {rootEntry.kind === 'MODEL_VERSION' && <GovernancePanel entry={rootEntry} onError={onError} />}
+                    {rootEntry.kind === 'MODEL_VERSION' && <CardPanel entry={rootEntry} onError={onError} />}
                     {rootEntry.kind === 'DATASET_VERSION' && (
                       <ImpactPanel entry={rootEntry} highlighted={path} onHighlight={highlight} onError={onError} />
                     )}

@@ -1,6 +1,7 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { kindStyle } from './kinds';
 import type { FlowNode } from './layout';
+import type { VulnerabilityFact } from './types';
 import { StageBadge } from './StageBadge';
 
 /** One lineage node: coloured by kind, with stage and alias badges on model versions. */
@@ -10,6 +11,8 @@ export function GraphNode({ data }: NodeProps<FlowNode>) {
   const facts = lineage.node;
   const stage = typeof facts.stage === 'string' ? facts.stage : null;
   const aliases = Array.isArray(facts.aliases) ? (facts.aliases as string[]) : [];
+  const vulnerabilities = Array.isArray(facts.vulnerabilities) ? (facts.vulnerabilities as VulnerabilityFact[]) : [];
+  const advisories = [...new Set(vulnerabilities.map((hit) => hit.advisory.osvId))];
   const classes = ['lineage-node', isRoot ? 'is-root' : '', onPath ? 'on-path' : '', stage === 'PRODUCTION' ? 'is-production' : '']
     .filter(Boolean)
     .join(' ');
@@ -30,7 +33,7 @@ export function GraphNode({ data }: NodeProps<FlowNode>) {
       <div className="lineage-node-label" data-testid="lineage-node-label" title={lineage.label}>
         {lineage.label}
       </div>
-      {(stage || aliases.length > 0) && (
+      {(stage || aliases.length > 0 || advisories.length > 0) && (
         <div className="lineage-node-badges">
           {stage && stage !== 'NONE' && <StageBadge stage={stage} />}
           {aliases.map((alias) => (
@@ -38,6 +41,11 @@ export function GraphNode({ data }: NodeProps<FlowNode>) {
               @{alias}
             </span>
           ))}
+          {advisories.length > 0 && (
+            <span className="badge badge-vulnerable" data-testid="vulnerable" title={advisories.join(', ')}>
+              {advisories.length} advisor{advisories.length === 1 ? 'y' : 'ies'}
+            </span>
+          )}
         </div>
       )}
       <Handle type="source" position={Position.Right} isConnectable={false} />

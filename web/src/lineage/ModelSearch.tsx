@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, request } from '../shared/api';
-import { MODELS, PAGE_SIZE } from './queries';
+import { MODELS, PAGE_SIZE, SEARCH_MODELS } from './queries';
 import type { Connection, ModelSummary } from './types';
 
 interface Props {
@@ -16,6 +16,8 @@ export function ModelSearch({ selected, onSelect, onError }: Props) {
   const [total, setTotal] = useState(0);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
+  // No name contains the text: the full-text search's close matches (one-letter typos) instead.
+  const [closeMatches, setCloseMatches] = useState(false);
   // Answers to an older search may arrive after newer ones: only the latest counts.
   const latest = useRef(0);
 
@@ -30,6 +32,16 @@ export function ModelSearch({ selected, onSelect, onError }: Props) {
       });
       if (asked !== latest.current) return;
       const page = data.models;
+      if (!after && nameContains && page.totalCount === 0) {
+        const found = await request<{ search: { node: ModelSummary }[] }>(SEARCH_MODELS, { query: nameContains });
+        if (asked !== latest.current) return;
+        setModels(found.search.map((hit) => hit.node));
+        setTotal(0);
+        setCursor(null);
+        setCloseMatches(found.search.length > 0);
+        return;
+      }
+      setCloseMatches(false);
       setModels((shown) => (after ? [...shown, ...page.edges.map((edge) => edge.node)] : page.edges.map((edge) => edge.node)));
       setTotal(page.totalCount);
       setCursor(page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null);
@@ -58,6 +70,7 @@ export function ModelSearch({ selected, onSelect, onError }: Props) {
       <div className="model-count">
         {loading ? 'Searching…' : `${total} model${total === 1 ? '' : 's'}`}
       </div>
+      {closeMatches && <div className="model-close-matches">Close matches:</div>}
       <ul className="model-list" data-testid="model-list">
         {models.map((model) => (
           <li key={model.id}>

@@ -1,6 +1,6 @@
 import { formatNumber, formatTime } from './format';
 import { kindStyle } from './kinds';
-import type { LineageNode } from './types';
+import type { LineageNode, VulnerabilityFact } from './types';
 
 const TIME_FIELDS = new Set(['createdAt', 'startedAt', 'endedAt', 'committedAt']);
 
@@ -8,6 +8,13 @@ function show(field: string, value: unknown): string {
   if (value === null || value === undefined || value === '') return '—';
   if (TIME_FIELDS.has(field)) return formatTime(String(value));
   if (typeof value === 'number') return formatNumber(value);
+  if (field === 'vulnerabilities' && Array.isArray(value)) {
+    return (
+      (value as VulnerabilityFact[])
+        .map((hit) => `${hit.advisory.osvId} (${hit.advisory.severity ?? 'no severity'}, ${hit.package.name}==${hit.package.packageVersion})`)
+        .join(', ') || '—'
+    );
+  }
   if (Array.isArray(value)) {
     return value
       .map((item) =>

@@ -64,7 +64,10 @@ query Lineage($id: ID!, $direction: LineageDirection!, $depth: Int!) {
 fragment NodeFacts on Node {
   __typename
   ... on Model { name description }
-  ... on ModelVersion { version stage aliases description createdAt deleted model { name } metrics { key value } }
+  ... on ModelVersion {
+    version stage aliases description createdAt deleted model { name } metrics { key value }
+    vulnerabilities { advisory { osvId severity } package { name packageVersion: version } }
+  }
   ... on Dataset { name description }
   ... on DatasetVersion { version digest uri rowCount createdAt dataset { name } }
   ... on Experiment { name }
@@ -80,4 +83,25 @@ query Impact($datasetVersion: DatasetVersionRef!, $stage: Stage) {
     modelVersion { id version stage aliases model { name } }
     path { id }
   }
+}`;
+
+// Full-text search (typos of one letter still match), asked when no model name contains the text.
+export const SEARCH_MODELS = `
+query SearchModels($query: String!) {
+  search(query: $query, kinds: [MODEL], first: 20) {
+    highlight
+    node { ... on Model { id name description productionVersion { version } latestVersion { version } } }
+  }
+}`;
+
+const CARD_FIELDS = `summary intendedUse limitations ethicalConsiderations evaluation license updatedBy updatedAt`;
+
+export const CARD = `
+query Card($model: String!, $version: Int!) {
+  modelVersion(model: $model, version: $version) { card { ${CARD_FIELDS} } }
+}`;
+
+export const UPDATE_CARD = `
+mutation UpdateCard($model: String!, $version: Int!, $card: ModelCardInput!) {
+  updateModelCard(model: $model, version: $version, card: $card) { ${CARD_FIELDS} }
 }`;

@@ -109,3 +109,19 @@ export interface ImpactHit {
   modelVersion: { id: string; version: number; stage: Stage; aliases: string[]; model: { name: string } };
   path: { id: string }[];
 }
+
+export interface ModelCard {
+  summary: string | null;
+  intendedUse: string | null;
+  limitations: string | null;
+  ethicalConsiderations: string | null;
+  evaluation: string | null;
+  license: string | null;
+  updatedBy: string | null;
+  updatedAt: string | null;
+}
+
+export interface VulnerabilityFact {
+  advisory: { osvId: string; severity: string | null };
+  package: { name: string; packageVersion: string };
+}

@@ -144,6 +144,10 @@ POLICIES: dict[str, Rule] = {
     "Query.job": Role.READER,
     "Query.datasetBySource": Role.READER,
     "Query.apiTokens": Role.ADMIN,
+    "Query.advisory": Role.READER,
+    "Query.vulnerableModels": Role.READER,
+    "Query.search": Role.READER,
+    "Query.leaderboard": Role.READER,
     "Subscription.modelEvents": Role.READER,
     # Recording what happened: writers.
     "Mutation.createModel": on_team(Role.WRITER),
@@ -257,6 +261,9 @@ POLICIES: dict[str, Rule] = {
     "Mutation.rejectStageTransition": on_request(Role.MAINTAINER),
     # The requester or an admin (the service tells them apart); any writer of the model may ask.
     "Mutation.cancelStageTransition": on_request(Role.WRITER),
+    # Supply chain: advisories are registry-wide data, fed by whoever runs the registry.
+    "Mutation.importAdvisories": Role.ADMIN,
+    "Mutation.updateModelCard": on_model(Role.WRITER),
 }
 
 

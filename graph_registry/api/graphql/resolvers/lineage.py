@@ -6,10 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 
 from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.extensions.authorization import may_act
+from graph_registry.api.graphql.types import version_supply
+from graph_registry.api.graphql.types.advisories import Vulnerability
+from graph_registry.api.graphql.types.cards import ModelCard
 from graph_registry.api.graphql.types.common import MetricInput, Stage, TagInput, metric_records, tag_pairs
 from graph_registry.api.graphql.types.datasets import Dataset, DatasetVersion
 from graph_registry.api.graphql.types.governance import StageTransitionRequest
@@ -27,6 +31,7 @@ from graph_registry.api.graphql.types.models import ModelVersion
 from graph_registry.api.graphql.types.runs import Commit, Experiment, Package, Run
 from graph_registry.api.graphql.types.teams import Team
 from graph_registry.domain.records import RunStatus, VersionRecord
+from graph_registry.domain.severity import Severity
 
 VersionKey = tuple[str, int]
 
@@ -53,6 +58,18 @@ class LineageLinks:
     """The fields of lower type families that lead to families above them (a version's run, a dataset
     version's runs, any node's lineage): the type modules reach them through `info.context.links`,
     so no type module imports one above it. Everything goes through the request's loaders."""
+
+    # Supply chain (types/version_supply.py): a version's card, bill of materials and vulnerabilities.
+    async def version_card(self, info: Info, record: VersionRecord) -> ModelCard:
+        return await version_supply.card(info, record)
+
+    async def version_sbom(self, info: Info, record: VersionRecord) -> JSON:
+        return await version_supply.sbom(info, record)
+
+    async def version_vulnerabilities(
+        self, info: Info, key: VersionKey, minimum: Severity | None
+    ) -> list[Vulnerability]:
+        return await version_supply.vulnerabilities(info, key, minimum)
 
     async def version_produced_by(self, info: Info, key: VersionKey) -> Run | None:
         return Run.maybe((await info.context.loaders.provenance.load(key)).run)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry.scalars import JSON
 
 from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
@@ -22,8 +23,11 @@ from graph_registry.api.graphql.types.common import (
 )
 from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
 from graph_registry.domain.records import ModelRecord, VersionRecord
+from graph_registry.domain.severity import Severity
 
 if TYPE_CHECKING:
+    from graph_registry.api.graphql.types.advisories import Vulnerability
+    from graph_registry.api.graphql.types.cards import ModelCard
     from graph_registry.api.graphql.types.datasets import DatasetVersion
     from graph_registry.api.graphql.types.governance import StageTransitionRequest
     from graph_registry.api.graphql.types.lineage import LineageGraph
@@ -35,6 +39,8 @@ _LINEAGE = "graph_registry.api.graphql.types.lineage"
 _RUNS = "graph_registry.api.graphql.types.runs"
 _TEAMS = "graph_registry.api.graphql.types.teams"
 _GOVERNANCE = "graph_registry.api.graphql.types.governance"
+_ADVISORIES = "graph_registry.api.graphql.types.advisories"
+_CARDS = "graph_registry.api.graphql.types.cards"
 
 
 @strawberry.type
@@ -208,6 +214,23 @@ class ModelVersion(Node):
     @strawberry.field(description="Python packages the version declared (from requirements lines).")
     async def packages(self, info: Info) -> list[Annotated[Package, strawberry.lazy(_RUNS)]]:
         return await info.context.links.version_packages(info, self.record.key)
+
+    @strawberry.field(description="Present for every version; its lineage-derived parts fill themselves in.")
+    async def card(self, info: Info) -> Annotated[ModelCard, strawberry.lazy(_CARDS)]:
+        return await info.context.links.version_card(info, self.record)
+
+    @strawberry.field(
+        description="The version's bill of materials, a CycloneDX 1.6 JSON document (ML-BOM): the model with its "
+        "card, training datasets, base model and packages (purls), and the dependencies between them."
+    )
+    async def sbom(self, info: Info) -> JSON:
+        return await info.context.links.version_sbom(info, self.record)
+
+    @strawberry.field(description="Known vulnerabilities of the declared packages, from imported advisories.")
+    async def vulnerabilities(
+        self, info: Info, min_severity: Severity | None = None
+    ) -> list[Annotated[Vulnerability, strawberry.lazy(_ADVISORIES)]]:
+        return await info.context.links.version_vulnerabilities(info, self.record.key, min_severity)
 
     @strawberry.field
     async def lineage(
