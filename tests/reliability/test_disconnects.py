@@ -25,7 +25,7 @@ async def _vanish(url: str, body: bytes, *, after: float, cut_body: bool = False
     """Sends a POST /graphql (or only half of its body) and drops the connection without reading."""
     target = urlparse(url)
     _, writer = await asyncio.open_connection(target.hostname, target.port)
-    head = f"POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n"
+    head = f"POST /graphql HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n"
     writer.write(head.encode() + (body[: len(body) // 2] if cut_body else body))
     await writer.drain()
     await asyncio.sleep(after)
@@ -121,7 +121,7 @@ async def test_an_upload_cut_short_never_makes_the_artifact_ready(scratch_api: A
         _, writer = await asyncio.open_connection(url.hostname, url.port)
         headers = "".join(f"{h['key']}: {h['value']}\r\n" for h in target["headers"])
         writer.write(
-            f"{target['method']} {url.path}?{url.query} HTTP/1.1\r\nhost: x\r\n{headers}content-length: {len(payload)}\r\n\r\n".encode()
+            f"{target['method']} {url.path}?{url.query} HTTP/1.1\r\nhost: 127.0.0.1\r\n{headers}content-length: {len(payload)}\r\n\r\n".encode()
         )
         writer.write(payload[: len(payload) // 3])
         await writer.drain()
