@@ -162,5 +162,5 @@ def test_neo4j_start_in_the_foreground_stops_on_a_signal(serve_home: Path, stop:
             process.kill()
         serve.close()
     assert status == 0, serve.log()[-3000:]
-    assert "stopping Neo4j" in serve.log()
+    assert "stopping the local Neo4j" in serve.log() and "local Neo4j stopped in" in serve.log()
     assert_all_gone(serve, {pid, process.pid})
