@@ -18,7 +18,7 @@ import orjson
 
 from graph_registry.settings import LogFormat
 
-_REQUEST_FIELDS = ("request_id", "actor", "operation", "operation_type", "duration_ms", "outcome")
+_REQUEST_FIELDS = ("request_id", "client_request_id", "actor", "operation", "operation_type", "duration_ms", "outcome")
 _TOKEN_PATH = re.compile(r"^(/artifacts/(?:upload|download)/)[^/?]+")
 
 

@@ -119,7 +119,10 @@ def test_two_workers_report_together_and_log_json_without_secrets(
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     requests = [line for line in lines if line.get("operation") == f"Count_{unique}"]
     assert len(requests) == sent
-    assert {line["request_id"] for line in requests} == {f"req-{unique}-{index}" for index in range(sent)}
+    # The server allocates each request's id; the caller's X-Request-Id is logged beside it.
+    assert {line["client_request_id"] for line in requests} == {f"req-{unique}-{index}" for index in range(sent)}
+    assert len({line["request_id"] for line in requests}) == sent
+    assert not {line["request_id"] for line in requests} & {line["client_request_id"] for line in requests}
     assert {line["actor"] for line in requests} == {f"admin-{unique}", f"reader-{unique}"}
     assert all(line["outcome"] == "ok" and line["duration_ms"] >= 0 for line in requests)
     assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)

@@ -46,6 +46,8 @@ class OperationMetrics(SchemaExtension):
             duration * 1000,
             extra={
                 "request_id": getattr(request_context, "request_id", None),
+                # The caller's own X-Request-Id, beside the id the server allocated (never instead of it).
+                "client_request_id": getattr(request_context, "client_request_id", None),
                 "actor": getattr(request_context, "actor", None),
                 "operation": operation,
                 "operation_type": operation_type,
