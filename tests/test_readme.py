@@ -99,7 +99,9 @@ class FreshRegistry:
     log: Path
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "GRAPH_REGISTRY_"))}
+        # What the suite's own process set (MLflow's client writes MLFLOW_* into os.environ) is not a
+        # reader's shell: a README script sees only the documented variables.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "GRAPH_REGISTRY_", "MLFLOW_"))}
         env.update(
             GRAPH_REGISTRY_URL=self.url,
             PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",

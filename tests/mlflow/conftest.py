@@ -26,13 +26,19 @@ from tests.live_server import LiveServer
 @pytest.fixture
 def tracking(api: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[MlflowClient]:
     """The client pointed at the suite's server (auth off), as MLFLOW_TRACKING_URI would."""
+    # mlflow.set_tracking_uri/set_registry_uri also write MLFLOW_TRACKING_URI/MLFLOW_REGISTRY_URI into
+    # os.environ (for subprocesses): set through monkeypatch first, they are restored after the test,
+    # so no later test's subprocess (the README's scripts) inherits this server as its registry.
     monkeypatch.setenv("MLFLOW_TRACKING_URI", api.url)
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", api.url)
     monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)
     mlflow.set_tracking_uri(api.url)
     mlflow.set_registry_uri(api.url)
     yield MlflowClient(tracking_uri=api.url, registry_uri=api.url)
     while mlflow.active_run() is not None:
         mlflow.end_run()
+    mlflow.set_tracking_uri(None)
+    mlflow.set_registry_uri(None)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
