@@ -2,14 +2,17 @@
 
 An endpoint is a coroutine `(Call) -> dict` registered with `endpoint(...)`. Around it: the
 Bearer token is authenticated as for GraphQL, the role it needs comes from the one policy table
-(`POLICIES["MLflow.<Endpoint>"]`, api/authorization.py), a write is audited (its entry commits with
-the change's first write transaction, as for mutations), and errors leave in MLflow's shape:
+(`POLICIES["MLflow.<Endpoint>"]`, api/authorization.py), a write is audited as a mutation is: the
+handler hands the prepared entry (`call.audit`) to its use case as `audit=`, whose write transaction
+carries it (services/audit.py `write_audited`), so a change and its entry commit together or not at
+all; the entry is finished with the outcome once the call ends. Errors leave in MLflow's shape:
 `{"error_code": ..., "message": ...}` with the HTTP status MLflow uses, so the stock client raises
 the MlflowException its users handle.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import logging
@@ -35,7 +38,7 @@ from graph_registry.errors import (
     Unauthenticated,
     Unavailable,
 )
-from graph_registry.services.audit import OK, Attempt, describe_arguments
+from graph_registry.services.audit import OK, Attempt, AuditEntry, describe_arguments
 from graph_registry.services.tokens import Principal
 
 log = logging.getLogger("graph_registry.mlflow")
@@ -104,6 +107,8 @@ class Call:
     request_id: str
     services: Any
     touched: dict[str, Any] = field(default_factory=dict)
+    # The write's audit entry, for the use case's transaction to carry (`audit=call.audit`).
+    audit: AuditEntry | None = None
 
     @property
     def actor(self) -> str:
@@ -293,14 +298,15 @@ def endpoint(
         return result if isinstance(result, Response) else json_response(result)
 
     serve.policy_key = key  # type: ignore[attr-defined]  # read by the policy-coverage test
+    serve.handler = handler  # type: ignore[attr-defined]  # read by the audit-wiring test
+    serve.write = write  # type: ignore[attr-defined]
     return serve
 
 
 async def _audited(call: Call, handler: Handler, attempt: Attempt) -> Mapping[str, Any] | Response:
-    audit = call.services.audit
-    entry = audit.prepare(attempt)
+    entry = call.services.audit.prepare(attempt)
+    call.audit = entry
     try:
-        # The adapter's use cases take no entry yet: it is concluded (written whole) once the call ends.
         result = await handler(call)
     except RegistryError as error:
         await _conclude(call, entry, error.code, error.message)
@@ -308,14 +314,34 @@ async def _audited(call: Call, handler: Handler, attempt: Attempt) -> Mapping[st
     except MlflowError as error:
         await _conclude(call, entry, error.code, error.message)
         raise
+    except asyncio.CancelledError:
+        # The caller went away; a transaction in flight still runs to its end (storage shields it):
+        # the entry is concluded once it has, so a committed change is not left PENDING.
+        concluding = asyncio.ensure_future(_conclude_cancelled(call, entry))
+        _CONCLUDING.add(concluding)
+        concluding.add_done_callback(_CONCLUDING.discard)
+        raise
     except Exception:
         await _conclude(call, entry, "INTERNAL", f"unexpected error, request {call.request_id}")
         raise
+    finally:
+        call.audit = None
     await _conclude(call, entry, OK, None)
     return result
 
 
-async def _conclude(call: Call, entry: Any, outcome: str, message: str | None) -> None:
+# Conclusions of cancelled calls still waiting for their transaction (kept so they are not collected).
+_CONCLUDING: set[asyncio.Future[None]] = set()
+
+
+async def _conclude_cancelled(call: Call, entry: AuditEntry) -> None:
+    if entry.claimed:
+        await entry.settled.wait()
+    message = "the caller went away before the answer"
+    await _conclude(call, entry, OK if entry.committed else "CANCELLED", message)
+
+
+async def _conclude(call: Call, entry: AuditEntry, outcome: str, message: str | None) -> None:
     try:
         await call.services.audit.conclude(
             entry,
@@ -325,7 +351,7 @@ async def _conclude(call: Call, entry: Any, outcome: str, message: str | None) -
             version=call.touched.get("version"),
         )
     except RegistryError:
-        log.exception("could not record the outcome of audit entry %s", entry.params["id"])
+        log.exception("could not record the outcome of audit entry %s", entry.id)
 
 
 def page(

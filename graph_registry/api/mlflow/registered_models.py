@@ -40,7 +40,9 @@ async def _render(call: Call, models: list[Row]) -> list[dict[str, Any]]:
 
 async def create(call: Call) -> dict[str, Any]:
     name = _name(call)
-    await call.services.models.create_model(name=name, description=call.text("description"), tags=call.pairs("tags"))
+    await call.services.models.create_model(
+        name=name, description=call.text("description"), tags=call.pairs("tags"), audit=call.audit
+    )
     return {"registered_model": (await _render(call, await call.services.mlflow.registry.models_named([name])))[0]}
 
 
@@ -54,7 +56,9 @@ async def get(call: Call) -> dict[str, Any]:
 
 async def update(call: Call) -> dict[str, Any]:
     name = _name(call)
-    await call.services.models.update_model(name=name, description=call.text("description", default=""), tags=None)
+    await call.services.models.update_model(
+        name=name, description=call.text("description", default=""), tags=None, audit=call.audit
+    )
     return {"registered_model": (await _render(call, await call.services.mlflow.registry.models_named([name])))[0]}
 
 
@@ -67,7 +71,7 @@ async def rename(call: Call) -> dict[str, Any]:
 
 
 async def delete(call: Call) -> dict[str, Any]:
-    await call.services.mlflow.registry.delete_model(_name(call), actor=call.actor)
+    await call.services.mlflow.registry.delete_model(_name(call), actor=call.actor, audit=call.audit)
     return {}
 
 
@@ -118,12 +122,13 @@ async def latest_versions(call: Call) -> dict[str, Any]:
 
 async def set_tag(call: Call) -> dict[str, Any]:
     name = _name(call)
-    await call.services.mlflow.registry.set_model_tag(name, call.required("key"), call.text("value", default="") or "")
+    value = call.text("value", default="") or ""
+    await call.services.mlflow.registry.set_model_tag(name, call.required("key"), value, audit=call.audit)
     return {}
 
 
 async def delete_tag(call: Call) -> dict[str, Any]:
-    await call.services.mlflow.registry.set_model_tag(_name(call), call.required("key"), None)
+    await call.services.mlflow.registry.set_model_tag(_name(call), call.required("key"), None, audit=call.audit)
     return {}
 
 
@@ -143,13 +148,15 @@ def alias_policy(call: Call) -> dict[str, Any]:
 async def set_alias(call: Call) -> dict[str, Any]:
     name = _name(call)
     await call.services.lifecycle.set_alias(
-        model=name, alias=call.required("alias"), version=_version_number(call), actor=call.actor
+        model=name, alias=call.required("alias"), version=_version_number(call), actor=call.actor, audit=call.audit
     )
     return {}
 
 
 async def delete_alias(call: Call) -> dict[str, Any]:
-    await call.services.lifecycle.delete_alias(model=_name(call), alias=call.required("alias"), actor=call.actor)
+    await call.services.lifecycle.delete_alias(
+        model=_name(call), alias=call.required("alias"), actor=call.actor, audit=call.audit
+    )
     return {}
 
 
