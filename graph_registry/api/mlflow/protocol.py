@@ -24,8 +24,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from graph_registry.api.graphql.extensions.authorization import POLICIES, needed_role
-from graph_registry.api.graphql.extensions.authorization import Call as PolicyCall
+from graph_registry.api.access import authorize
 from graph_registry.api.http.auth import authenticate
 from graph_registry.api.http.guard import request_id_of
 from graph_registry.errors import (
@@ -260,12 +259,7 @@ def endpoint(
                 stream=stream,
             )
             call = Call(request=request, body=body, principal=auth.principal, request_id=request_id, services=services)
-            rule = POLICIES.get(key)
-            if rule is None:
-                log.error("%s has no authorization policy: refused", key)
-                raise Forbidden(f"{key} has no authorization policy", operation=key)
             arguments = policy(call) if policy is not None else {}
-            needed = await needed_role(rule, PolicyCall(key, arguments, services))
             attempt = Attempt(
                 actor=auth.principal.actor,
                 role=auth.principal.role.value,
@@ -275,15 +269,12 @@ def endpoint(
                 model=arguments.get("model") if isinstance(arguments.get("model"), str) else None,
                 version=arguments.get("version") if isinstance(arguments.get("version"), int) else None,
             )
-            if not auth.principal.role.allows(needed):
-                refused = Forbidden(
-                    f"{key} needs the {needed.value} role; {auth.principal.actor!r} has {auth.principal.role.value}",
-                    operation=key,
-                    requiredRole=needed.value,
-                )
+            try:
+                await authorize(services, auth.principal, key, arguments)
+            except Forbidden as refused:
                 if write:
                     await services.audit.refuse(attempt, outcome=refused.code, message=refused.message)
-                raise refused
+                raise
             if not write:
                 result = await handler(call)
             else:

@@ -17,6 +17,8 @@ from graph_registry.services.mlflow_registry import stage_of
 from graph_registry.storage.database import Row
 
 _SEARCHABLE: dict[str, set[str]] = {"attribute": {"name"}, "tag": set()}
+# MLflow has no teams: a new registered model joins the team this tag names (the tag is not kept).
+TEAM_TAG = "graph_registry.team"
 
 
 def _name(call: Call) -> str:
@@ -27,6 +29,17 @@ def _name(call: Call) -> str:
 
 def model_policy(call: Call) -> dict[str, Any]:
     return {"model": call.body.get("name")}
+
+
+def _team_tag(call: Call) -> tuple[str | None, list[tuple[str, str]]]:
+    """The team a new model's tags name, and its other tags."""
+    tags = call.pairs("tags")
+    teams = [value for key, value in tags if key == TEAM_TAG]
+    return (teams[-1] if teams else None), [(key, value) for key, value in tags if key != TEAM_TAG]
+
+
+def create_policy(call: Call) -> dict[str, Any]:
+    return {"model": call.body.get("name"), "team": _team_tag(call)[0]}
 
 
 async def _render(call: Call, models: list[Row]) -> list[dict[str, Any]]:
@@ -40,8 +53,9 @@ async def _render(call: Call, models: list[Row]) -> list[dict[str, Any]]:
 
 async def create(call: Call) -> dict[str, Any]:
     name = _name(call)
+    team, tags = _team_tag(call)
     await call.services.models.create_model(
-        name=name, description=call.text("description"), tags=call.pairs("tags"), audit=call.audit
+        name=name, description=call.text("description"), tags=tags, team=team, audit=call.audit
     )
     return {"registered_model": (await _render(call, await call.services.mlflow.registry.models_named([name])))[0]}
 
@@ -178,7 +192,7 @@ routes = [
             create,
             fields={"name", "tags", "description", "deployment_job_id"},
             write=True,
-            policy=model_policy,
+            policy=create_policy,
         ),
         methods=["POST"],
     ),
