@@ -105,6 +105,17 @@ class MlflowArtifactService:
         )
         return dict(rows[0]["file"])
 
+    async def stored(self, path: str) -> Row | None:
+        """The file recorded at a client path, if any."""
+        where = parse_path(path)
+        rows = await self._db.read("mlflow_artifact_file", owner=where.owner, path=where.relative)
+        return dict(rows[0]["file"]) if rows else None
+
+    async def verify(self, stored: Row) -> bool:
+        """Whether the store holds exactly the bytes recorded (their sha256 and size, measured again)."""
+        measured = await self._store.digest(stored["key"])
+        return measured is not None and (measured.sha256, measured.size) == (stored["sha256"], stored["size"])
+
     async def file(self, path: str) -> tuple[Row, AsyncIterator[bytes]]:
         """A stored file's record and its bytes (the first chunk already read: a missing object is NotFound)."""
         where = parse_path(path)
