@@ -26,6 +26,7 @@ from graph_registry.domain import validation
 from graph_registry.domain import webhook_deliveries as wire
 from graph_registry.domain.webhook_targets import Resolver, check_target, pinned, system_resolver
 from graph_registry.errors import InvalidInput, NotFound, RegistryError
+from graph_registry.services.tokens import Role
 from graph_registry.storage.database import Database
 
 log = logging.getLogger("graph_registry.webhooks")
@@ -164,11 +165,24 @@ class WebhookService:
             secret=secret,
             actor=actor,
         )
+        if not rows:
+            raise NotFound(f"no team named {team!r}", field="team")
         return WebhookRecord.from_row(rows[0]["webhook"]), secret
 
     async def all(self, *, team: str | None = None) -> list[WebhookRecord]:
         rows = await self._db.read("list_webhooks", team=team)
         return [WebhookRecord.from_row(row["webhook"]) for row in rows]
+
+    async def of_maintainer(self, actor: str, *, every_team: bool) -> list[WebhookRecord]:
+        """The webhooks of the teams `actor` maintains (of every team when `every_team`: a registry-wide
+        maintainer); never the registry-wide ones, which are admins'."""
+        rows = await self._db.read("list_team_webhooks", actor=actor, everyTeam=every_team, role=Role.MAINTAINER.value)
+        return [WebhookRecord.from_row(row["webhook"]) for row in rows]
+
+    async def team_of(self, webhook_id: str) -> tuple[bool, str | None]:
+        """Whether the webhook exists, and the team it belongs to (None: registry-wide)."""
+        rows = await self._db.read("get_webhook_team", id=webhook_id)
+        return (True, rows[0]["team"]) if rows else (False, None)
 
     async def delete(self, webhook_id: str) -> bool:
         rows = await self._db.write("delete_webhook", id=webhook_id)
