@@ -39,6 +39,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Context
 from graph_registry.api.graphql.extensions.team_scope import (
     anywhere,
@@ -117,11 +118,40 @@ async def _delete_version_rule(call: Call) -> Role:
     return Role.WRITER
 
 
-async def _webhook_rule(call: Call) -> Role:
-    """Webhooks (their URLs and delivery logs are secrets): admins. Team maintainers join here when
-    teams land (issue 16): a webhook filtered by `team` (or belonging to one) will need MAINTAINER of
-    that team, and `webhooks` will list a maintainer's teams' webhooks only."""
-    return Role.ADMIN
+async def _webhook_rule(call: Call) -> Need:
+    """Webhooks (their URLs and delivery logs are secrets): admins, and a team's maintainers for the
+    team's webhooks. A webhook belongs to its `team`, or else to the team of its `model` (services/
+    webhooks.py keeps that team on it); one that belongs to no team is registry-wide: admins only.
+    `webhooks` needs MAINTAINER somewhere, and lists a maintainer's teams' webhooks only (the resolver);
+    deleting or testing one needs MAINTAINER of its team (an unknown id: ADMIN, so a maintainer learns
+    nothing of other teams' ids)."""
+    if call.field == "Query.webhooks":
+        return Need(Role.MAINTAINER, anywhere=True)
+    team: str | None = None
+    if call.field == "Mutation.createWebhook":
+        named, model = call.arguments.get("team"), call.arguments.get("model")
+        if named is not None:
+            team = named if isinstance(named, str) and validation.NAME.fullmatch(named) else None
+        elif isinstance(model, str) and validation.NAME.fullmatch(model):
+            owner = (await call.services.teams.teams_of_models([model])).get(model)
+            team = owner.name if owner is not None else None
+    else:
+        token = call.arguments.get("id")
+        key = _webhook_key(token)
+        if key is not None:
+            team = (await call.services.webhooks.team_of(key))[1]
+    return Need(Role.MAINTAINER, teams=(team,)) if team is not None else Need(Role.ADMIN)
+
+
+def _webhook_key(token: object) -> str | None:
+    """The stored id of a Webhook's global id (None when it is not one)."""
+    if not isinstance(token, str):
+        return None
+    try:
+        kind, key = ids.parse_global_id(token)
+    except RegistryError:
+        return None
+    return key[0] if kind == "Webhook" and len(key) == 1 and isinstance(key[0], str) else None
 
 
 POLICIES: dict[str, Rule] = {
