@@ -32,6 +32,7 @@ from graph_registry.errors import InvalidInput, NotFound, RegistryError
 from graph_registry.services.audit import OK, Attempt, AuditEntry, AuditService, write_one_audited
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.mlflow_artifacts import MlflowArtifactService
+from graph_registry.services.mlflow_models import MlflowModelService
 from graph_registry.services.mlflow_registry import stage_of
 from graph_registry.services.mlflow_tracking import DatasetInput, ImportedRun, MetricPoint, MlflowTrackingService
 from graph_registry.services.models import ModelService
@@ -134,6 +135,10 @@ class MlflowSource:
                 raise InvalidInput(f"the MLflow server answered {response.status_code} to artifact {path}")
             yield response.aiter_bytes(1024 * 1024)
 
+    async def logged_model(self, model_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = (await self._call("GET", f"logged-models/{model_id}", {}))["model"]
+        return found
+
     async def versions(self, model: str) -> list[dict[str, Any]]:
         escaped = model.replace("'", "\\'")
         body = {"filter": f"name = '{escaped}'", "max_results": 10000}
@@ -171,6 +176,9 @@ class MlflowImport:
         self._on_progress = on_progress
         self._stop_after = stop_after
         self._artifacts = artifacts
+        self._logged_models = MlflowModelService(database)
+        # The source's experiment ids -> this registry's (they differ when names were already here).
+        self._experiment_ids: dict[str, str] = {}
         self._written = 0
         self.report = ImportReport()
 
@@ -208,6 +216,7 @@ class MlflowImport:
             target = await self._experiment(experiment)
             if target is None:
                 continue
+            self._experiment_ids[str(experiment["experiment_id"])] = target
             async for run in source.runs(experiment["experiment_id"]):
                 await self._run(source, run, target)
         async for model in source.models():
@@ -325,15 +334,63 @@ class MlflowImport:
             )
 
     async def _run_artifacts(self, source: MlflowSource, run_id: str, experiment_id: str, uri: str) -> None:
+        await self._copy_artifacts(source, uri, f"{experiment_id}/{run_id}/artifacts", f"run {run_id}")
+
+    async def _logged_model(self, source: MlflowSource, model_id: str, model: str) -> None:
+        """A version's MLflow 3 logged model and its files (what `models:/name/N` loads)."""
+        try:
+            limits.logged_model_id(model_id)
+            found = (await self._logged_models.models([model_id])).get(model_id)
+            info = found or (await source.logged_model(model_id))["info"]
+        except RegistryError as error:
+            self.report.unmapped.append(f"logged model {model_id!r} of {model}: {error.message}")
+            return
+        experiment_id = found["experimentId"] if found else self._experiment_ids.get(str(info.get("experiment_id")))
+        if experiment_id is None:
+            self.report.unmapped.append(
+                f"logged model {model_id} of {model}: its experiment was not imported; its files are not copied"
+            )
+            return
+        if found is None:
+            run_id = info.get("source_run_id") or None
+            await self._audited(
+                "logged_model",
+                {"modelId": model_id, "model": model},
+                lambda entry: self._logged_models.import_model(
+                    model_id=model_id,
+                    experiment_id=experiment_id,
+                    name=info.get("name"),
+                    model_type=info.get("model_type") or None,
+                    source_run_id=run_id if run_id and limits.RUN_ID.fullmatch(run_id) else None,
+                    status=str(info.get("status") or "LOGGED_MODEL_READY"),
+                    tags=_pairs(info.get("tags")),
+                    params=_pairs(info.get("params")),
+                    artifact_root=PROXIED,
+                    audit=entry,
+                ),
+            )
+        self._counted("logged_model", found is None)
+        uri = str(info.get("artifact_uri") or info.get("artifactUri") or "")
+        if found is not None:
+            # Resuming: the source's own location of the files.
+            uri = str((await source.logged_model(model_id))["info"].get("artifact_uri") or "")
+        if not uri.startswith(PROXIED):
+            self.report.unmapped.append(f"files of logged model {model_id} at {uri[:200]}: not proxied, not copied")
+            return
+        await self._copy_artifacts(
+            source, uri, f"{experiment_id}/models/{model_id}/artifacts", f"logged model {model_id}"
+        )
+
+    async def _copy_artifacts(self, source: MlflowSource, uri: str, prefix: str, owner: str) -> None:
         artifacts = self._artifacts
         assert artifacts is not None
         root = uri.removeprefix(PROXIED).strip("/")
         async for relative, size in source.artifact_files(root):
-            target = f"{experiment_id}/{run_id}/artifacts/{relative}"
+            target = f"{prefix}/{relative}"
             try:
                 done = await artifacts.stored(target)
             except InvalidInput as error:
-                self.report.unmapped.append(f"artifact {relative!r} of run {run_id}: {error.message}")
+                self.report.unmapped.append(f"artifact {relative!r} of {owner}: {error.message}")
                 continue
             if done is not None and done["size"] == size:
                 self._counted("artifact", False)
@@ -341,10 +398,10 @@ class MlflowImport:
             started = time.monotonic()
             async with source.artifact(f"{root}/{relative}") as chunks:
                 stored = await self._audited(
-                    "artifact", {"runId": run_id, "path": relative[:500]}, _uploading(artifacts, target, chunks, size)
+                    "artifact", {"owner": owner, "path": relative[:500]}, _uploading(artifacts, target, chunks, size)
                 )
             if not await artifacts.verify(stored):
-                self.report.unmapped.append(f"artifact {relative!r} of run {run_id}: the stored bytes did not verify")
+                self.report.unmapped.append(f"artifact {relative!r} of {owner}: the stored bytes did not verify")
                 continue
             self.report.artifact_seconds += time.monotonic() - started
             self.report.artifact_bytes += size
@@ -373,12 +430,17 @@ class MlflowImport:
         producing = [v for v in versions if (v.get("current_stage") or "").lower() == "production"]
         newest_production = int(producing[-1]["version"]) if producing else None
         for version in versions:
-            await self._version(name, version, newest_production)
+            await self._version(source, name, version, newest_production)
         for alias in model.get("aliases", []):
             await self._alias(name, alias["alias"], int(alias["version"]))
 
-    async def _version(self, model: str, version: dict[str, Any], newest_production: int | None) -> None:
+    async def _version(
+        self, source: MlflowSource, model: str, version: dict[str, Any], newest_production: int | None
+    ) -> None:
         number = int(version["version"])
+        model_id = _logged_model_of(version)
+        if model_id and self._artifacts is not None:
+            await self._logged_model(source, model_id, model)
         if await self._db.read("get_versions", keys=[[model, number]]):
             self._counted("version", False)
             return
@@ -454,3 +516,14 @@ def _uploading(
         return artifacts.upload(path, chunks, size=size, audit=entry)
 
     return upload
+
+
+def _logged_model_of(version: dict[str, Any]) -> str | None:
+    """The logged model a version was registered from: its `model_id`, or a `models:/m-...` source
+    (searches of some MLflow servers leave `model_id` out)."""
+    given = version.get("model_id")
+    if given:
+        return str(given)
+    source = str(version.get("source") or "")
+    candidate = source.removeprefix("models:/").split("/")[0]
+    return candidate if source.startswith("models:/") and limits.LOGGED_MODEL_ID.fullmatch(candidate) else None

@@ -63,6 +63,49 @@ class MlflowModelService:
             raise NotFound(f"no experiment with id {experiment_id[:40]!r}", experiment=experiment_id)
         return dict(rows[0]["model"])
 
+    async def import_model(
+        self,
+        *,
+        model_id: str,
+        experiment_id: str,
+        name: str | None,
+        model_type: str | None,
+        source_run_id: str | None,
+        status: str,
+        tags: Sequence[tuple[str, str]],
+        params: Sequence[tuple[str, str]],
+        artifact_root: str,
+        audit: AuditEntry | None = None,
+    ) -> Row:
+        """A logged model copied from an MLflow server with its own id (import-mlflow), in one transaction."""
+        limits.logged_model_id(model_id)
+        if status not in STATUSES:
+            status = "LOGGED_MODEL_READY"
+        tag_pairs = limits.pairs(tags, what="tag", limit=limits.MAX_TAG_VALUE, most=10_000)
+        param_pairs = limits.pairs(params, what="param", limit=limits.MAX_PARAM_VALUE, most=10_000)
+
+        async def work(tx: Transaction) -> Row:
+            rows = await tx.run(
+                "mlflow_create_logged_model",
+                experimentId=experiment_id,
+                modelId=model_id,
+                name=limits.text(name or model_id, what="name", limit=limits.MAX_NAME),
+                modelType=model_type,
+                artifactUri=f"{artifact_root}/{experiment_id}/models/{model_id}/artifacts",
+                sourceRunId=source_run_id,
+                tags=pairs_to_strings(tag_pairs),
+                params=pairs_to_strings(param_pairs),
+                now=now_ms(),
+            )
+            if not rows:
+                raise NotFound(f"no experiment with id {experiment_id[:40]!r}", experiment=experiment_id)
+            updated = await tx.run(
+                "mlflow_update_logged_model", modelId=model_id, changes={"status": status}, now=now_ms()
+            )
+            return dict(updated[0]["model"])
+
+        return await write_audited(self._db, work, audit=audit)
+
     async def models(self, model_ids: Sequence[str]) -> dict[str, Row]:
         rows = await self._db.read("mlflow_get_logged_models", modelIds=list(model_ids))
         return {row["model"]["modelId"]: row["model"] for row in rows}

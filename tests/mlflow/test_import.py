@@ -20,8 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import mlflow
+import mlflow.sklearn
+import numpy as np
+import pandas as pd
 import pytest
 from mlflow import MlflowClient
+from sklearn.linear_model import LogisticRegression
 from typer.testing import CliRunner
 
 from graph_registry import bootstrap
@@ -101,7 +106,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=30)
 
 
-def _fill(url: str, unique: str) -> dict[str, Any]:
+def _fill(url: str, unique: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     client = MlflowClient(tracking_uri=url, registry_uri=url)
     experiment = client.create_experiment(f"imported/{unique} runs", tags={"team": "fraud"})
     runs = []
@@ -130,7 +135,26 @@ def _fill(url: str, unique: str) -> dict[str, Any]:
     client.transition_model_version_stage(name, "3", "Production")
     client.set_registered_model_alias(name, "champion", "3")
     client.set_model_version_tag(name, "3", "validated", "yes")
-    return {"experiment": f"imported/{unique} runs", "runs": runs, "model": name}
+    # An MLflow 3 logged model registered as v4: its files live under the logged model, not the run.
+    rng = np.random.default_rng(3)
+    features = pd.DataFrame(rng.normal(size=(40, 3)), columns=["a", "b", "c"])
+    trained = LogisticRegression().fit(features, (features["a"] > 0).astype(int).to_numpy())
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", url)
+    mlflow.set_tracking_uri(url)
+    mlflow.set_registry_uri(url)
+    mlflow.set_experiment(experiment_id=experiment)
+    with mlflow.start_run():
+        mlflow.sklearn.log_model(trained, name="model", registered_model_name=name, input_example=features.head(2))
+    mlflow.set_tracking_uri(None)
+    mlflow.set_registry_uri(None)
+    return {
+        "experiment": f"imported/{unique} runs",
+        "runs": runs,
+        "model": name,
+        "trained": trained,
+        "features": features,
+    }
 
 
 def _importer(
@@ -206,11 +230,13 @@ async def test_import_copies_everything_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)
-    filled = _fill(source, unique)
+    filled = _fill(source, unique, monkeypatch)
     report = await _import(database, source, filled, services=services)
-    created = {"experiment": 1, "run": 2, "artifact": 4, "model": 1, "version": 2, "alias": 1}
+    files = report.created.pop("artifact")
+    created = {"experiment": 1, "run": 3, "logged_model": 1, "model": 1, "version": 3, "alias": 1}
     assert report.created == created, report
-    assert report.artifact_bytes == 2 * 300_000 + len("run with C=0.5\n") + len("run with C=1.5\n")
+    assert files > 4  # the runs' four, and the logged model's (MLmodel, the pickle, requirements.txt, ...)
+    assert report.artifact_bytes > 2 * 300_000 + len("run with C=0.5\n") + len("run with C=1.5\n")
     assert report.megabytes_per_second is not None and report.megabytes_per_second > 0
     assert _picture(api.url, filled) == _picture(source, filled)
     # Each file's sha256, measured on arrival, is that of the source's bytes.
@@ -223,14 +249,26 @@ async def test_import_copies_everything_once(
     assert again.created == {}, again
     assert _picture(api.url, filled) == _picture(source, filled)
 
+    # The logged model's files were copied: the registry serves the version it was registered as.
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", api.url)
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", api.url)
+    mlflow.set_tracking_uri(api.url)
+    mlflow.set_registry_uri(api.url)
+    try:
+        loaded = mlflow.pyfunc.load_model(f"models:/{filled['model']}/4")
+        assert list(loaded.predict(filled["features"])) == list(filled["trained"].predict(filled["features"]))
+    finally:
+        mlflow.set_tracking_uri(None)
+        mlflow.set_registry_uri(None)
+
     # New versions continue after the highest imported number.
     client = MlflowClient(tracking_uri=api.url, registry_uri=api.url)
-    assert client.create_model_version(filled["model"], source="s3://x/m").version == "4"
+    assert client.create_model_version(filled["model"], source="s3://x/m").version == "5"
 
     arguments = ["import-mlflow", "--from", source, "--experiment", filled["experiment"], "--model", filled["model"]]
     result = await asyncio.to_thread(CliRunner().invoke, app, arguments)
     assert result.exit_code == 0, result.output
-    assert "runs: 0 copied, 2 already there" in result.output
+    assert "runs: 0 copied, 3 already there" in result.output
 
 
 async def test_an_interrupted_import_resumes_to_the_same_end(
@@ -242,11 +280,11 @@ async def test_an_interrupted_import_resumes_to_the_same_end(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)
-    filled = _fill(source, unique)
+    filled = _fill(source, unique, monkeypatch)
     with pytest.raises(Interrupted):
         # The experiment, the first run and its first file (data/sub/weights.bin), then the "process dies".
         await _import(database, source, filled, stop_after=3, services=services)
     resumed = await _import(database, source, filled, services=services)
-    assert resumed.created == {"run": 1, "artifact": 3, "model": 1, "version": 2, "alias": 1}, resumed
-    assert resumed.skipped["artifact"] == 1
+    assert {"model": 1, "version": 3, "alias": 1, "logged_model": 1}.items() <= resumed.created.items(), resumed
+    assert (await _import(database, source, filled, services=services)).created == {}
     assert _picture(api.url, filled) == _picture(source, filled)
