@@ -18,6 +18,7 @@ import orjson
 
 from graph_registry.domain import mlflow_limits as limits
 from graph_registry.errors import InvalidInput, NotFound
+from graph_registry.services.audit import AuditEntry, write_one_audited
 from graph_registry.storage.artifact_store import ArtifactStore, LocalTransfers
 from graph_registry.storage.database import Database, Row
 
@@ -82,7 +83,9 @@ class MlflowArtifactService:
             raise InvalidInput("proxied MLflow artifacts need the local artifact store in this version", reason="store")
         return self._store
 
-    async def upload(self, path: str, chunks: AsyncIterable[bytes], *, size: int | None) -> Row:
+    async def upload(
+        self, path: str, chunks: AsyncIterable[bytes], *, size: int | None, audit: AuditEntry | None = None
+    ) -> Row:
         where = parse_path(path)
         if not where.relative:
             raise InvalidInput("an artifact upload names a file", field="path")
@@ -99,8 +102,10 @@ class MlflowArtifactService:
         if measured is None or measured.size != size:
             await self._store.delete(key)
             raise InvalidInput("the artifact was not stored whole; upload it again", field="path")
-        rows = await self._db.write(
+        rows = await write_one_audited(
+            self._db,
             "mlflow_record_artifact_file",
+            audit=audit,
             owner=where.owner,
             path=where.relative,
             key=key,

@@ -26,6 +26,7 @@ from graph_registry.domain import validation
 from graph_registry.domain import webhook_deliveries as wire
 from graph_registry.domain.webhook_targets import Resolver, check_target, pinned, system_resolver
 from graph_registry.errors import InvalidInput, NotFound, RegistryError
+from graph_registry.services.audit import AuditEntry, write_one_audited
 from graph_registry.services.tokens import Role
 from graph_registry.storage.database import Database
 
@@ -143,9 +144,17 @@ class WebhookService:
         raise failure
 
     async def create(
-        self, *, url: str, events: Sequence[str] | None, model: str | None, team: str | None, actor: str
+        self,
+        *,
+        url: str,
+        events: Sequence[str] | None,
+        model: str | None,
+        team: str | None,
+        actor: str,
+        audit: AuditEntry | None = None,
     ) -> tuple[WebhookRecord, str]:
-        """A new webhook and its signing secret (returned this once)."""
+        """A new webhook and its signing secret (returned this once), in one write transaction with the
+        attempt's entry (`audit`)."""
         unknown = sorted(set(events or ()) - wire.EVENT_TYPES)
         if unknown:
             raise InvalidInput(f"unknown event types: {', '.join(unknown)}", field="events")
@@ -155,8 +164,10 @@ class WebhookService:
             validation.name(team, what="team")
         await self._check(url)
         secret = "whsec_" + secrets.token_urlsafe(32)
-        rows = await self._db.write(
+        rows = await write_one_audited(
+            self._db,
             "create_webhook",
+            audit=audit,
             id=uuid.uuid4().hex,
             url=url,
             events=sorted(set(events or ())),
@@ -184,18 +195,22 @@ class WebhookService:
         rows = await self._db.read("get_webhook_team", id=webhook_id)
         return (True, rows[0]["team"]) if rows else (False, None)
 
-    async def delete(self, webhook_id: str) -> bool:
-        rows = await self._db.write("delete_webhook", id=webhook_id)
+    async def delete(self, webhook_id: str, *, audit: AuditEntry | None = None) -> bool:
+        """Deletes a webhook and its deliveries, in one write transaction with the attempt's entry (`audit`)."""
+        rows = await write_one_audited(self._db, "delete_webhook", audit=audit, id=webhook_id)
         return bool(rows and rows[0]["deleted"])
 
     async def deliveries(self, webhook_id: str, *, first: int) -> list[DeliveryRecord]:
         rows = await self._db.read("list_webhook_deliveries", id=webhook_id, first=max(0, min(first, 100)))
         return [DeliveryRecord.from_row(row["delivery"]) for row in rows]
 
-    async def test(self, webhook_id: str, *, actor: str) -> DeliveryRecord:
-        """Deliver a TEST event now (one attempt; retried later like any other if it fails)."""
-        rows = await self._db.write(
+    async def test(self, webhook_id: str, *, actor: str, audit: AuditEntry | None = None) -> DeliveryRecord:
+        """Deliver a TEST event now (one attempt; retried later like any other if it fails). The delivery
+        is enqueued in one write transaction with the attempt's entry (`audit`); the attempt records itself."""
+        rows = await write_one_audited(
+            self._db,
             "create_test_delivery",
+            audit=audit,
             id=webhook_id,
             deliveryId=str(uuid.uuid4()),
             actor=actor,

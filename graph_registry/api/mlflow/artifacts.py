@@ -20,7 +20,7 @@ def _length(call: Call) -> int | None:
 async def upload(call: Call) -> dict[str, Any]:
     try:
         stored = await call.services.mlflow.artifacts.upload(
-            call.required("path"), call.request.stream(), size=_length(call)
+            call.required("path"), call.request.stream(), size=_length(call), audit=call.audit
         )
     except ClientDisconnect as error:
         raise InvalidInput("the upload was cut short", field="body") from error

@@ -202,15 +202,17 @@ POLICIES: dict[str, Rule] = {
     # Who may call at all.
     "Mutation.createApiToken": Role.ADMIN,
     "Mutation.revokeApiToken": Role.ADMIN,
-    # HTTP endpoints beside GraphQL ("METHOD path"), checked by their adapters.
-    "POST /api/v1/lineage": Role.WRITER,
+    # HTTP endpoints beside GraphQL ("METHOD path"), checked by their adapters (api/access.py). An
+    # OpenLineage event records runs, jobs and datasets: as startRun, a writer registry-wide or in a team.
+    "POST /api/v1/lineage": anywhere(Role.WRITER),
     # Pushes to the outside: see _webhook_rule.
     "Query.webhooks": _webhook_rule,
     "Mutation.createWebhook": _webhook_rule,
     "Mutation.deleteWebhook": _webhook_rule,
     "Mutation.testWebhook": _webhook_rule,
     # The MLflow REST adapter (api/mlflow/), by MLflow's endpoint names: reads for readers, records
-    # for writers, governance by the same rules as the mutations that do the same.
+    # for writers (tracking as startRun: in any team; a registered model's on its team), governance by
+    # the same rules as the mutations that do the same, on the model's team.
     **{
         f"MLflow.{name}": Role.READER
         for name in (
@@ -234,7 +236,7 @@ POLICIES: dict[str, Rule] = {
         )
     },
     **{
-        f"MLflow.{name}": Role.WRITER
+        f"MLflow.{name}": anywhere(Role.WRITER)
         for name in (
             "CreateExperiment",
             "UpdateExperiment",
@@ -260,7 +262,13 @@ POLICIES: dict[str, Rule] = {
             "DeleteLoggedModelTag",
             "LogLoggedModelParamsRequest",
             "UploadArtifact",
-            "CreateRegisteredModel",
+        )
+    },
+    # A new registered model joins the team its `graph_registry.team` tag names (api/mlflow/).
+    "MLflow.CreateRegisteredModel": on_team(Role.WRITER),
+    **{
+        f"MLflow.{name}": on_model(Role.WRITER)
+        for name in (
             "UpdateRegisteredModel",
             "RenameRegisteredModel",
             "SetRegisteredModelTag",
@@ -271,11 +279,11 @@ POLICIES: dict[str, Rule] = {
             "DeleteModelVersionTag",
         )
     },
-    "MLflow.TransitionModelVersionStage": _stage_rule,
-    "MLflow.SetRegisteredModelAlias": _alias_rule,
-    "MLflow.DeleteRegisteredModelAlias": _alias_rule,
-    "MLflow.DeleteModelVersion": _delete_version_rule,
-    "MLflow.DeleteRegisteredModel": Role.MAINTAINER,
+    "MLflow.TransitionModelVersionStage": on_model(_stage_rule),
+    "MLflow.SetRegisteredModelAlias": on_model(_alias_rule),
+    "MLflow.DeleteRegisteredModelAlias": on_model(_alias_rule),
+    "MLflow.DeleteModelVersion": on_model(_delete_version_rule),
+    "MLflow.DeleteRegisteredModel": on_model(Role.MAINTAINER),
     # Teams and promotion governance (issue 16): roles placed on teams by api/graphql/extensions/team_scope.py.
     "Query.team": Role.READER,
     "Query.teams": Role.READER,
@@ -295,13 +303,6 @@ POLICIES: dict[str, Rule] = {
     "Mutation.importAdvisories": Role.ADMIN,
     "Mutation.updateModelCard": on_model(Role.WRITER),
 }
-
-
-def needed_role_of_endpoint(key: str) -> Role:
-    """The role an HTTP endpoint ("POST /api/v1/lineage") needs; a key with no entry is a bug."""
-    rule = POLICIES[key]
-    assert isinstance(rule, Role), f"{key}: HTTP endpoints take a fixed role"
-    return rule
 
 
 def may_act(principal: Principal | None, key: str) -> bool:

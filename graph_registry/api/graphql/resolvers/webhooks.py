@@ -118,15 +118,17 @@ class WebhookMutations:
         self, info: Info, url: str, events: list[str] | None = None, model: str | None = None, team: str | None = None
     ) -> CreatedWebhook:
         record, secret = await info.context.services.webhooks.create(
-            url=url, events=events, model=model, team=team, actor=info.context.actor
+            url=url, events=events, model=model, team=team, actor=info.context.actor, audit=info.context.audit
         )
         return CreatedWebhook(webhook=Webhook.from_record(record), secret=secret)
 
     @strawberry.mutation
     async def delete_webhook(self, info: Info, id: strawberry.ID) -> bool:
-        return await info.context.services.webhooks.delete(webhook_key(id))
+        return await info.context.services.webhooks.delete(webhook_key(id), audit=info.context.audit)
 
     @strawberry.mutation(description="Deliver a TEST event now and return its delivery.")
     async def test_webhook(self, info: Info, id: strawberry.ID) -> WebhookDelivery:
-        record = await info.context.services.webhooks.test(webhook_key(id), actor=info.context.actor)
+        record = await info.context.services.webhooks.test(
+            webhook_key(id), actor=info.context.actor, audit=info.context.audit
+        )
         return WebhookDelivery.from_record(record)
