@@ -21,7 +21,9 @@ ALIAS = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 TAG_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}")
 MAX_VERSION = 2**31 - 1
 MAX_TAGS = 100
-MAX_TAG_VALUE = 1024
+# MLflow's own limit for registered model and model version tag values (mlflow/utils/validation.py,
+# MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH, MLflow 3.x), for every API.
+MAX_TAG_VALUE = 100_000
 MAX_TEXT = 10_000
 MAX_REQUEST_ID = 128
 

@@ -371,7 +371,7 @@ class MlflowTrackingService:
 
         await write_audited(self._db, work, audit=audit)
 
-    async def import_run(self, imported: ImportedRun) -> bool:
+    async def import_run(self, imported: ImportedRun, *, audit: AuditEntry | None = None) -> bool:
         """A run copied from an MLflow server, whole in one transaction; False when it was there already."""
         limits.run_id(imported.run_id)
         params = limits.pairs(imported.params, what="param", limit=limits.MAX_PARAM_VALUE, most=10_000)
@@ -404,7 +404,7 @@ class MlflowTrackingService:
             await _link_commit(tx, imported.run_id, tags)
             return True
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
     async def log_outputs(
         self, run_id: str, outputs: Sequence[tuple[str, int]], *, audit: AuditEntry | None = None

@@ -69,10 +69,19 @@ async def delete(call: Call) -> dict[str, Any]:
 
 
 async def transition(call: Call) -> dict[str, Any]:
-    """At most one PRODUCTION: the previous holder is archived even with archive_existing_versions false."""
+    """As MLflow: archive_existing_versions archives the other versions in the (active) stage, each
+    with the transition's time as its last update. At most one PRODUCTION: its previous holder is
+    archived so even with archive_existing_versions false."""
     name, version = _name(call), _version_number(call)
     stage = stage_of(call.required("stage"))
-    archive = call.flag("archive_existing_versions") or stage is Stage.PRODUCTION
+    asked = call.flag("archive_existing_versions")
+    if asked and stage not in {Stage.STAGING, Stage.PRODUCTION}:
+        raise InvalidInput(
+            f"Model version transition cannot archive existing model versions because {call.required('stage')!r} "
+            "is not an Active stage. Valid stages are ['Staging', 'Production']",
+            field="archive_existing_versions",
+        )
+    archive = asked or stage is Stage.PRODUCTION
     await call.services.lifecycle.transition_stage(
         model=name,
         version=version,
