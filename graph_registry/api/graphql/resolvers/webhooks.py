@@ -1,4 +1,5 @@
-"""Webhooks over GraphQL: read, created, tested and deleted by admins (their URLs are secrets)."""
+"""Webhooks over GraphQL: read, created, tested and deleted by admins, and by a team's maintainers for
+the team's webhooks (their URLs are secrets; the rule is `_webhook_rule` in extensions/authorization.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import Node
 from graph_registry.errors import InvalidInput
+from graph_registry.services.tokens import Role
 from graph_registry.services.webhooks import DeliveryRecord, WebhookRecord
 
 KIND = "Webhook"
@@ -91,9 +93,19 @@ def webhook_key(token: strawberry.ID) -> str:
 
 @strawberry.type
 class WebhookQueries:
-    @strawberry.field(description="Every webhook (admin).")
+    @strawberry.field(
+        description="Every webhook (admin); for a team maintainer, the webhooks of the teams it maintains."
+    )
     async def webhooks(self, info: Info) -> list[Webhook]:
-        return [Webhook.from_record(record) for record in await info.context.services.webhooks.all()]
+        service = info.context.services.webhooks
+        principal = info.context.principal
+        if principal is None:  # not reached: the authorization extension refuses it first
+            records = []
+        elif principal.role.allows(Role.ADMIN):
+            records = await service.all()
+        else:
+            records = await service.of_maintainer(principal.actor, every_team=principal.role.allows(Role.MAINTAINER))
+        return [Webhook.from_record(record) for record in records]
 
 
 @strawberry.type
