@@ -228,6 +228,11 @@ class DatasetVersionRecord:
     def key(self) -> tuple[str, int]:
         return (self.dataset, self.version)
 
+    @property
+    def known_facets(self) -> str | None:
+        """The facets as the producing run wrote them, or else as a run read the version."""
+        return self.facets or self.read_facets
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DatasetVersionRecord:
         return cls(

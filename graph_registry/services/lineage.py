@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from graph_registry.domain import validation
+from graph_registry.domain.groups import grouped
 from graph_registry.domain.lineage import (
     KEY_TYPES,
     MAX_WALK_DEPTH,
@@ -114,11 +115,13 @@ class LineageService:
             depth=depth,
             withPaths=with_paths,
         )
-        found: dict[tuple[str, int], list[ImpactHit]] = {}
-        for row in rows:
-            hit = ImpactHit(
-                version=VersionRecord.from_row(row["modelVersion"]),
-                path=tuple(LineageEntity.from_row(step["labels"], step["props"]) for step in row["path"]),
+        return grouped(
+            (
+                (row["dataset"], row["version"]),
+                ImpactHit(
+                    version=VersionRecord.from_row(row["modelVersion"]),
+                    path=tuple(LineageEntity.from_row(step["labels"], step["props"]) for step in row["path"]),
+                ),
             )
-            found.setdefault((row["dataset"], row["version"]), []).append(hit)
-        return found
+            for row in rows
+        )
