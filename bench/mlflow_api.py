@@ -8,7 +8,8 @@ Needs `.venv-mlflow-server` (the full mlflow package, see .ci/run) and a local N
 GRAPH_REGISTRY_HOME (`graph-registry neo4j start`). Per call: p50 latency of each client call
 over `--iterations` rounds of log a run (params, stepped metrics, a dataset), register a version,
 set an alias, resolve it, search; then the write rate of 8 concurrent clients logging metrics;
-then the import's rate from the MLflow server into graph-registry.
+then the import's rate from the MLflow server into graph-registry (entities/s, and MB/s of the run
+artifacts it copies: `--artifact-mb` of random bytes logged to one MLflow run first).
 """
 
 from __future__ import annotations
@@ -156,7 +157,17 @@ def write_rate(url: str, *, clients: int = 8, each: int = 40) -> float:
     return clients * each / (time.perf_counter() - start)
 
 
-async def import_rate(source: str) -> tuple[int, float]:
+def log_artifact_at(url: str, megabytes: int) -> None:
+    client = MlflowClient(tracking_uri=url)
+    run = client.create_run(client.create_experiment(f"bench-artifacts-{uuid.uuid4().hex[:8]}"))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "weights.bin")
+        path.write_bytes(os.urandom(megabytes * 1024 * 1024))
+        client.log_artifact(run.info.run_id, str(path))
+    client.set_terminated(run.info.run_id)
+
+
+async def import_rate(source: str) -> tuple[int, float, float | None]:
     settings = Settings()
     async with bootstrap.opened(settings) as registry:
         database = registry.database
@@ -167,17 +178,19 @@ async def import_rate(source: str) -> tuple[int, float]:
             lifecycle=LifecycleService(database, require_provenance=False),
             audit=AuditService(database),
             origin=source,
+            artifacts=registry.services.mlflow.artifacts,
         )
         start = time.perf_counter()
         async with httpx.AsyncClient(base_url=source, timeout=60) as http:
             report = await importer.run(MlflowSource(http))
         elapsed = time.perf_counter() - start
-    return sum(report.created.values()), elapsed
+    return sum(report.created.values()), elapsed, report.megabytes_per_second
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--iterations", type=int, default=30)
+    parser.add_argument("--artifact-mb", type=int, default=64)
     arguments = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="bench-mlflow-"))
     env = dict(os.environ)
@@ -228,8 +241,10 @@ def main() -> None:
             f"8 concurrent clients, log_metric/s: mlflow {rates['mlflow']:.0f}, registry {rates['registry']:.0f}, "
             f"ratio {rates['registry'] / rates['mlflow']:.2f}"
         )
-        entities, elapsed = asyncio.run(import_rate(source))
+        log_artifact_at(source, arguments.artifact_mb)
+        entities, elapsed, rate = asyncio.run(import_rate(source))
         print(f"import: {entities} entities in {elapsed:.1f}s = {entities / elapsed:.1f} entities/s")
+        print(f"import artifacts: {arguments.artifact_mb} MB copied at {rate or 0:.1f} MB/s (sha256 verified)")
         print(f"load average at end: {os.getloadavg()}")
     finally:
         _stop(registry)
