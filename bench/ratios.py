@@ -37,7 +37,7 @@ import psutil  # type: ignore[import-untyped]
 
 from bench.processes import RssWatch, load_average
 from bench.registry_side import RawCypher, RegistryServer, RegistrySide
-from bench.run import BENCH_QUERIES, STATE, _fresh_state, _mark_loaded
+from bench.run import BENCH_QUERIES, STATE, _fresh_state, _mark_loaded, verify
 from bench.timing import percentile
 from bench.workload import LISTING_PAGE, LISTING_TAG, LISTING_TASK, Scale, Workload
 from graph_registry.api.graphql import ids
@@ -134,35 +134,56 @@ async def batch(ask: Ask, start: int, calls: int) -> list[float]:
     return found
 
 
-async def ratios(sides: Sides, questions: list[str], *, rounds: int, calls: int, warmup: int) -> dict[str, Any]:
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+async def ratios(
+    sides: Sides, questions: list[str], *, rounds: int, calls: int, warmup: int, api_pid: int
+) -> dict[str, Any]:
+    """Interleaved rounds of both sides; besides the latencies, the CPU each answer cost: the API worker's
+    for a GraphQL answer, this process's (the driver's client code) for a Cypher one. CPU per answer
+    moves far less with the machine's load than latency does."""
     api, floor = sides.graphql(), sides.floor()
+    server = psutil.Process(api_pid)
     for name in questions:
         await batch(api[name], 0, warmup)
         await batch(floor[name], 0, warmup)
     found: dict[str, Any] = {}
     per_round: dict[str, list[tuple[float, float]]] = {name: [] for name in questions}
+    cpu: dict[str, list[tuple[float, float]]] = {name: [] for name in questions}
     for number in range(rounds):
         for name in questions:
             order = [("graphql", api[name]), ("cypher", floor[name])]
             if number % 2:
                 order.reverse()
-            p50 = {}
+            p50, cpu_ms = {}, {}
             for side, ask in order:
+                before = _cpu_seconds(server) if side == "graphql" else time.process_time()
                 p50[side] = percentile(await batch(ask, number * calls, calls), 50)
+                after = _cpu_seconds(server) if side == "graphql" else time.process_time()
+                cpu_ms[side] = (after - before) * 1000 / calls
             per_round[name].append((p50["graphql"], p50["cypher"]))
+            cpu[name].append((cpu_ms["graphql"], cpu_ms["cypher"]))
         print(f"  round {number + 1}/{rounds} done, load average {load_average()}", flush=True)
     for name, pairs in per_round.items():
         graphql_p50 = statistics.median(pair[0] for pair in pairs)
         cypher_p50 = statistics.median(pair[1] for pair in pairs)
         ratio = statistics.median(pair[0] / pair[1] for pair in pairs)
+        api_cpu = statistics.median(pair[0] for pair in cpu[name])
+        driver_cpu = statistics.median(pair[1] for pair in cpu[name])
         found[name] = {
             "graphql_p50_ms": round(graphql_p50, 3),
             "cypher_p50_ms": round(cypher_p50, 3),
             "ratio": round(ratio, 2),
+            "api_cpu_ms_per_answer": round(api_cpu, 3),
+            "cypher_client_cpu_ms_per_answer": round(driver_cpu, 3),
             "rounds": [[round(g, 3), round(c, 3)] for g, c in pairs],
         }
         print(
-            f"  {name:17} GraphQL p50 {graphql_p50:7.2f} ms  Cypher p50 {cypher_p50:7.2f} ms  ratio {ratio:5.2f}",
+            f"  {name:17} GraphQL p50 {graphql_p50:7.2f} ms  Cypher p50 {cypher_p50:7.2f} ms  ratio {ratio:5.2f}"
+            f"  | API CPU {api_cpu:6.2f} ms/answer, Cypher client CPU {driver_cpu:5.2f} ms/answer",
             flush=True,
         )
     return found
@@ -265,6 +286,7 @@ async def mixed(url: str, workload: Workload, *, clients: int, seconds: float, i
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     workload = Workload.generate(Scale.parse(args.scale), seed=args.seed)
+    args.neo4j_port = args.neo4j_port or workload.scale.neo4j_port
     home = STATE / f"registry-{workload.scale}-s{workload.seed}"
     LocalNeo4j(home / "neo4j", port=args.neo4j_port).stop()
     loaded = _fresh_state(home, workload, args.reuse)
@@ -283,9 +305,20 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                     await sides.api.load(concurrency=8)
                     _mark_loaded(home, workload)
                     print(f"  loaded in {time.monotonic() - began:.1f}s", flush=True)
+                if args.verify:
+                    wrong = await verify(sides.api, workload)
+                    result["wrong_answers"] = wrong[:20]
+                    print(f"  checked every answer against the workload: {len(wrong)} wrong", flush=True)
+                    for line in wrong[:5]:
+                        print("  WRONG", line, flush=True)
                 result["load_average_before"] = load_average()
                 result["ratios"] = await ratios(
-                    sides, args.questions, rounds=args.rounds, calls=args.calls, warmup=args.warmup
+                    sides,
+                    args.questions,
+                    rounds=args.rounds,
+                    calls=args.calls,
+                    warmup=args.warmup,
+                    api_pid=_worker_pid(server),
                 )
                 result["load_average_after_ratios"] = load_average()
                 result["profiles"] = [
@@ -308,7 +341,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="100x10")
     parser.add_argument("--seed", type=int, default=7)
@@ -318,8 +351,9 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=40, help="calls per batch (one side, one round)")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--workers", type=int, default=1, help="API workers for the ratios")
-    parser.add_argument("--neo4j-port", type=int, default=7742)
+    parser.add_argument("--neo4j-port", type=int, help="default: the bench port of the scale (bench.run's)")
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--no-verify", dest="verify", action="store_false", help="skip checking the answers")
     parser.add_argument("--profile", nargs="*", choices=QUESTIONS, help="py-spy flame graphs of these questions")
     parser.add_argument("--profile-seconds", type=int, default=15)
     parser.add_argument("--mixed", action="store_true", help="also the 32-client mixed load, 1 and 2 workers")
@@ -330,10 +364,15 @@ def main() -> None:
         type=Path,
         help="serve the API from this source tree instead (e.g. `git archive` of the commit before a change)",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.server_source:
         # Only the API subprocess imports from there (PYTHONPATH comes before the editable install).
         os.environ["PYTHONPATH"] = str(args.server_source.resolve())
+    return args
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """The ratios (and the mixed load, profiles) of one invocation; also written to .bench/ratios-*.json."""
     STATE.mkdir(exist_ok=True)
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     print(f"bench.ratios {args.scale} {args.label}, load average {load_average()}", flush=True)
@@ -341,6 +380,11 @@ def main() -> None:
     out = STATE / f"ratios-{args.scale}-{args.label}.json"
     out.write_text(json.dumps(result, indent=2))
     print(f"wrote {out}")
+    return result
+
+
+def main() -> None:
+    run(parse_args())
 
 
 if __name__ == "__main__":
