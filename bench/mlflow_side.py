@@ -19,6 +19,7 @@ with the fewest calls each question needs:
 
 from __future__ import annotations
 
+import os
 import asyncio
 import json
 import subprocess
@@ -43,6 +44,8 @@ from bench.workload import (
 )
 
 MLFLOW_REQUIREMENT = "mlflow>=3,<4"
+# The MLflow server (a child: it inherits this environment) and client send no usage telemetry.
+os.environ.update(MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
 ETL_EXPERIMENT = "etl"
 MAX_HOPS = 30
 RETRIES = 6
