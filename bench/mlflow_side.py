@@ -19,9 +19,9 @@ with the fewest calls each question needs:
 
 from __future__ import annotations
 
-import os
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
