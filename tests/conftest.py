@@ -19,8 +19,10 @@ from graph_registry import bootstrap
 from graph_registry.settings import Settings
 from graph_registry.storage import migrations
 from graph_registry.storage.database import Database
+from tests.artifacts.stores import new_bucket, running_s3proxy
 from tests.live_server import LiveServer
 from tests.support.probes import Probes
+from tests.support.s3proxy import S3Server
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GRAPH_REGISTRY_HOME", str(ROOT / ".graph-registry-test"))
@@ -88,3 +90,26 @@ def unique() -> str:
 @pytest.fixture
 def model_name(unique: str) -> str:
     return f"model-{unique}"
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """S3Proxy started for the session on a free port (data under `$GRAPH_REGISTRY_HOME/s3`), or an
+    existing server given by GRAPH_REGISTRY_TEST_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY (and _REGION)."""
+    endpoint = os.environ.get("GRAPH_REGISTRY_TEST_S3_ENDPOINT")
+    if endpoint:
+        yield S3Server(
+            endpoint_url=endpoint,
+            access_key=os.environ["GRAPH_REGISTRY_TEST_S3_ACCESS_KEY"],
+            secret_key=os.environ["GRAPH_REGISTRY_TEST_S3_SECRET_KEY"],
+            region=os.environ.get("GRAPH_REGISTRY_TEST_S3_REGION", "us-east-1"),
+            process=None,
+        )
+        return
+    with running_s3proxy("session") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3_bucket(s3_server: S3Server) -> str:
+    return new_bucket(s3_server)

@@ -15,13 +15,14 @@ RETURN m.eventCount AS eventCount, v {.*} AS version, collect(holder.version) AS
 
 // name: apply_stage_changes
 // Moves versions between stages and records each move as a STAGE_CHANGED event, in the
-// transaction that holds the model's lock. `changes` carry their event sequence numbers.
+// transaction that holds the model's lock. `changes` carry their event sequence numbers. Every
+// version moved, and the model, were last updated now (MLflow's last_updated_timestamp).
 MATCH (m:Model {name: $model})
-SET m.eventCount = $eventCount
+SET m.eventCount = $eventCount, m.updatedAt = datetime.transaction()
 WITH m
 UNWIND $changes AS change
 MATCH (v:ModelVersion {model: $model, version: change.version})
-SET v.stage = change.toStage
+SET v.stage = change.toStage, v.updatedAt = datetime.transaction()
 CREATE (:Event {model: $model, version: change.version, seq: change.seq, type: 'STAGE_CHANGED',
                 fromStage: change.fromStage, toStage: change.toStage, comment: change.comment,
                 actor: $actor, at: datetime.transaction()})

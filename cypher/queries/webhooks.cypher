@@ -1,7 +1,12 @@
 // name: create_webhook
 // A new webhook; its secret signs deliveries and never leaves the graph but through the signature.
-CREATE (w:Webhook {id: $id, url: $url, events: $events, model: $model, team: $team, secret: $secret,
-                   active: true, createdAt: datetime.transaction(), createdBy: $actor})
+// It belongs to $team, or else to the team that owns $model now (so it sees that model's events only
+// while the model stays in that team, and that team's maintainers manage it). No row: no team $team.
+OPTIONAL MATCH (named:Team {name: $team})
+WITH named WHERE $team IS NULL OR named IS NOT NULL
+OPTIONAL MATCH (:Model {name: $model})-[:OWNED_BY]->(owner:Team)
+CREATE (w:Webhook {id: $id, url: $url, events: $events, model: $model, team: coalesce($team, owner.name),
+                   secret: $secret, active: true, createdAt: datetime.transaction(), createdBy: $actor})
 RETURN w {.id, .url, .events, .model, .team, .active, .createdAt} AS webhook
 
 // name: list_webhooks
@@ -10,6 +15,21 @@ MATCH (w:Webhook)
 WHERE $team IS NULL OR w.team = $team
 RETURN w {.id, .url, .events, .model, .team, .active, .createdAt} AS webhook
 ORDER BY w.createdAt DESC
+
+// name: list_team_webhooks
+// The webhooks of the teams $actor maintains (of every team when $everyTeam), newest first; never one
+// that belongs to no team (registry-wide webhooks are admins').
+MATCH (w:Webhook) WHERE w.team IS NOT NULL
+  AND ($everyTeam OR EXISTS {
+    MATCH (:ApiToken {name: $actor})-[g:MEMBER_OF]->(:Team {name: w.team}) WHERE g.role = $role
+  })
+RETURN w {.id, .url, .events, .model, .team, .active, .createdAt} AS webhook
+ORDER BY w.createdAt DESC
+
+// name: get_webhook_team
+// The team a webhook belongs to (no row: no such webhook).
+MATCH (w:Webhook {id: $id})
+RETURN w.team AS team
 
 // name: get_webhook
 // One webhook with its secret, to sign a delivery.

@@ -21,7 +21,9 @@ ALIAS = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 TAG_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}")
 MAX_VERSION = 2**31 - 1
 MAX_TAGS = 100
-MAX_TAG_VALUE = 1024
+# MLflow's own limit for registered model and model version tag values (mlflow/utils/validation.py,
+# MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH, MLflow 3.x), for every API.
+MAX_TAG_VALUE = 100_000
 MAX_TEXT = 10_000
 MAX_REQUEST_ID = 128
 
@@ -48,6 +50,14 @@ def alias(value: str) -> str:
 def version(value: int, *, what: str = "version") -> int:
     if not 1 <= value <= MAX_VERSION:
         raise InvalidInput(f"invalid {what} {value}: versions are whole numbers from 1", field=what)
+    return value
+
+
+def dataset_version(value: int, *, what: str = "version") -> int:
+    """A dataset version's number: from 1, or 0 (a dataset's implicit version as first seen by
+    OpenLineage, before any version observed: services/openlineage.py)."""
+    if not 0 <= value <= MAX_VERSION:
+        raise InvalidInput(f"invalid {what} {value}: dataset versions are whole numbers from 0", field=what)
     return value
 
 

@@ -3,6 +3,11 @@
 A URL is checked when the webhook is created and again before every attempt, after its name has
 been resolved (a public name may resolve to 127.0.0.1 or to a cloud metadata address: SSRF). The
 resolver is a parameter, so tests check names without a DNS query and without connecting anywhere.
+
+An attempt then connects to exactly an address the check vetted (`pinned`): the HTTP client is
+given that address, never the name, so a name that answers differently the second time (DNS
+rebinding) cannot steer the connection elsewhere. The name still travels as the Host header and,
+over https, as the TLS server name the certificate is verified against.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable, Sequence
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from graph_registry.errors import InvalidInput
 
@@ -77,3 +83,30 @@ def check_target(url: str, *, allow_private: bool, resolve: Resolver = system_re
                     field="url",
                 )
     return addresses
+
+
+@dataclass(frozen=True, slots=True)
+class Pinned:
+    """One attempt's request target: `url` dials `address`; `host` is the Host header; `server_name`
+    (https only) is the name TLS sends (SNI) and verifies the server's certificate against."""
+
+    url: str
+    address: str
+    host: str
+    server_name: str | None
+
+
+def pinned(url: str, address: str) -> Pinned:
+    """`url` with its host replaced by `address` (one that `check_target` returned), keeping the
+    name for the Host header and for TLS."""
+    host, port = check_url(url)
+    parts = urlsplit(url)
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    literal = f"[{address.replace('%', '%25')}]" if ip.version == 6 else address
+    netloc = literal if parts.port is None else f"{literal}:{port}"
+    return Pinned(
+        url=urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")),
+        address=address,
+        host=parts.netloc,
+        server_name=host if parts.scheme == "https" else None,
+    )

@@ -3,22 +3,23 @@
 A client path names its owner, `<experiment>/<run id>/artifacts/<file>` or
 `<experiment>/models/<logged model id>/artifacts/<file>`; the owner must exist in that experiment.
 The bytes go to a key the server chooses (`mlflow/<owner>/<random id>`), never to the client's
-path; each file is an `ArtifactFile` with the sha256 and size the store measured on arrival.
+path; each file is an `ArtifactFile` with the sha256 and size measured as the bytes arrived. Any
+artifact store serves (local folder or S3): the bytes pass through the store's streams.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import orjson
 
 from graph_registry.domain import mlflow_limits as limits
 from graph_registry.errors import InvalidInput, NotFound
-from graph_registry.storage.artifact_store import ArtifactStore, LocalTransfers
+from graph_registry.services.audit import AuditEntry, write_one_audited
+from graph_registry.storage.artifact_store import ArtifactStore
 from graph_registry.storage.database import Database, Row
 
 
@@ -77,12 +78,9 @@ class MlflowArtifactService:
         if found != where.experiment_id:
             raise NotFound(f"no {kind} {owner_id} in experiment {where.experiment_id[:40]!r}", path=where.relative)
 
-    def _local(self) -> LocalTransfers:
-        if not isinstance(self._store, LocalTransfers):
-            raise InvalidInput("proxied MLflow artifacts need the local artifact store in this version", reason="store")
-        return self._store
-
-    async def upload(self, path: str, chunks: AsyncIterable[bytes], *, size: int | None) -> Row:
+    async def upload(
+        self, path: str, chunks: AsyncIterable[bytes], *, size: int | None, audit: AuditEntry | None = None
+    ) -> Row:
         where = parse_path(path)
         if not where.relative:
             raise InvalidInput("an artifact upload names a file", field="path")
@@ -91,16 +89,14 @@ class MlflowArtifactService:
         if not 0 <= size <= self._max_size:
             raise InvalidInput(f"an artifact is at most {self._max_size} bytes", reason="oversize")
         await self._check_owner(where)
-        store = self._local()
         key = f"mlflow/{where.owner.replace(':', '-')}/{uuid.uuid4().hex}"
-        await store.receive(key, chunks, size=size)
-        await self._store.seal(key, key)
-        measured = await self._store.digest(key)
-        if measured is None or measured.size != size:
-            await self._store.delete(key)
+        measured = await self._store.put_stream(key, chunks, size=size)
+        if not await self._store.seal(key, key):
             raise InvalidInput("the artifact was not stored whole; upload it again", field="path")
-        rows = await self._db.write(
+        rows = await write_one_audited(
+            self._db,
             "mlflow_record_artifact_file",
+            audit=audit,
             owner=where.owner,
             path=where.relative,
             key=key,
@@ -109,13 +105,37 @@ class MlflowArtifactService:
         )
         return dict(rows[0]["file"])
 
-    async def file(self, path: str) -> Path:
+    async def stored(self, path: str) -> Row | None:
+        """The file recorded at a client path, if any."""
         where = parse_path(path)
         rows = await self._db.read("mlflow_artifact_file", owner=where.owner, path=where.relative)
-        local = self._local().file(rows[0]["file"]["key"]) if rows else None
-        if local is None:
+        return dict(rows[0]["file"]) if rows else None
+
+    async def verify(self, stored: Row) -> bool:
+        """Whether the store holds exactly the bytes recorded (their sha256 and size, measured again)."""
+        measured = await self._store.digest(stored["key"])
+        return measured is not None and (measured.sha256, measured.size) == (stored["sha256"], stored["size"])
+
+    async def file(self, path: str) -> tuple[Row, AsyncIterator[bytes]]:
+        """A stored file's record and its bytes (the first chunk already read: a missing object is NotFound)."""
+        where = parse_path(path)
+        rows = await self._db.read("mlflow_artifact_file", owner=where.owner, path=where.relative)
+        if not rows:
             raise NotFound(f"no artifact at {path[:120]!r}", path=path)
-        return local
+        stored = dict(rows[0]["file"])
+        chunks = self._store.read_stream(stored["key"])
+        try:
+            first = await anext(chunks, b"")
+        except FileNotFoundError as error:
+            raise NotFound(f"the bytes of {path[:120]!r} are missing from the store", path=path) from error
+
+        async def body() -> AsyncIterator[bytes]:
+            if first:
+                yield first
+            async for chunk in chunks:
+                yield chunk
+
+        return stored, body()
 
     async def listing(self, path: str) -> list[Listed]:
         """The files and folders directly under a folder, named relative to it (as MLflow lists them)."""
@@ -149,5 +169,10 @@ class MlflowArtifactService:
         chosen = next((f for f in files if f["path"] == name or f["path"].endswith("/" + name)), None)
         if chosen is None or int(chosen["size"]) > limit:
             return None
-        local = self._local().file(chosen["key"]) if isinstance(self._store, LocalTransfers) else None
-        return local.read_text(encoding="utf-8", errors="replace") if local is not None else None
+        content = b""
+        try:
+            async for chunk in self._store.read_stream(chosen["key"]):
+                content += chunk
+        except FileNotFoundError:
+            return None
+        return content.decode("utf-8", errors="replace")

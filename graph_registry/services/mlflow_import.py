@@ -6,12 +6,19 @@ descriptions); written through the MLflow adapter's services, each entity whole 
 with its audit entry (`import.mlflow.<kind>`, actor `import-mlflow`). An entity already there is
 skipped, so a second import copies only what is new and an interrupted one resumes where it
 stopped. What cannot be mapped is reported with the reason, never dropped silently.
+
+Artifacts the source serves through its proxied artifact API (`mlflow-artifacts:` URIs, `mlflow
+server` with artifact serving) are copied file by file into the registry's store (sha256 measured
+on arrival, then verified against the stored bytes); a file already copied (same path and size) is
+skipped, so an interrupted copy resumes at the first file it had not finished.
 """
 
 from __future__ import annotations
 
+import contextlib
+import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,13 +31,16 @@ from graph_registry.domain.records import Stage, metrics_to_json, pairs_to_strin
 from graph_registry.errors import InvalidInput, NotFound, RegistryError
 from graph_registry.services.audit import OK, Attempt, AuditEntry, AuditService, write_one_audited
 from graph_registry.services.lifecycle import LifecycleService
+from graph_registry.services.mlflow_artifacts import MlflowArtifactService
 from graph_registry.services.mlflow_registry import stage_of
 from graph_registry.services.mlflow_tracking import DatasetInput, ImportedRun, MetricPoint, MlflowTrackingService
 from graph_registry.services.models import ModelService
-from graph_registry.storage.database import Database
+from graph_registry.storage.database import Database, Row
 
 ACTOR = "import-mlflow"
 API = "/api/2.0/mlflow"
+ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts"
+PROXIED = "mlflow-artifacts:"
 
 
 class Interrupted(Exception):
@@ -42,6 +52,15 @@ class ImportReport:
     created: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     unmapped: list[str] = field(default_factory=list)
+    # Artifact bytes copied, and the seconds spent copying them (for the MB/s the summary prints).
+    artifact_bytes: int = 0
+    artifact_seconds: float = 0.0
+
+    @property
+    def megabytes_per_second(self) -> float | None:
+        if not self.artifact_bytes or self.artifact_seconds <= 0:
+            return None
+        return self.artifact_bytes / 1e6 / self.artifact_seconds
 
     def count(self, kind: str, created: bool) -> None:
         target = self.created if created else self.skipped
@@ -92,6 +111,29 @@ class MlflowSource:
     def models(self) -> AsyncIterator[dict[str, Any]]:
         return self._pages("GET", "registered-models/search", {"max_results": 1000}, "registered_models")
 
+    async def artifact_files(self, root: str, folder: str = "") -> AsyncIterator[tuple[str, int]]:
+        """Every file under a proxied artifact root, as (path relative to the root, size), depth first."""
+        path = f"{root}/{folder}" if folder else root
+        listed = await self._http.get(ARTIFACTS_API, params={"path": path})
+        if listed.status_code != 200:
+            raise InvalidInput(f"the MLflow server answered {listed.status_code} listing {path}: {listed.text[:200]}")
+        for item in sorted(listed.json().get("files", []), key=lambda item: str(item["path"])):
+            name = str(item["path"]).rpartition("/")[2]
+            relative = f"{folder}/{name}" if folder else name
+            if item.get("is_dir"):
+                async for found in self.artifact_files(root, relative):
+                    yield found
+            else:
+                yield relative, int(item.get("file_size") or 0)
+
+    @contextlib.asynccontextmanager
+    async def artifact(self, path: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        """The bytes of one proxied artifact, streamed."""
+        async with self._http.stream("GET", f"{ARTIFACTS_API}/{path}") as response:
+            if response.status_code != 200:
+                raise InvalidInput(f"the MLflow server answered {response.status_code} to artifact {path}")
+            yield response.aiter_bytes(1024 * 1024)
+
     async def versions(self, model: str) -> list[dict[str, Any]]:
         escaped = model.replace("'", "\\'")
         body = {"filter": f"name = '{escaped}'", "max_results": 10000}
@@ -118,6 +160,7 @@ class MlflowImport:
         origin: str,
         on_progress: Callable[[str, bool], None] | None = None,
         stop_after: int | None = None,
+        artifacts: MlflowArtifactService | None = None,
     ) -> None:
         self._db = database
         self._tracking = tracking
@@ -127,6 +170,7 @@ class MlflowImport:
         self._origin = origin
         self._on_progress = on_progress
         self._stop_after = stop_after
+        self._artifacts = artifacts
         self._written = 0
         self.report = ImportReport()
 
@@ -170,7 +214,8 @@ class MlflowImport:
             if models and model["name"] not in models:
                 continue
             await self._model(source, model)
-        self.report.unmapped.append("artifacts: not copied by this version of import-mlflow (runs keep their URIs)")
+        if self._artifacts is None:
+            self.report.unmapped.append("artifacts: not copied (no artifact store given; runs keep their URIs)")
         return self.report
 
     async def _experiment(self, experiment: dict[str, Any]) -> str | None:
@@ -190,7 +235,7 @@ class MlflowImport:
                 "experiment",
                 {"experiment": name},
                 lambda entry: self._tracking.create_experiment(
-                    name=name, tags=_pairs(experiment.get("tags")), artifact_location=None
+                    name=name, tags=_pairs(experiment.get("tags")), artifact_location=None, audit=entry
                 ),
             )
         except RegistryError as error:
@@ -209,8 +254,12 @@ class MlflowImport:
         except InvalidInput as error:
             self.report.unmapped.append(f"run {run_id!r}: {error.message}")
             return
+        source_uri = str(info.get("artifact_uri") or "")
+        copies = self._artifacts is not None and source_uri.startswith(PROXIED)
         if await self._tracking.runs([run_id]):
             self._counted("run", False)
+            if copies:
+                await self._run_artifacts(source, run_id, experiment_id, source_uri)
             return
         points: list[MetricPoint] = []
         for key in sorted({metric["key"] for metric in data.get("metrics", [])}):
@@ -251,7 +300,8 @@ class MlflowImport:
             start_time=int(info.get("start_time") or 0),
             end_time=int(info["end_time"]) if info.get("end_time") else None,
             lifecycle_stage=info.get("lifecycle_stage", "active"),
-            artifact_uri=info.get("artifact_uri"),
+            # Copied artifacts are served from here, under this registry's experiment id.
+            artifact_uri=f"{PROXIED}/{experiment_id}/{run_id}/artifacts" if copies else info.get("artifact_uri"),
             origin=self._origin,
             params=_pairs(data.get("params")),
             tags=_pairs(data.get("tags")),
@@ -259,11 +309,46 @@ class MlflowImport:
             inputs=inputs,
         )
         try:
-            created = await self._audited("run", {"runId": run_id}, lambda entry: self._tracking.import_run(imported))
+            created = await self._audited(
+                "run", {"runId": run_id}, lambda entry: self._tracking.import_run(imported, audit=entry)
+            )
         except RegistryError as error:
             self.report.unmapped.append(f"run {run_id}: {error.message}")
             return
         self._counted("run", bool(created))
+        if copies:
+            await self._run_artifacts(source, run_id, experiment_id, source_uri)
+        elif self._artifacts is not None and source_uri:
+            self.report.unmapped.append(
+                f"artifacts of run {run_id} at {source_uri[:200]}: not served by the source's proxied artifact API, "
+                "not copied (the run keeps the URI)"
+            )
+
+    async def _run_artifacts(self, source: MlflowSource, run_id: str, experiment_id: str, uri: str) -> None:
+        artifacts = self._artifacts
+        assert artifacts is not None
+        root = uri.removeprefix(PROXIED).strip("/")
+        async for relative, size in source.artifact_files(root):
+            target = f"{experiment_id}/{run_id}/artifacts/{relative}"
+            try:
+                done = await artifacts.stored(target)
+            except InvalidInput as error:
+                self.report.unmapped.append(f"artifact {relative!r} of run {run_id}: {error.message}")
+                continue
+            if done is not None and done["size"] == size:
+                self._counted("artifact", False)
+                continue
+            started = time.monotonic()
+            async with source.artifact(f"{root}/{relative}") as chunks:
+                stored = await self._audited(
+                    "artifact", {"runId": run_id, "path": relative[:500]}, _uploading(artifacts, target, chunks, size)
+                )
+            if not await artifacts.verify(stored):
+                self.report.unmapped.append(f"artifact {relative!r} of run {run_id}: the stored bytes did not verify")
+                continue
+            self.report.artifact_seconds += time.monotonic() - started
+            self.report.artifact_bytes += size
+            self._counted("artifact", True)
 
     async def _model(self, source: MlflowSource, model: dict[str, Any]) -> None:
         name = model["name"]
@@ -360,3 +445,12 @@ class MlflowImport:
             ),
         )
         self._counted("alias", True)
+
+
+def _uploading(
+    artifacts: MlflowArtifactService, path: str, chunks: AsyncIterator[bytes], size: int
+) -> Callable[[AuditEntry], Awaitable[Row]]:
+    def upload(entry: AuditEntry) -> Awaitable[Row]:
+        return artifacts.upload(path, chunks, size=size, audit=entry)
+
+    return upload

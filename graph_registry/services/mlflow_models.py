@@ -14,6 +14,7 @@ from typing import Any
 from graph_registry.domain import mlflow_limits as limits
 from graph_registry.domain.records import pairs_from_strings, pairs_to_strings
 from graph_registry.errors import InvalidInput, NotFound
+from graph_registry.services.audit import AuditEntry, write_audited, write_one_audited
 from graph_registry.storage.database import Database, Row, Transaction
 
 STATUSES = {"LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"}
@@ -37,14 +38,17 @@ class MlflowModelService:
         tags: Sequence[tuple[str, str]],
         params: Sequence[tuple[str, str]],
         artifact_root: str,
+        audit: AuditEntry | None = None,
     ) -> Row:
         tag_pairs = limits.pairs(tags, what="tag", limit=limits.MAX_TAG_VALUE, most=limits.MAX_BATCH_TAGS)
         param_pairs = limits.pairs(params, what="param", limit=limits.MAX_PARAM_VALUE, most=limits.MAX_BATCH_PARAMS)
         if source_run_id is not None:
             limits.run_id(source_run_id)
         model_id = f"m-{uuid.uuid4().hex}"
-        rows = await self._db.write(
+        rows = await write_one_audited(
+            self._db,
             "mlflow_create_logged_model",
+            audit=audit,
             experimentId=experiment_id,
             modelId=model_id,
             name=limits.text(name or model_id, what="name", limit=limits.MAX_NAME),
@@ -78,6 +82,7 @@ class MlflowModelService:
         deleted_tags: Sequence[str] = (),
         params: Sequence[tuple[str, str]] = (),
         deleted: bool = False,
+        audit: AuditEntry | None = None,
     ) -> Row:
         limits.logged_model_id(model_id)
         if status is not None and status not in STATUSES:
@@ -110,7 +115,7 @@ class MlflowModelService:
             updated = await tx.run("mlflow_update_logged_model", modelId=model_id, changes=changes, now=now_ms())
             return dict(updated[0]["model"])
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
     async def of_experiments(self, experiment_ids: Sequence[str]) -> list[Row]:
         rows = await self._db.read("mlflow_list_logged_models", experimentIds=list(experiment_ids))

@@ -25,6 +25,7 @@ from graph_registry.domain.records import (
 )
 from graph_registry.domain.refs import NewVersion, VersionLineage
 from graph_registry.errors import InvalidInput, NotFound, PreconditionFailed
+from graph_registry.services.audit import AuditEntry, write_one_audited
 from graph_registry.services.deletion import DeletionService
 from graph_registry.services.lifecycle import LifecycleService
 from graph_registry.services.mlflow_artifacts import Manifest, MlflowArtifactService
@@ -76,6 +77,7 @@ def describe(source: MlflowSource) -> Callable[[Transaction, VersionRecord], Awa
             ready=manifest is not None,
             artifactKey=f"mlflow/model-{source.model_id}" if manifest is not None else None,
         )
+        await tx.run("mlflow_touch_model", model=version.model)
 
     return step
 
@@ -136,6 +138,7 @@ class MlflowRegistryService:
         description: str | None,
         run_link: str | None,
         actor: str,
+        audit: AuditEntry | None = None,
     ) -> Row:
         limits.model_name(model)
         limits.text(source, what="source", limit=4096)
@@ -168,10 +171,10 @@ class MlflowRegistryService:
                 artifact_size=manifest.size if manifest else None,
             ),
             actor=actor,
+            audit=audit,
             lineage=lineage,
             also=describe(described),
         )
-        await self._db.write("mlflow_touch_model", model=model)
         return await self.version(model, record.version)
 
     async def version(self, model: str, version: int) -> Row:
@@ -192,7 +195,7 @@ class MlflowRegistryService:
     async def models_named(self, names: Sequence[str]) -> list[Row]:
         return [row["model"] for row in await self._db.read("mlflow_get_models", names=list(names))]
 
-    async def delete_model(self, model: str, *, actor: str) -> None:
+    async def delete_model(self, model: str, *, actor: str, audit: AuditEntry | None = None) -> None:
         """The registry's deletion rules for each version (refused while PRODUCTION or an alias holds one),
         checked for all versions before any is deleted; the versions are soft-deleted, the model hidden."""
         limits.model_name(model)
@@ -209,39 +212,47 @@ class MlflowRegistryService:
                 )
         for item in versions:
             await self._deletion.delete_version(
-                model=model, version=item["version"]["version"], hard=False, actor=actor
+                model=model, version=item["version"]["version"], hard=False, actor=actor, audit=audit
             )
-        await self._db.write("mlflow_delete_model", model=model)
+        await write_one_audited(self._db, "mlflow_delete_model", audit=audit, model=model)
 
     async def all_models(self) -> list[Row]:
         return [row["model"] for row in await self._db.read("mlflow_all_models")]
 
-    async def set_model_tag(self, model: str, key: str, value: str | None) -> None:
+    async def set_model_tag(self, model: str, key: str, value: str | None, *, audit: AuditEntry | None = None) -> None:
         limits.model_name(model)
         if value is not None:
             validation.tags([(key, value)])
-        rows = await self._db.write("mlflow_set_model_tag", model=model, key=key, value=value)
+        rows = await write_one_audited(self._db, "mlflow_set_model_tag", audit=audit, model=model, key=key, value=value)
         if not rows:
             raise NotFound(f"registered model {model!r} does not exist", model=model)
         if value is None and not rows[0]["had"]:
             raise NotFound(f"registered model {model!r} has no tag {key!r}", model=model)
 
-    async def set_version_tag(self, model: str, version: int, key: str, value: str | None) -> None:
+    async def set_version_tag(
+        self, model: str, version: int, key: str, value: str | None, *, audit: AuditEntry | None = None
+    ) -> None:
         limits.model_name(model)
         validation.version(version)
         if value is not None:
             validation.tags([(key, value)])
-        rows = await self._db.write("mlflow_set_version_tag", model=model, version=version, key=key, value=value)
+        rows = await write_one_audited(
+            self._db, "mlflow_set_version_tag", audit=audit, model=model, version=version, key=key, value=value
+        )
         if not rows:
             raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
         if value is None and not rows[0]["had"]:
             raise NotFound(f"{model} v{version} has no tag {key!r}", model=model, version=version)
 
-    async def update_version(self, model: str, version: int, description: str | None) -> Row:
+    async def update_version(
+        self, model: str, version: int, description: str | None, *, audit: AuditEntry | None = None
+    ) -> Row:
         limits.model_name(model)
         validation.version(version)
         validation.text(description, what="description")
-        rows = await self._db.write("mlflow_update_version", model=model, version=version, description=description)
+        rows = await write_one_audited(
+            self._db, "mlflow_update_version", audit=audit, model=model, version=version, description=description
+        )
         if not rows:
             raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
         return await self.version(model, version)

@@ -21,6 +21,7 @@ from graph_registry.domain import mlflow_limits as limits
 from graph_registry.domain import validation
 from graph_registry.domain.records import pairs_from_strings, pairs_to_strings
 from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from graph_registry.services.audit import AuditEntry, write_audited, write_one_audited
 from graph_registry.storage.database import Database, Row, Transaction
 
 # MLflow statuses as the registry's run statuses (the MLflow one is kept beside).
@@ -154,13 +155,23 @@ class MlflowTrackingService:
         return dict(rows[0]["experiment"])
 
     async def create_experiment(
-        self, *, name: str, tags: Sequence[tuple[str, str]], artifact_location: str | None
+        self,
+        *,
+        name: str,
+        tags: Sequence[tuple[str, str]],
+        artifact_location: str | None,
+        audit: AuditEntry | None = None,
     ) -> Row:
         name = limits.experiment_name(name)
         pairs = limits.pairs(tags, what="tag", limit=limits.MAX_TAG_VALUE, most=limits.MAX_BATCH_TAGS)
         await self.default_experiment()
-        rows = await self._db.write(
-            "mlflow_create_experiment", name=name, tags=pairs_to_strings(pairs), artifactLocation=artifact_location
+        rows = await write_one_audited(
+            self._db,
+            "mlflow_create_experiment",
+            audit=audit,
+            name=name,
+            tags=pairs_to_strings(pairs),
+            artifactLocation=artifact_location,
         )
         if rows[0]["existed"]:
             raise Conflict(f"experiment {name!r} already exists", experiment=name)
@@ -198,6 +209,7 @@ class MlflowTrackingService:
         lifecycle_stage: str | None = None,
         tags: Sequence[tuple[str, str]] = (),
         deleted_tags: Sequence[str] = (),
+        audit: AuditEntry | None = None,
     ) -> Row:
         pairs = limits.pairs(tags, what="tag", limit=limits.MAX_TAG_VALUE, most=limits.MAX_BATCH_TAGS)
         if name is not None:
@@ -222,7 +234,7 @@ class MlflowTrackingService:
             updated = await tx.run("mlflow_update_experiment", id=experiment_id, changes=changes)
             return dict(updated[0]["experiment"])
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
     # Runs
 
@@ -235,6 +247,7 @@ class MlflowTrackingService:
         start_time: int,
         tags: Sequence[tuple[str, str]],
         artifact_root: str,
+        audit: AuditEntry | None = None,
     ) -> Row:
         pairs = limits.pairs(tags, what="tag", limit=limits.MAX_TAG_VALUE, most=limits.MAX_BATCH_TAGS)
         experiment = await self.experiment(experiment_id)
@@ -260,7 +273,7 @@ class MlflowTrackingService:
             )
             await _link_commit(tx, run_id, pairs)
 
-        await self._db.write_transaction(work)
+        await write_audited(self._db, work, audit=audit)
         return await self.run(run_id)
 
     async def runs(self, run_ids: Sequence[str]) -> dict[str, Row]:
@@ -277,7 +290,7 @@ class MlflowTrackingService:
             raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
         return found
 
-    async def change_run(self, run_id: str, changes: RunChanges) -> None:
+    async def change_run(self, run_id: str, changes: RunChanges, *, audit: AuditEntry | None = None) -> None:
         """Log metrics, params and tags, and update status, name or times of a run, all or nothing.
 
         A param is set once (the same value again is fine), as MLflow has it. MLflow may log to a
@@ -337,14 +350,16 @@ class MlflowTrackingService:
             if tags:
                 await _link_commit(tx, run_id, tags)
 
-        await self._db.write_transaction(work)
+        await write_audited(self._db, work, audit=audit)
 
     async def metric_history(self, run_id: str, key: str) -> list[Row]:
         limits.run_id(run_id)
         await self.run(run_id)
         return await self._db.read("mlflow_metric_history", runId=run_id, key=limits.key(key, what="metric"))
 
-    async def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
+    async def log_inputs(
+        self, run_id: str, datasets: Sequence[DatasetInput], *, audit: AuditEntry | None = None
+    ) -> None:
         """Each dataset becomes a DatasetVersion (same digest, same version) the run USED in its context."""
         limits.run_id(run_id)
         prepared = _prepare_inputs(datasets)
@@ -354,9 +369,9 @@ class MlflowTrackingService:
                 raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
             await _record_inputs(tx, run_id, prepared)
 
-        await self._db.write_transaction(work)
+        await write_audited(self._db, work, audit=audit)
 
-    async def import_run(self, imported: ImportedRun) -> bool:
+    async def import_run(self, imported: ImportedRun, *, audit: AuditEntry | None = None) -> bool:
         """A run copied from an MLflow server, whole in one transaction; False when it was there already."""
         limits.run_id(imported.run_id)
         params = limits.pairs(imported.params, what="param", limit=limits.MAX_PARAM_VALUE, most=10_000)
@@ -389,13 +404,17 @@ class MlflowTrackingService:
             await _link_commit(tx, imported.run_id, tags)
             return True
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
-    async def log_outputs(self, run_id: str, outputs: Sequence[tuple[str, int]]) -> None:
+    async def log_outputs(
+        self, run_id: str, outputs: Sequence[tuple[str, int]], *, audit: AuditEntry | None = None
+    ) -> None:
         limits.run_id(run_id)
         await self.run(run_id)
-        rows = await self._db.write(
+        rows = await write_one_audited(
+            self._db,
             "mlflow_add_run_outputs",
+            audit=audit,
             runId=run_id,
             outputs=[{"modelId": limits.logged_model_id(model), "step": step} for model, step in outputs],
         )

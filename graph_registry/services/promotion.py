@@ -27,6 +27,7 @@ from graph_registry.domain.records import Stage, VersionRecord, metrics_from_jso
 from graph_registry.domain.severity import Severity
 from graph_registry.errors import NotFound
 from graph_registry.services.advisories import blocking_advisories
+from graph_registry.services.audit import AuditEntry, write_audited
 from graph_registry.services.cards import missing_card_fields
 from graph_registry.storage.database import Database, Transaction
 
@@ -74,7 +75,11 @@ class PromotionService:
         registry, own = self._policies(rows[0])
         return merge(registry, own)
 
-    async def set_policy(self, *, team: str | None, change: PolicyChange, actor: str) -> Policy:
+    async def set_policy(
+        self, *, team: str | None, change: PolicyChange, actor: str, audit: AuditEntry | None = None
+    ) -> Policy:
+        """Changes the scope's stored policy, in one write transaction with the attempt's entry (`audit`);
+        the policy then in force there."""
         change.validated()
 
         async def work(tx: Transaction) -> Policy:
@@ -88,7 +93,7 @@ class PromotionService:
             registry, own = self._policies(rows[0])
             return merge(registry, own)
 
-        return await self._db.write_transaction(work)
+        return await write_audited(self._db, work, audit=audit)
 
     async def verdict_in(self, tx: Transaction, *, model: str, version: int) -> Judgement:
         """The effective policy's verdict on a version, read in `tx` (NOT_FOUND when it does not exist)."""

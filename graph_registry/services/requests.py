@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from graph_registry.domain import validation
 from graph_registry.domain.records import Stage, VersionRecord
 from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from graph_registry.services.audit import AuditEntry, write_audited
 from graph_registry.storage.database import Database, Transaction
 
 if TYPE_CHECKING:
@@ -126,8 +127,16 @@ class RequestService:
         self._promotion = promotion
 
     async def request(
-        self, *, model: str, version: int, stage: Stage, comment: str | None, actor: str
+        self,
+        *,
+        model: str,
+        version: int,
+        stage: Stage,
+        comment: str | None,
+        actor: str,
+        audit: AuditEntry | None = None,
     ) -> RequestRecord:
+        """Opens a request, in one write transaction with the attempt's entry (`audit`)."""
         validation.name(model)
         validation.version(version)
         validation.text(comment, what="comment", limit=2000)
@@ -178,7 +187,7 @@ class RequestService:
             )
             return request_id
 
-        return await self._load(await self._db.write_transaction(work))
+        return await self._load(await write_audited(self._db, work, audit=audit))
 
     async def _locked(self, tx: Transaction, request_id: str) -> tuple[RequestRecord, int]:
         """The request read after its model's lock was taken, and the model's event count."""
@@ -197,7 +206,11 @@ class RequestService:
                 state=request.state.value,
             )
 
-    async def approve(self, *, request_id: str, comment: str | None, actor: str) -> RequestRecord:
+    async def approve(
+        self, *, request_id: str, comment: str | None, actor: str, audit: AuditEntry | None = None
+    ) -> RequestRecord:
+        """Records an approval (moving the version when it completes the count), in one write
+        transaction with the attempt's entry (`audit`)."""
         validation.text(comment, what="comment", limit=2000)
 
         async def work(tx: Transaction) -> None:
@@ -235,10 +248,13 @@ class RequestService:
                     approved_by=approvers,
                 )
 
-        await self._db.write_transaction(work)
+        await write_audited(self._db, work, audit=audit)
         return await self._load(request_id)
 
-    async def reject(self, *, request_id: str, comment: str | None, actor: str) -> RequestRecord:
+    async def reject(
+        self, *, request_id: str, comment: str | None, actor: str, audit: AuditEntry | None = None
+    ) -> RequestRecord:
+        """Ends the request REJECTED, in one write transaction with the attempt's entry (`audit`)."""
         validation.text(comment, what="comment", limit=2000)
 
         async def work(tx: Transaction) -> None:
@@ -259,10 +275,14 @@ class RequestService:
                 detail=comment,
             )
 
-        await self._db.write_transaction(work)
+        await write_audited(self._db, work, audit=audit)
         return await self._load(request_id)
 
-    async def cancel(self, *, request_id: str, actor: str, is_admin: bool) -> RequestRecord:
+    async def cancel(
+        self, *, request_id: str, actor: str, is_admin: bool, audit: AuditEntry | None = None
+    ) -> RequestRecord:
+        """Ends the request CANCELLED, in one write transaction with the attempt's entry (`audit`)."""
+
         async def work(tx: Transaction) -> None:
             request, event_count = await self._locked(tx, request_id)
             if actor != request.requested_by and not is_admin:
@@ -278,7 +298,7 @@ class RequestService:
                 detail=request_id,
             )
 
-        await self._db.write_transaction(work)
+        await write_audited(self._db, work, audit=audit)
         return await self._load(request_id)
 
     async def requests_by_id(self, ids: Sequence[str]) -> dict[str, RequestRecord]:

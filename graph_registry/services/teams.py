@@ -18,8 +18,9 @@ from graph_registry.domain import ids, validation
 from graph_registry.domain.paging import Page, page_size
 from graph_registry.domain.records import ModelRecord
 from graph_registry.errors import Conflict, InvalidInput, NotFound
+from graph_registry.services.audit import AuditEntry, write_audited
 from graph_registry.services.tokens import ANONYMOUS, Principal, Role
-from graph_registry.storage.database import Database
+from graph_registry.storage.database import Database, Transaction
 
 TEAM_ROLES = (Role.READER, Role.WRITER, Role.MAINTAINER)
 
@@ -119,13 +120,18 @@ class TeamService:
         self._db = database
         self._max_page_size = max_page_size
 
-    async def create(self, *, name: str, description: str | None) -> TeamRecord:
+    async def create(self, *, name: str, description: str | None, audit: AuditEntry | None = None) -> TeamRecord:
+        """A new team, in one write transaction with the attempt's entry (`audit`)."""
         validation.name(name, what="team")
         validation.text(description, what="description")
-        rows = await self._db.write("create_team", name=name, description=description)
-        if not rows:
-            raise Conflict(f"team {name!r} already exists", team=name)
-        return TeamRecord.from_row(rows[0]["team"])
+
+        async def work(tx: Transaction) -> TeamRecord:
+            rows = await tx.run("create_team", name=name, description=description)
+            if not rows:
+                raise Conflict(f"team {name!r} already exists", team=name)
+            return TeamRecord.from_row(rows[0]["team"])
+
+        return await write_audited(self._db, work, audit=audit)
 
     async def teams_by_name(self, names: Sequence[str]) -> dict[str, TeamRecord]:
         rows = await self._db.read("get_teams", names=list(names))
@@ -144,35 +150,52 @@ class TeamService:
     async def list_teams(self) -> list[TeamRecord]:
         return [TeamRecord.from_row(row["team"]) for row in await self._db.read("list_teams")]
 
-    async def grant(self, *, team: str, actor: str, role: Role) -> TeamRecord:
+    async def grant(self, *, team: str, actor: str, role: Role, audit: AuditEntry | None = None) -> TeamRecord:
+        """Gives `actor` `role` in `team` (replacing its role there), in one write transaction with the
+        attempt's entry (`audit`); the team as that transaction left it."""
         validation.name(team, what="team")
         validation.name(actor, what="actor")
-        rows = await self._db.write("grant_team_role", team=team, actor=actor, role=team_role(role).value)
-        if not rows[0]["teamFound"]:
-            raise NotFound(f"no team named {team!r}", team=team)
-        if not rows[0]["tokenFound"]:
-            raise NotFound(f"no token named {actor!r}", actor=actor)
-        return await self.require(team)
+        role = team_role(role)
 
-    async def revoke(self, *, team: str, actor: str) -> TeamRecord:
+        async def work(tx: Transaction) -> TeamRecord:
+            rows = await tx.run("grant_team_role", team=team, actor=actor, role=role.value)
+            if not rows[0]["teamFound"]:
+                raise NotFound(f"no team named {team!r}", team=team)
+            if not rows[0]["tokenFound"]:
+                raise NotFound(f"no token named {actor!r}", actor=actor)
+            return await _team_in(tx, team)
+
+        return await write_audited(self._db, work, audit=audit)
+
+    async def revoke(self, *, team: str, actor: str, audit: AuditEntry | None = None) -> TeamRecord:
+        """Takes `actor`'s role in `team` away, in one write transaction with the attempt's entry (`audit`)."""
         validation.name(team, what="team")
         validation.name(actor, what="actor")
-        rows = await self._db.write("revoke_team_role", team=team, actor=actor)
-        if not rows[0]["teamFound"]:
-            raise NotFound(f"no team named {team!r}", team=team)
-        if not rows[0]["held"]:
-            raise NotFound(f"{actor!r} has no role in team {team!r}", team=team, actor=actor)
-        return await self.require(team)
 
-    async def set_model_team(self, *, model: str, team: str | None) -> None:
+        async def work(tx: Transaction) -> TeamRecord:
+            rows = await tx.run("revoke_team_role", team=team, actor=actor)
+            if not rows[0]["teamFound"]:
+                raise NotFound(f"no team named {team!r}", team=team)
+            if not rows[0]["held"]:
+                raise NotFound(f"{actor!r} has no role in team {team!r}", team=team, actor=actor)
+            return await _team_in(tx, team)
+
+        return await write_audited(self._db, work, audit=audit)
+
+    async def set_model_team(self, *, model: str, team: str | None, audit: AuditEntry | None = None) -> None:
+        """Moves `model` to `team` (None: to no team), in one write transaction with the attempt's entry."""
         validation.name(model)
         if team is not None:
             validation.name(team, what="team")
-        rows = await self._db.write("set_model_team", model=model, team=team)
-        if not rows[0]["modelFound"]:
-            raise NotFound(f"model {model!r} does not exist", model=model)
-        if team is not None and not rows[0]["teamFound"]:
-            raise NotFound(f"no team named {team!r}", team=team)
+
+        async def work(tx: Transaction) -> None:
+            rows = await tx.run("set_model_team", model=model, team=team)
+            if not rows[0]["modelFound"]:
+                raise NotFound(f"model {model!r} does not exist", model=model)
+            if team is not None and not rows[0]["teamFound"]:
+                raise NotFound(f"no team named {team!r}", team=team)
+
+        await write_audited(self._db, work, audit=audit)
 
     async def teams_of_models(self, names: Sequence[str]) -> dict[str, TeamRecord]:
         rows = await self._db.read("get_model_teams", names=list(names))
@@ -221,3 +244,9 @@ class TeamService:
             request_models={entry["request"]: entry["model"] for entry in row["requests"]},
             memberships={m["team"]: Role(m["role"]) for m in row["memberships"] if m["team"] is not None},
         )
+
+
+async def _team_in(tx: Transaction, name: str) -> TeamRecord:
+    """The team as the transaction `tx` sees it (it exists: the caller found it)."""
+    rows = await tx.run("get_teams", names=[name])
+    return TeamRecord.from_row(rows[0]["team"])

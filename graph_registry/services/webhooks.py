@@ -24,8 +24,10 @@ import httpx
 from graph_registry import metrics
 from graph_registry.domain import validation
 from graph_registry.domain import webhook_deliveries as wire
-from graph_registry.domain.webhook_targets import Resolver, check_target, system_resolver
+from graph_registry.domain.webhook_targets import Resolver, check_target, pinned, system_resolver
 from graph_registry.errors import InvalidInput, NotFound, RegistryError
+from graph_registry.services.audit import AuditEntry, write_one_audited
+from graph_registry.services.tokens import Role
 from graph_registry.storage.database import Database
 
 log = logging.getLogger("graph_registry.webhooks")
@@ -93,24 +95,66 @@ class DeliveryPolicy:
 
 
 class WebhookService:
-    def __init__(self, database: Database, policy: DeliveryPolicy, *, resolve: Resolver = system_resolver) -> None:
+    def __init__(
+        self,
+        database: Database,
+        policy: DeliveryPolicy,
+        *,
+        resolve: Resolver = system_resolver,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self._db = database
         self.policy = policy
         self._resolve = resolve
         self.worker = uuid.uuid4().hex
-        # No redirects followed (a redirect could lead anywhere), no proxies from the environment.
-        self._http = httpx.AsyncClient(timeout=policy.timeout, follow_redirects=False, trust_env=False)
+        # No redirects followed (a redirect could lead anywhere), no proxies from the environment, and
+        # no connection kept between attempts: each dials the address its own check vetted (a kept
+        # connection would carry one name's TLS session to another name on the same address).
+        self._http = httpx.AsyncClient(
+            timeout=policy.timeout,
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
+            transport=transport,
+        )
 
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def _check(self, url: str) -> None:
-        await asyncio.to_thread(check_target, url, allow_private=self.policy.allow_private, resolve=self._resolve)
+    async def _check(self, url: str) -> list[str]:
+        return await asyncio.to_thread(
+            check_target, url, allow_private=self.policy.allow_private, resolve=self._resolve
+        )
+
+    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        """POST to an address the check of `url` vetted, never to what the name resolves to later (DNS
+        rebinding); the next vetted address when one cannot be connected to."""
+        addresses = await self._check(url)
+        failure: httpx.TransportError | None = None
+        for address in addresses:
+            target = pinned(url, address)
+            extensions = {} if target.server_name is None else {"sni_hostname": target.server_name}
+            try:
+                return await self._http.post(
+                    target.url, content=body, headers={**headers, "Host": target.host}, extensions=extensions
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                failure = error
+        assert failure is not None  # check_target returns at least one address
+        raise failure
 
     async def create(
-        self, *, url: str, events: Sequence[str] | None, model: str | None, team: str | None, actor: str
+        self,
+        *,
+        url: str,
+        events: Sequence[str] | None,
+        model: str | None,
+        team: str | None,
+        actor: str,
+        audit: AuditEntry | None = None,
     ) -> tuple[WebhookRecord, str]:
-        """A new webhook and its signing secret (returned this once)."""
+        """A new webhook and its signing secret (returned this once), in one write transaction with the
+        attempt's entry (`audit`)."""
         unknown = sorted(set(events or ()) - wire.EVENT_TYPES)
         if unknown:
             raise InvalidInput(f"unknown event types: {', '.join(unknown)}", field="events")
@@ -120,8 +164,10 @@ class WebhookService:
             validation.name(team, what="team")
         await self._check(url)
         secret = "whsec_" + secrets.token_urlsafe(32)
-        rows = await self._db.write(
+        rows = await write_one_audited(
+            self._db,
             "create_webhook",
+            audit=audit,
             id=uuid.uuid4().hex,
             url=url,
             events=sorted(set(events or ())),
@@ -130,24 +176,41 @@ class WebhookService:
             secret=secret,
             actor=actor,
         )
+        if not rows:
+            raise NotFound(f"no team named {team!r}", field="team")
         return WebhookRecord.from_row(rows[0]["webhook"]), secret
 
     async def all(self, *, team: str | None = None) -> list[WebhookRecord]:
         rows = await self._db.read("list_webhooks", team=team)
         return [WebhookRecord.from_row(row["webhook"]) for row in rows]
 
-    async def delete(self, webhook_id: str) -> bool:
-        rows = await self._db.write("delete_webhook", id=webhook_id)
+    async def of_maintainer(self, actor: str, *, every_team: bool) -> list[WebhookRecord]:
+        """The webhooks of the teams `actor` maintains (of every team when `every_team`: a registry-wide
+        maintainer); never the registry-wide ones, which are admins'."""
+        rows = await self._db.read("list_team_webhooks", actor=actor, everyTeam=every_team, role=Role.MAINTAINER.value)
+        return [WebhookRecord.from_row(row["webhook"]) for row in rows]
+
+    async def team_of(self, webhook_id: str) -> tuple[bool, str | None]:
+        """Whether the webhook exists, and the team it belongs to (None: registry-wide)."""
+        rows = await self._db.read("get_webhook_team", id=webhook_id)
+        return (True, rows[0]["team"]) if rows else (False, None)
+
+    async def delete(self, webhook_id: str, *, audit: AuditEntry | None = None) -> bool:
+        """Deletes a webhook and its deliveries, in one write transaction with the attempt's entry (`audit`)."""
+        rows = await write_one_audited(self._db, "delete_webhook", audit=audit, id=webhook_id)
         return bool(rows and rows[0]["deleted"])
 
     async def deliveries(self, webhook_id: str, *, first: int) -> list[DeliveryRecord]:
         rows = await self._db.read("list_webhook_deliveries", id=webhook_id, first=max(0, min(first, 100)))
         return [DeliveryRecord.from_row(row["delivery"]) for row in rows]
 
-    async def test(self, webhook_id: str, *, actor: str) -> DeliveryRecord:
-        """Deliver a TEST event now (one attempt; retried later like any other if it fails)."""
-        rows = await self._db.write(
+    async def test(self, webhook_id: str, *, actor: str, audit: AuditEntry | None = None) -> DeliveryRecord:
+        """Deliver a TEST event now (one attempt; retried later like any other if it fails). The delivery
+        is enqueued in one write transaction with the attempt's entry (`audit`); the attempt records itself."""
+        rows = await write_one_audited(
+            self._db,
             "create_test_delivery",
+            audit=audit,
             id=webhook_id,
             deliveryId=str(uuid.uuid4()),
             actor=actor,
@@ -193,10 +256,7 @@ class WebhookService:
             webhook = rows[0]["webhook"]
             body = wire.payload(delivery)
             try:
-                await self._check(webhook["url"])
-                response = await self._http.post(
-                    webhook["url"], content=body, headers=wire.headers(delivery, webhook["secret"], body)
-                )
+                response = await self._post(webhook["url"], body, wire.headers(delivery, webhook["secret"], body))
                 status = response.status_code
                 if not 200 <= status < 300:
                     error = f"HTTP {status}" + (" (redirects are not followed)" if response.is_redirect else "")

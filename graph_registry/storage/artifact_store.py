@@ -10,7 +10,7 @@ none of them is ever called inside a database transaction function.
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -109,6 +109,16 @@ class ArtifactStore(abc.ABC):
     @abc.abstractmethod
     async def download_url(self, key: str, *, expires_in: float, base_url: str) -> str:
         """A short-lived URL to GET a final key's bytes."""
+
+    @abc.abstractmethod
+    async def put_stream(self, staging_key: str, chunks: AsyncIterable[bytes], *, size: int) -> Digest:
+        """Store a body the server itself receives (a proxied upload) at a staging key, measured as it
+        arrives; InvalidInput (and nothing kept) when it is not exactly `size` bytes."""
+
+    @abc.abstractmethod
+    def read_stream(self, key: str) -> AsyncIterator[bytes]:
+        """A final key's bytes, in chunks, for the server to pass on (a proxied download); iterating
+        raises FileNotFoundError when there are none."""
 
     def close(self) -> None:
         """Release connections (the S3 client's pool)."""

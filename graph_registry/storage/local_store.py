@@ -239,3 +239,22 @@ class LocalStore(ArtifactStore, LocalTransfers):
     def file(self, key: str) -> Path | None:
         path = self._path(key)
         return path if path.is_file() else None
+
+    async def put_stream(self, staging_key: str, chunks: AsyncIterable[bytes], *, size: int) -> Digest:
+        sha = hashlib.sha256()
+
+        async def measured() -> AsyncIterator[bytes]:
+            async for chunk in chunks:
+                sha.update(chunk)
+                yield chunk
+
+        received = await self.receive(staging_key, measured(), size=size)
+        return Digest(sha256=sha.hexdigest(), size=received)
+
+    async def read_stream(self, key: str) -> AsyncIterator[bytes]:
+        handle = await asyncio.to_thread(self._path(key).open, "rb")
+        try:
+            while chunk := await asyncio.to_thread(handle.read, CHUNK):
+                yield chunk
+        finally:
+            handle.close()

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import hashlib
 import math
-from collections.abc import Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,6 +34,8 @@ MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchUpload"}
 REFUSED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"}
 # Objects up to this size are copied with one CopyObject call (S3's limit is 5 GiB).
 COPY_THRESHOLD = 4 * 1024**3
+# Parts of a body the server itself streams to S3 (S3's least part is 5 MiB): what it holds in memory.
+STREAM_PART = 8 * 1024**2
 
 
 def client_config(*, retries: int = 3) -> Config:
@@ -294,6 +296,76 @@ class S3Store(ArtifactStore):
                 "get_object", Params={"Bucket": self.bucket, "Key": self._final(key)}, ExpiresIn=max(1, int(expires_in))
             )
         return url
+
+    async def put_stream(self, staging_key: str, chunks: AsyncIterable[bytes], *, size: int) -> Digest:
+        """Single PUT up to one part, a multipart upload past it: at most one part in memory, hashed on arrival."""
+        key = self._staging(staging_key)
+        step = part_size_for(size, STREAM_PART)
+        sha = hashlib.sha256()
+        buffer = bytearray()
+        received = 0
+        upload_id: str | None = None
+        parts: list[dict[str, Any]] = []
+
+        def call(operation: str, **params: Any) -> Any:
+            with translated_errors():
+                return getattr(self._s3, operation)(Bucket=self.bucket, Key=key, **params)
+
+        async def send_part(data: bytes) -> None:
+            nonlocal upload_id
+            if upload_id is None:
+                upload_id = (await asyncio.to_thread(call, "create_multipart_upload"))["UploadId"]
+            number = len(parts) + 1
+            sent = await asyncio.to_thread(call, "upload_part", UploadId=upload_id, PartNumber=number, Body=data)
+            parts.append({"PartNumber": number, "ETag": sent["ETag"]})
+
+        try:
+            async for chunk in chunks:
+                received += len(chunk)
+                if received > size:
+                    raise InvalidInput(
+                        f"the upload is larger than the declared {size} bytes", reason="oversize", sizeBytes=size
+                    )
+                sha.update(chunk)
+                buffer += chunk
+                while len(buffer) >= step and received < size:
+                    await send_part(bytes(buffer[:step]))
+                    del buffer[:step]
+            if received != size:
+                raise InvalidInput(
+                    f"the upload ended after {received} of the declared {size} bytes", reason="short", sizeBytes=size
+                )
+            if upload_id is None:
+                await asyncio.to_thread(call, "put_object", Body=bytes(buffer))
+            else:
+                if buffer:
+                    await send_part(bytes(buffer))
+                await asyncio.to_thread(
+                    call, "complete_multipart_upload", UploadId=upload_id, MultipartUpload={"Parts": parts}
+                )
+        except BaseException:
+            if upload_id is not None:
+                await self.abort_upload(staging_key, upload_id)
+            raise
+        return Digest(sha256=sha.hexdigest(), size=received)
+
+    async def read_stream(self, key: str) -> AsyncIterator[bytes]:
+        def open_body() -> Any:
+            with translated_errors():
+                try:
+                    return self._s3.get_object(Bucket=self.bucket, Key=self._final(key))["Body"]
+                except ClientError as error:
+                    if _missing(error):
+                        raise FileNotFoundError(key) from error
+                    raise
+
+        body = await asyncio.to_thread(open_body)
+        try:
+            pieces = body.iter_chunks(CHUNK)
+            while chunk := await asyncio.to_thread(next, pieces, b""):
+                yield chunk
+        finally:
+            body.close()
 
     def close(self) -> None:
         self._s3.close()

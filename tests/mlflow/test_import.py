@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ import pytest
 from mlflow import MlflowClient
 from typer.testing import CliRunner
 
+from graph_registry import bootstrap
 from graph_registry.cli.main import app
 from graph_registry.services.audit import AuditService
 from graph_registry.services.lifecycle import LifecycleService
@@ -108,6 +111,12 @@ def _fill(url: str, unique: str) -> dict[str, Any]:
         )
         run_id = run.info.run_id
         client.log_param(run_id, "C", c)
+        with tempfile.TemporaryDirectory() as folder:
+            notes, weights = Path(folder, "notes.txt"), Path(folder, "weights.bin")
+            notes.write_text(f"run with C={c}\n")
+            weights.write_bytes(os.urandom(300_000))
+            client.log_artifact(run_id, str(notes))
+            client.log_artifact(run_id, str(weights), artifact_path="data/sub")
         for step in range(4):
             client.log_metric(run_id, "loss", 1.0 / (step + 1), step=step)
         client.set_terminated(run_id, "FINISHED")
@@ -124,7 +133,9 @@ def _fill(url: str, unique: str) -> dict[str, Any]:
     return {"experiment": f"imported/{unique} runs", "runs": runs, "model": name}
 
 
-def _importer(database: Database, url: str, stop_after: int | None = None) -> MlflowImport:
+def _importer(
+    database: Database, url: str, stop_after: int | None = None, services: bootstrap.Services | None = None
+) -> MlflowImport:
     return MlflowImport(
         database,
         tracking=MlflowTrackingService(database),
@@ -133,14 +144,34 @@ def _importer(database: Database, url: str, stop_after: int | None = None) -> Ml
         audit=AuditService(database),
         origin=url,
         stop_after=stop_after,
+        artifacts=services.mlflow.artifacts if services is not None else None,
     )
 
 
-async def _import(database: Database, url: str, filled: dict[str, Any], stop_after: int | None = None) -> Any:
+async def _import(
+    database: Database,
+    url: str,
+    filled: dict[str, Any],
+    stop_after: int | None = None,
+    services: bootstrap.Services | None = None,
+) -> Any:
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-        return await _importer(database, url, stop_after).run(
+        return await _importer(database, url, stop_after, services).run(
             MlflowSource(http), experiments=[filled["experiment"]], models=[filled["model"]]
         )
+
+
+def _files(client: MlflowClient, run_id: str, folder: str | None = None) -> dict[str, str]:
+    """Every artifact of a run, listed and downloaded: path -> sha256 of its bytes."""
+    found = {}
+    for item in client.list_artifacts(run_id, folder):
+        if item.is_dir:
+            found.update(_files(client, run_id, item.path))
+        else:
+            with tempfile.TemporaryDirectory() as into:
+                local = client.download_artifacts(run_id, item.path, into)
+                found[item.path] = hashlib.sha256(Path(local).read_bytes()).hexdigest()
+    return found
 
 
 def _picture(url: str, filled: dict[str, Any]) -> dict[str, Any]:
@@ -151,7 +182,7 @@ def _picture(url: str, filled: dict[str, Any]) -> dict[str, Any]:
         run = client.get_run(run_id)
         history = [(m.step, m.value) for m in client.get_metric_history(run_id, "loss")]
         tags = {k: v for k, v in run.data.tags.items() if k.startswith("mlflow.source.git")}
-        runs[run_id] = (run.info.status, run.data.params, tags, history, run.info.start_time)
+        runs[run_id] = (run.info.status, run.data.params, tags, history, run.info.start_time, _files(client, run_id))
     model = client.get_registered_model(filled["model"])
     versions = sorted(
         (v.version, v.current_stage, v.run_id, v.source, v.tags)
@@ -167,15 +198,28 @@ def _picture(url: str, filled: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_import_copies_everything_once(
-    source: str, database: Database, api: LiveServer, unique: str, monkeypatch: pytest.MonkeyPatch
+    source: str,
+    database: Database,
+    api: LiveServer,
+    services: bootstrap.Services,
+    unique: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)
     filled = _fill(source, unique)
-    report = await _import(database, source, filled)
-    assert report.created == {"experiment": 1, "run": 2, "model": 1, "version": 2, "alias": 1}, report
+    report = await _import(database, source, filled, services=services)
+    created = {"experiment": 1, "run": 2, "artifact": 4, "model": 1, "version": 2, "alias": 1}
+    assert report.created == created, report
+    assert report.artifact_bytes == 2 * 300_000 + len("run with C=0.5\n") + len("run with C=1.5\n")
+    assert report.megabytes_per_second is not None and report.megabytes_per_second > 0
     assert _picture(api.url, filled) == _picture(source, filled)
+    # Each file's sha256, measured on arrival, is that of the source's bytes.
+    run_id = filled["runs"][0]
+    downloaded = _files(MlflowClient(tracking_uri=source, registry_uri=source), run_id)
+    recorded = await database.read("mlflow_artifact_file", owner=f"run:{run_id}", path="data/sub/weights.bin")
+    assert recorded[0]["file"]["sha256"] == downloaded["data/sub/weights.bin"]
 
-    again = await _import(database, source, filled)
+    again = await _import(database, source, filled, services=services)
     assert again.created == {}, again
     assert _picture(api.url, filled) == _picture(source, filled)
 
@@ -190,12 +234,19 @@ async def test_import_copies_everything_once(
 
 
 async def test_an_interrupted_import_resumes_to_the_same_end(
-    source: str, database: Database, api: LiveServer, unique: str, monkeypatch: pytest.MonkeyPatch
+    source: str,
+    database: Database,
+    api: LiveServer,
+    services: bootstrap.Services,
+    unique: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)
     filled = _fill(source, unique)
     with pytest.raises(Interrupted):
-        await _import(database, source, filled, stop_after=3)
-    resumed = await _import(database, source, filled)
-    assert resumed.created == {"model": 1, "version": 2, "alias": 1}, resumed
+        # The experiment, the first run and its first file (data/sub/weights.bin), then the "process dies".
+        await _import(database, source, filled, stop_after=3, services=services)
+    resumed = await _import(database, source, filled, services=services)
+    assert resumed.created == {"run": 1, "artifact": 3, "model": 1, "version": 2, "alias": 1}, resumed
+    assert resumed.skipped["artifact"] == 1
     assert _picture(api.url, filled) == _picture(source, filled)

@@ -59,7 +59,7 @@ def test_no_policy_names_a_field_that_does_not_exist() -> None:
 
 def test_queries_are_for_readers_and_only_tokens_for_admins() -> None:
     for key, rule in POLICIES.items():
-        if key == "Query.webhooks":  # their URLs are secrets: test_webhooks_are_for_admins
+        if key == "Query.webhooks":  # their URLs are secrets: test_webhooks_are_for_admins_and_team_maintainers
             continue
         if key in MLFLOW_KEYS:
             continue  # tests/mlflow/test_policies.py
@@ -100,9 +100,13 @@ def test_nothing_in_the_api_writes_or_deletes_audit_entries() -> None:
             assert f'"{name}"' not in source or relative == owner, f"{relative} runs {name}"
 
 
-async def test_webhooks_are_for_admins() -> None:
-    from graph_registry.api.graphql.extensions.authorization import Call, needed_role
+async def test_webhooks_are_for_admins_and_team_maintainers() -> None:
+    """Registry-wide webhooks (no team, no model) are admins'; listing needs a maintainer somewhere (it
+    shows a maintainer its teams' webhooks only). The team cases: tests/governance/test_webhook_roles.py."""
+    from graph_registry.api.graphql.extensions.authorization import Call, needed
 
-    keys = ["Query.webhooks", "Mutation.createWebhook", "Mutation.deleteWebhook", "Mutation.testWebhook"]
-    call = Call(field="webhooks", arguments={}, services=None)  # type: ignore[arg-type]
-    assert [await needed_role(POLICIES[key], call) for key in keys] == [Role.ADMIN] * 4
+    keys = ["Mutation.createWebhook", "Mutation.deleteWebhook", "Mutation.testWebhook"]
+    needs = [await needed(POLICIES[key], Call(field=key, arguments={}, services=None)) for key in keys]  # type: ignore[arg-type]
+    assert [(need.role, need.placed) for need in needs] == [(Role.ADMIN, False)] * 3
+    listing = await needed(POLICIES["Query.webhooks"], Call(field="Query.webhooks", arguments={}, services=None))  # type: ignore[arg-type]
+    assert (listing.role, listing.anywhere) == (Role.MAINTAINER, True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph_registry.domain.webhook_targets import check_target, refused_reason
+from graph_registry.domain.webhook_targets import check_target, pinned, refused_reason
 from graph_registry.errors import InvalidInput
 
 
@@ -72,3 +72,37 @@ def test_only_http_and_https_urls_with_a_host(url: str) -> None:
 def test_refused_reason_of_a_public_address_is_none() -> None:
     assert refused_reason("93.184.215.14") is None
     assert refused_reason("2606:2800:220:1:248:1893:25c8:1946") is None
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "dialled", "host", "server_name"),
+    [
+        (
+            "https://hooks.example.com/x?a=1",
+            "93.184.215.14",
+            "https://93.184.215.14/x?a=1",
+            "hooks.example.com",
+            "hooks.example.com",
+        ),
+        (
+            "http://hooks.example.com:8080/x",
+            "93.184.215.14",
+            "http://93.184.215.14:8080/x",
+            "hooks.example.com:8080",
+            None,
+        ),
+        (
+            "https://Hooks.Example.com:8443/",
+            "2606:2800:220:1::1",
+            "https://[2606:2800:220:1::1]:8443/",
+            "Hooks.Example.com:8443",
+            "hooks.example.com",
+        ),
+        ("http://localhost:9000/hook#frag", "127.0.0.2", "http://127.0.0.2:9000/hook", "localhost:9000", None),
+    ],
+)
+def test_an_attempt_dials_the_vetted_address_and_keeps_the_name(
+    url: str, address: str, dialled: str, host: str, server_name: str | None
+) -> None:
+    target = pinned(url, address)
+    assert (target.url, target.address, target.host, target.server_name) == (dialled, address, host, server_name)

@@ -30,7 +30,7 @@ from strawberry.types import ExecutionContext
 
 from graph_registry.api.graphql.errors import RegistryErrors
 from graph_registry.api.graphql.extensions.authorization import Authorization, guard_root_fields
-from graph_registry.api.graphql.extensions.limits import QueryCost, StringLimit
+from graph_registry.api.graphql.extensions.limits import ExpensiveGate, QueryCost, StringLimit
 from graph_registry.api.graphql.extensions.metrics import OperationMetrics
 from graph_registry.api.graphql.extensions.parse_cache import ParsedDocuments, ParserCache
 from graph_registry.api.graphql.resolvers.advisories import AdvisoryMutations, AdvisoryQueries
@@ -67,6 +67,7 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
         max_depth_rule(settings.max_query_depth, None, None),
         max_aliases_rule(settings.max_query_aliases),
     ]
+    gate = ExpensiveGate(threshold=settings.expensive_query_cost, per_caller=settings.max_expensive_per_caller)
     factories: list[Callable[[], SchemaExtension]] = [
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
@@ -77,6 +78,7 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
             max_page_size=settings.max_page_size,
             max_depth=settings.max_lineage_depth,
             lineage_weight=settings.lineage_cost_weight,
+            gate=gate,
         ),
         lambda: StringLimit(max_length=settings.max_string_length),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import ClientDisconnect
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from graph_registry.api.mlflow.protocol import Call, endpoint
@@ -20,7 +20,7 @@ def _length(call: Call) -> int | None:
 async def upload(call: Call) -> dict[str, Any]:
     try:
         stored = await call.services.mlflow.artifacts.upload(
-            call.required("path"), call.request.stream(), size=_length(call)
+            call.required("path"), call.request.stream(), size=_length(call), audit=call.audit
         )
     except ClientDisconnect as error:
         raise InvalidInput("the upload was cut short", field="body") from error
@@ -29,8 +29,9 @@ async def upload(call: Call) -> dict[str, Any]:
 
 
 async def download(call: Call) -> Response:
-    path = await call.services.mlflow.artifacts.file(call.required("path"))
-    return FileResponse(path, media_type="application/octet-stream")
+    stored, body = await call.services.mlflow.artifacts.file(call.required("path"))
+    headers = {"Content-Length": str(stored["size"])}
+    return StreamingResponse(body, media_type="application/octet-stream", headers=headers)
 
 
 async def listing(call: Call) -> dict[str, Any]:

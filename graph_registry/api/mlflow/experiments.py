@@ -32,7 +32,9 @@ async def create(call: Call) -> dict[str, Any]:
     location = call.text("artifact_location")
     if location:
         raise InvalidInput("artifact_location is chosen by the server (its artifact store)", field="artifact_location")
-    created = await tracking.create_experiment(name=name, tags=call.pairs("tags"), artifact_location=None)
+    created = await tracking.create_experiment(
+        name=name, tags=call.pairs("tags"), artifact_location=None, audit=call.audit
+    )
     return {"experiment_id": created["mlflowId"]}
 
 
@@ -76,29 +78,35 @@ async def search(call: Call) -> dict[str, Any]:
 
 
 async def update(call: Call) -> dict[str, Any]:
-    await call.services.mlflow.tracking.update_experiment(call.required("experiment_id"), name=call.text("new_name"))
+    await call.services.mlflow.tracking.update_experiment(
+        call.required("experiment_id"), name=call.text("new_name"), audit=call.audit
+    )
     return {}
 
 
 async def delete(call: Call) -> dict[str, Any]:
-    await call.services.mlflow.tracking.update_experiment(call.required("experiment_id"), lifecycle_stage="deleted")
+    await call.services.mlflow.tracking.update_experiment(
+        call.required("experiment_id"), lifecycle_stage="deleted", audit=call.audit
+    )
     return {}
 
 
 async def restore(call: Call) -> dict[str, Any]:
-    await call.services.mlflow.tracking.update_experiment(call.required("experiment_id"), lifecycle_stage="active")
+    await call.services.mlflow.tracking.update_experiment(
+        call.required("experiment_id"), lifecycle_stage="active", audit=call.audit
+    )
     return {}
 
 
 async def set_tag(call: Call) -> dict[str, Any]:
     pair = (call.required("key"), call.text("value", default="") or "")
-    await call.services.mlflow.tracking.update_experiment(call.required("experiment_id"), tags=[pair])
+    await call.services.mlflow.tracking.update_experiment(call.required("experiment_id"), tags=[pair], audit=call.audit)
     return {}
 
 
 async def delete_tag(call: Call) -> dict[str, Any]:
     await call.services.mlflow.tracking.update_experiment(
-        call.required("experiment_id"), deleted_tags=[call.required("key")]
+        call.required("experiment_id"), deleted_tags=[call.required("key")], audit=call.audit
     )
     return {}
 

@@ -39,6 +39,7 @@ async def create(call: Call) -> dict[str, Any]:
         tags=call.pairs("tags"),
         params=call.pairs("params"),
         artifact_root=ARTIFACT_ROOT,
+        audit=call.audit,
     )
     return {"model": shapes.logged_model(created)}
 
@@ -48,27 +49,35 @@ async def get(call: Call) -> dict[str, Any]:
 
 
 async def finalize(call: Call) -> dict[str, Any]:
-    updated = await call.services.mlflow.logged_models.update(call.required("model_id"), status=call.required("status"))
+    updated = await call.services.mlflow.logged_models.update(
+        call.required("model_id"), status=call.required("status"), audit=call.audit
+    )
     return {"model": shapes.logged_model(updated)}
 
 
 async def delete(call: Call) -> dict[str, Any]:
-    await call.services.mlflow.logged_models.update(call.required("model_id"), deleted=True)
+    await call.services.mlflow.logged_models.update(call.required("model_id"), deleted=True, audit=call.audit)
     return {}
 
 
 async def set_tags(call: Call) -> dict[str, Any]:
-    await call.services.mlflow.logged_models.update(call.required("model_id"), tags=call.pairs("tags"))
+    await call.services.mlflow.logged_models.update(
+        call.required("model_id"), tags=call.pairs("tags"), audit=call.audit
+    )
     return {}
 
 
 async def delete_tag(call: Call) -> dict[str, Any]:
-    await call.services.mlflow.logged_models.update(call.required("model_id"), deleted_tags=[call.required("tag_key")])
+    await call.services.mlflow.logged_models.update(
+        call.required("model_id"), deleted_tags=[call.required("tag_key")], audit=call.audit
+    )
     return {}
 
 
 async def log_params(call: Call) -> dict[str, Any]:
-    await call.services.mlflow.logged_models.update(call.required("model_id"), params=call.pairs("params"))
+    await call.services.mlflow.logged_models.update(
+        call.required("model_id"), params=call.pairs("params"), audit=call.audit
+    )
     return {}
 
 

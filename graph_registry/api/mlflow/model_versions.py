@@ -41,6 +41,7 @@ async def create(call: Call) -> dict[str, Any]:
         description=call.text("description"),
         run_link=call.text("run_link"),
         actor=call.actor,
+        audit=call.audit,
     )
     call.touched["version"] = created["version"]["version"]
     return {"model_version": shapes.model_version(created["version"], created["aliases"])}
@@ -53,7 +54,7 @@ async def get(call: Call) -> dict[str, Any]:
 
 async def update(call: Call) -> dict[str, Any]:
     shown = await call.services.mlflow.registry.update_version(
-        _name(call), _version_number(call), call.text("description", default="")
+        _name(call), _version_number(call), call.text("description", default=""), audit=call.audit
     )
     return {"model_version": shapes.model_version(shown["version"], shown["aliases"])}
 
@@ -61,15 +62,26 @@ async def update(call: Call) -> dict[str, Any]:
 async def delete(call: Call) -> dict[str, Any]:
     name, version = _name(call), _version_number(call)
     await call.services.mlflow.registry.version(name, version)
-    await call.services.deletion.delete_version(model=name, version=version, hard=False, actor=call.actor)
+    await call.services.deletion.delete_version(
+        model=name, version=version, hard=False, actor=call.actor, audit=call.audit
+    )
     return {}
 
 
 async def transition(call: Call) -> dict[str, Any]:
-    """At most one PRODUCTION: the previous holder is archived even with archive_existing_versions false."""
+    """As MLflow: archive_existing_versions archives the other versions in the (active) stage, each
+    with the transition's time as its last update. At most one PRODUCTION: its previous holder is
+    archived so even with archive_existing_versions false."""
     name, version = _name(call), _version_number(call)
     stage = stage_of(call.required("stage"))
-    archive = call.flag("archive_existing_versions") or stage is Stage.PRODUCTION
+    asked = call.flag("archive_existing_versions")
+    if asked and stage not in {Stage.STAGING, Stage.PRODUCTION}:
+        raise InvalidInput(
+            f"Model version transition cannot archive existing model versions because {call.required('stage')!r} "
+            "is not an Active stage. Valid stages are ['Staging', 'Production']",
+            field="archive_existing_versions",
+        )
+    archive = asked or stage is Stage.PRODUCTION
     await call.services.lifecycle.transition_stage(
         model=name,
         version=version,
@@ -78,6 +90,7 @@ async def transition(call: Call) -> dict[str, Any]:
         comment=call.text("comment"),
         actor=call.actor,
         may_leave_production=True,
+        audit=call.audit,
     )
     shown = await call.services.mlflow.registry.version(name, version)
     return {"model_version": shapes.model_version(shown["version"], shown["aliases"])}
@@ -89,13 +102,19 @@ async def download_uri(call: Call) -> dict[str, Any]:
 
 async def set_tag(call: Call) -> dict[str, Any]:
     await call.services.mlflow.registry.set_version_tag(
-        _name(call), _version_number(call), call.required("key"), call.text("value", default="") or ""
+        _name(call),
+        _version_number(call),
+        call.required("key"),
+        call.text("value", default="") or "",
+        audit=call.audit,
     )
     return {}
 
 
 async def delete_tag(call: Call) -> dict[str, Any]:
-    await call.services.mlflow.registry.set_version_tag(_name(call), _version_number(call), call.required("key"), None)
+    await call.services.mlflow.registry.set_version_tag(
+        _name(call), _version_number(call), call.required("key"), None, audit=call.audit
+    )
     return {}
 
 

@@ -2,14 +2,17 @@
 
 An endpoint is a coroutine `(Call) -> dict` registered with `endpoint(...)`. Around it: the
 Bearer token is authenticated as for GraphQL, the role it needs comes from the one policy table
-(`POLICIES["MLflow.<Endpoint>"]`, api/authorization.py), a write is audited (its entry commits with
-the change's first write transaction, as for mutations), and errors leave in MLflow's shape:
+(`POLICIES["MLflow.<Endpoint>"]`, api/authorization.py), a write is audited as a mutation is: the
+handler hands the prepared entry (`call.audit`) to its use case as `audit=`, whose write transaction
+carries it (services/audit.py `write_audited`), so a change and its entry commit together or not at
+all; the entry is finished with the outcome once the call ends. Errors leave in MLflow's shape:
 `{"error_code": ..., "message": ...}` with the HTTP status MLflow uses, so the stock client raises
 the MlflowException its users handle.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import logging
@@ -21,8 +24,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from graph_registry.api.graphql.extensions.authorization import POLICIES, needed_role
-from graph_registry.api.graphql.extensions.authorization import Call as PolicyCall
+from graph_registry.api.access import authorize
 from graph_registry.api.http.auth import authenticate
 from graph_registry.api.http.guard import request_id_of
 from graph_registry.errors import (
@@ -35,7 +37,7 @@ from graph_registry.errors import (
     Unauthenticated,
     Unavailable,
 )
-from graph_registry.services.audit import OK, Attempt, describe_arguments
+from graph_registry.services.audit import OK, Attempt, AuditEntry, describe_arguments
 from graph_registry.services.tokens import Principal
 
 log = logging.getLogger("graph_registry.mlflow")
@@ -104,6 +106,8 @@ class Call:
     request_id: str
     services: Any
     touched: dict[str, Any] = field(default_factory=dict)
+    # The write's audit entry, for the use case's transaction to carry (`audit=call.audit`).
+    audit: AuditEntry | None = None
 
     @property
     def actor(self) -> str:
@@ -255,12 +259,7 @@ def endpoint(
                 stream=stream,
             )
             call = Call(request=request, body=body, principal=auth.principal, request_id=request_id, services=services)
-            rule = POLICIES.get(key)
-            if rule is None:
-                log.error("%s has no authorization policy: refused", key)
-                raise Forbidden(f"{key} has no authorization policy", operation=key)
             arguments = policy(call) if policy is not None else {}
-            needed = await needed_role(rule, PolicyCall(key, arguments, services))
             attempt = Attempt(
                 actor=auth.principal.actor,
                 role=auth.principal.role.value,
@@ -270,15 +269,12 @@ def endpoint(
                 model=arguments.get("model") if isinstance(arguments.get("model"), str) else None,
                 version=arguments.get("version") if isinstance(arguments.get("version"), int) else None,
             )
-            if not auth.principal.role.allows(needed):
-                refused = Forbidden(
-                    f"{key} needs the {needed.value} role; {auth.principal.actor!r} has {auth.principal.role.value}",
-                    operation=key,
-                    requiredRole=needed.value,
-                )
+            try:
+                await authorize(services, auth.principal, key, arguments)
+            except Forbidden as refused:
                 if write:
                     await services.audit.refuse(attempt, outcome=refused.code, message=refused.message)
-                raise refused
+                raise
             if not write:
                 result = await handler(call)
             else:
@@ -293,14 +289,15 @@ def endpoint(
         return result if isinstance(result, Response) else json_response(result)
 
     serve.policy_key = key  # type: ignore[attr-defined]  # read by the policy-coverage test
+    serve.handler = handler  # type: ignore[attr-defined]  # read by the audit-wiring test
+    serve.write = write  # type: ignore[attr-defined]
     return serve
 
 
 async def _audited(call: Call, handler: Handler, attempt: Attempt) -> Mapping[str, Any] | Response:
-    audit = call.services.audit
-    entry = audit.prepare(attempt)
+    entry = call.services.audit.prepare(attempt)
+    call.audit = entry
     try:
-        # The adapter's use cases take no entry yet: it is concluded (written whole) once the call ends.
         result = await handler(call)
     except RegistryError as error:
         await _conclude(call, entry, error.code, error.message)
@@ -308,14 +305,34 @@ async def _audited(call: Call, handler: Handler, attempt: Attempt) -> Mapping[st
     except MlflowError as error:
         await _conclude(call, entry, error.code, error.message)
         raise
+    except asyncio.CancelledError:
+        # The caller went away; a transaction in flight still runs to its end (storage shields it):
+        # the entry is concluded once it has, so a committed change is not left PENDING.
+        concluding = asyncio.ensure_future(_conclude_cancelled(call, entry))
+        _CONCLUDING.add(concluding)
+        concluding.add_done_callback(_CONCLUDING.discard)
+        raise
     except Exception:
         await _conclude(call, entry, "INTERNAL", f"unexpected error, request {call.request_id}")
         raise
+    finally:
+        call.audit = None
     await _conclude(call, entry, OK, None)
     return result
 
 
-async def _conclude(call: Call, entry: Any, outcome: str, message: str | None) -> None:
+# Conclusions of cancelled calls still waiting for their transaction (kept so they are not collected).
+_CONCLUDING: set[asyncio.Future[None]] = set()
+
+
+async def _conclude_cancelled(call: Call, entry: AuditEntry) -> None:
+    if entry.claimed:
+        await entry.settled.wait()
+    message = "the caller went away before the answer"
+    await _conclude(call, entry, OK if entry.committed else "CANCELLED", message)
+
+
+async def _conclude(call: Call, entry: AuditEntry, outcome: str, message: str | None) -> None:
     try:
         await call.services.audit.conclude(
             entry,
@@ -325,7 +342,7 @@ async def _conclude(call: Call, entry: Any, outcome: str, message: str | None) -
             version=call.touched.get("version"),
         )
     except RegistryError:
-        log.exception("could not record the outcome of audit entry %s", entry.params["id"])
+        log.exception("could not record the outcome of audit entry %s", entry.id)
 
 
 def page(

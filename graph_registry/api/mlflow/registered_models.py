@@ -17,6 +17,8 @@ from graph_registry.services.mlflow_registry import stage_of
 from graph_registry.storage.database import Row
 
 _SEARCHABLE: dict[str, set[str]] = {"attribute": {"name"}, "tag": set()}
+# MLflow has no teams: a new registered model joins the team this tag names (the tag is not kept).
+TEAM_TAG = "graph_registry.team"
 
 
 def _name(call: Call) -> str:
@@ -27,6 +29,17 @@ def _name(call: Call) -> str:
 
 def model_policy(call: Call) -> dict[str, Any]:
     return {"model": call.body.get("name")}
+
+
+def _team_tag(call: Call) -> tuple[str | None, list[tuple[str, str]]]:
+    """The team a new model's tags name, and its other tags."""
+    tags = call.pairs("tags")
+    teams = [value for key, value in tags if key == TEAM_TAG]
+    return (teams[-1] if teams else None), [(key, value) for key, value in tags if key != TEAM_TAG]
+
+
+def create_policy(call: Call) -> dict[str, Any]:
+    return {"model": call.body.get("name"), "team": _team_tag(call)[0]}
 
 
 async def _render(call: Call, models: list[Row]) -> list[dict[str, Any]]:
@@ -40,7 +53,10 @@ async def _render(call: Call, models: list[Row]) -> list[dict[str, Any]]:
 
 async def create(call: Call) -> dict[str, Any]:
     name = _name(call)
-    await call.services.models.create_model(name=name, description=call.text("description"), tags=call.pairs("tags"))
+    team, tags = _team_tag(call)
+    await call.services.models.create_model(
+        name=name, description=call.text("description"), tags=tags, team=team, audit=call.audit
+    )
     return {"registered_model": (await _render(call, await call.services.mlflow.registry.models_named([name])))[0]}
 
 
@@ -54,7 +70,9 @@ async def get(call: Call) -> dict[str, Any]:
 
 async def update(call: Call) -> dict[str, Any]:
     name = _name(call)
-    await call.services.models.update_model(name=name, description=call.text("description", default=""), tags=None)
+    await call.services.models.update_model(
+        name=name, description=call.text("description", default=""), tags=None, audit=call.audit
+    )
     return {"registered_model": (await _render(call, await call.services.mlflow.registry.models_named([name])))[0]}
 
 
@@ -67,7 +85,7 @@ async def rename(call: Call) -> dict[str, Any]:
 
 
 async def delete(call: Call) -> dict[str, Any]:
-    await call.services.mlflow.registry.delete_model(_name(call), actor=call.actor)
+    await call.services.mlflow.registry.delete_model(_name(call), actor=call.actor, audit=call.audit)
     return {}
 
 
@@ -118,12 +136,13 @@ async def latest_versions(call: Call) -> dict[str, Any]:
 
 async def set_tag(call: Call) -> dict[str, Any]:
     name = _name(call)
-    await call.services.mlflow.registry.set_model_tag(name, call.required("key"), call.text("value", default="") or "")
+    value = call.text("value", default="") or ""
+    await call.services.mlflow.registry.set_model_tag(name, call.required("key"), value, audit=call.audit)
     return {}
 
 
 async def delete_tag(call: Call) -> dict[str, Any]:
-    await call.services.mlflow.registry.set_model_tag(_name(call), call.required("key"), None)
+    await call.services.mlflow.registry.set_model_tag(_name(call), call.required("key"), None, audit=call.audit)
     return {}
 
 
@@ -143,13 +162,15 @@ def alias_policy(call: Call) -> dict[str, Any]:
 async def set_alias(call: Call) -> dict[str, Any]:
     name = _name(call)
     await call.services.lifecycle.set_alias(
-        model=name, alias=call.required("alias"), version=_version_number(call), actor=call.actor
+        model=name, alias=call.required("alias"), version=_version_number(call), actor=call.actor, audit=call.audit
     )
     return {}
 
 
 async def delete_alias(call: Call) -> dict[str, Any]:
-    await call.services.lifecycle.delete_alias(model=_name(call), alias=call.required("alias"), actor=call.actor)
+    await call.services.lifecycle.delete_alias(
+        model=_name(call), alias=call.required("alias"), actor=call.actor, audit=call.audit
+    )
     return {}
 
 
@@ -171,7 +192,7 @@ routes = [
             create,
             fields={"name", "tags", "description", "deployment_job_id"},
             write=True,
-            policy=model_policy,
+            policy=create_policy,
         ),
         methods=["POST"],
     ),

@@ -50,6 +50,7 @@ async def create(call: Call) -> dict[str, Any]:
         start_time=call.integer("start_time", default=_now()) or _now(),
         tags=call.pairs("tags"),
         artifact_root=ARTIFACT_ROOT,
+        audit=call.audit,
     )
     return {"run": shapes.run(created)}
 
@@ -59,14 +60,14 @@ async def get(call: Call) -> dict[str, Any]:
 
 
 async def _change(call: Call, changes: RunChanges) -> dict[str, Any]:
-    await call.services.mlflow.tracking.change_run(_run_id(call), changes)
+    await call.services.mlflow.tracking.change_run(_run_id(call), changes, audit=call.audit)
     return {}
 
 
 async def update(call: Call) -> dict[str, Any]:
     run_id = _run_id(call)
     changes = RunChanges(status=call.text("status"), end_time=call.integer("end_time"), name=call.text("run_name"))
-    await call.services.mlflow.tracking.change_run(run_id, changes)
+    await call.services.mlflow.tracking.change_run(run_id, changes, audit=call.audit)
     found = await call.services.mlflow.tracking.run(run_id)
     return {"run_info": shapes.run(found)["info"]}
 
@@ -131,7 +132,7 @@ def _dataset(item: dict[str, Any]) -> DatasetInput:
 
 async def log_inputs(call: Call) -> dict[str, Any]:
     datasets = [_dataset(item) for item in call.objects("datasets")]
-    await call.services.mlflow.tracking.log_inputs(_run_id(call), datasets)
+    await call.services.mlflow.tracking.log_inputs(_run_id(call), datasets, audit=call.audit)
     return {}
 
 
@@ -140,7 +141,7 @@ async def log_outputs(call: Call) -> dict[str, Any]:
         (str(item.get("model_id")), limits.int64(item.get("step"), what="step", default=0))
         for item in call.objects("models")
     ]
-    await call.services.mlflow.tracking.log_outputs(_run_id(call), outputs)
+    await call.services.mlflow.tracking.log_outputs(_run_id(call), outputs, audit=call.audit)
     return {}
 
 

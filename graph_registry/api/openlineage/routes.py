@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from graph_registry.api.graphql.extensions.authorization import needed_role_of_endpoint
+from graph_registry.api.access import authorize
 from graph_registry.api.http.auth import authenticate
 from graph_registry.api.http.guard import request_id_of
 from graph_registry.bootstrap import Services
@@ -105,13 +105,10 @@ async def _authorized(request: Request, services: Services) -> Principal:
     )
     if auth.principal is None:
         raise auth.error or Unauthenticated("authentication required")
-    needed = needed_role_of_endpoint(OPERATION)
-    if not auth.principal.role.allows(needed):
-        refused = Forbidden(
-            f"{OPERATION} needs the {needed.value} role; {auth.principal.actor!r} has {auth.principal.role.value}",
-            operation=OPERATION,
-            requiredRole=needed.value,
-        )
+    try:
+        # A writer registry-wide or in any team (POLICIES): an event names runs, jobs and datasets, no model.
+        await authorize(services, auth.principal, OPERATION, {})
+    except Forbidden as refused:
         attempt = Attempt(
             actor=auth.principal.actor,
             role=auth.principal.role.value,
@@ -122,7 +119,7 @@ async def _authorized(request: Request, services: Services) -> Principal:
             await services.audit.refuse(attempt, outcome=refused.code, message=refused.message)
         except RegistryError:
             log.exception("could not audit the refused lineage event of %s", auth.principal.actor)
-        raise refused
+        raise
     return auth.principal
 
 

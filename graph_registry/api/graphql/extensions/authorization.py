@@ -41,6 +41,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Context
 from graph_registry.api.graphql.extensions.team_scope import (
     anywhere,
@@ -119,11 +120,40 @@ async def _delete_version_rule(call: Call) -> Role:
     return Role.WRITER
 
 
-async def _webhook_rule(call: Call) -> Role:
-    """Webhooks (their URLs and delivery logs are secrets): admins. Team maintainers join here when
-    teams land (issue 16): a webhook filtered by `team` (or belonging to one) will need MAINTAINER of
-    that team, and `webhooks` will list a maintainer's teams' webhooks only."""
-    return Role.ADMIN
+async def _webhook_rule(call: Call) -> Need:
+    """Webhooks (their URLs and delivery logs are secrets): admins, and a team's maintainers for the
+    team's webhooks. A webhook belongs to its `team`, or else to the team of its `model` (services/
+    webhooks.py keeps that team on it); one that belongs to no team is registry-wide: admins only.
+    `webhooks` needs MAINTAINER somewhere, and lists a maintainer's teams' webhooks only (the resolver);
+    deleting or testing one needs MAINTAINER of its team (an unknown id: ADMIN, so a maintainer learns
+    nothing of other teams' ids)."""
+    if call.field == "Query.webhooks":
+        return Need(Role.MAINTAINER, anywhere=True)
+    team: str | None = None
+    if call.field == "Mutation.createWebhook":
+        named, model = call.arguments.get("team"), call.arguments.get("model")
+        if named is not None:
+            team = named if isinstance(named, str) and validation.NAME.fullmatch(named) else None
+        elif isinstance(model, str) and validation.NAME.fullmatch(model):
+            owner = (await call.services.teams.teams_of_models([model])).get(model)
+            team = owner.name if owner is not None else None
+    else:
+        token = call.arguments.get("id")
+        key = _webhook_key(token)
+        if key is not None:
+            team = (await call.services.webhooks.team_of(key))[1]
+    return Need(Role.MAINTAINER, teams=(team,)) if team is not None else Need(Role.ADMIN)
+
+
+def _webhook_key(token: object) -> str | None:
+    """The stored id of a Webhook's global id (None when it is not one)."""
+    if not isinstance(token, str):
+        return None
+    try:
+        kind, key = ids.parse_global_id(token)
+    except RegistryError:
+        return None
+    return key[0] if kind == "Webhook" and len(key) == 1 and isinstance(key[0], str) else None
 
 
 POLICIES: dict[str, Rule] = {
@@ -174,15 +204,17 @@ POLICIES: dict[str, Rule] = {
     # Who may call at all.
     "Mutation.createApiToken": Role.ADMIN,
     "Mutation.revokeApiToken": Role.ADMIN,
-    # HTTP endpoints beside GraphQL ("METHOD path"), checked by their adapters.
-    "POST /api/v1/lineage": Role.WRITER,
+    # HTTP endpoints beside GraphQL ("METHOD path"), checked by their adapters (api/access.py). An
+    # OpenLineage event records runs, jobs and datasets: as startRun, a writer registry-wide or in a team.
+    "POST /api/v1/lineage": anywhere(Role.WRITER),
     # Pushes to the outside: see _webhook_rule.
     "Query.webhooks": _webhook_rule,
     "Mutation.createWebhook": _webhook_rule,
     "Mutation.deleteWebhook": _webhook_rule,
     "Mutation.testWebhook": _webhook_rule,
     # The MLflow REST adapter (api/mlflow/), by MLflow's endpoint names: reads for readers, records
-    # for writers, governance by the same rules as the mutations that do the same.
+    # for writers (tracking as startRun: in any team; a registered model's on its team), governance by
+    # the same rules as the mutations that do the same, on the model's team.
     **{
         f"MLflow.{name}": Role.READER
         for name in (
@@ -206,7 +238,7 @@ POLICIES: dict[str, Rule] = {
         )
     },
     **{
-        f"MLflow.{name}": Role.WRITER
+        f"MLflow.{name}": anywhere(Role.WRITER)
         for name in (
             "CreateExperiment",
             "UpdateExperiment",
@@ -232,7 +264,13 @@ POLICIES: dict[str, Rule] = {
             "DeleteLoggedModelTag",
             "LogLoggedModelParamsRequest",
             "UploadArtifact",
-            "CreateRegisteredModel",
+        )
+    },
+    # A new registered model joins the team its `graph_registry.team` tag names (api/mlflow/).
+    "MLflow.CreateRegisteredModel": on_team(Role.WRITER),
+    **{
+        f"MLflow.{name}": on_model(Role.WRITER)
+        for name in (
             "UpdateRegisteredModel",
             "RenameRegisteredModel",
             "SetRegisteredModelTag",
@@ -243,11 +281,11 @@ POLICIES: dict[str, Rule] = {
             "DeleteModelVersionTag",
         )
     },
-    "MLflow.TransitionModelVersionStage": _stage_rule,
-    "MLflow.SetRegisteredModelAlias": _alias_rule,
-    "MLflow.DeleteRegisteredModelAlias": _alias_rule,
-    "MLflow.DeleteModelVersion": _delete_version_rule,
-    "MLflow.DeleteRegisteredModel": Role.MAINTAINER,
+    "MLflow.TransitionModelVersionStage": on_model(_stage_rule),
+    "MLflow.SetRegisteredModelAlias": on_model(_alias_rule),
+    "MLflow.DeleteRegisteredModelAlias": on_model(_alias_rule),
+    "MLflow.DeleteModelVersion": on_model(_delete_version_rule),
+    "MLflow.DeleteRegisteredModel": on_model(Role.MAINTAINER),
     # Teams and promotion governance (issue 16): roles placed on teams by api/graphql/extensions/team_scope.py.
     "Query.team": Role.READER,
     "Query.teams": Role.READER,
@@ -267,13 +305,6 @@ POLICIES: dict[str, Rule] = {
     "Mutation.importAdvisories": Role.ADMIN,
     "Mutation.updateModelCard": on_model(Role.WRITER),
 }
-
-
-def needed_role_of_endpoint(key: str) -> Role:
-    """The role an HTTP endpoint ("POST /api/v1/lineage") needs; a key with no entry is a bug."""
-    rule = POLICIES[key]
-    assert isinstance(rule, Role), f"{key}: HTTP endpoints take a fixed role"
-    return rule
 
 
 def may_act(principal: Principal | None, key: str) -> bool:

@@ -48,7 +48,7 @@ class GovernanceMutations:
         self, info: Info, input: PromotionPolicyInput, team: str | None = None
     ) -> PromotionPolicy:
         policy = await info.context.services.promotion.set_policy(
-            team=team, change=input.change(), actor=info.context.actor
+            team=team, change=input.change(), actor=info.context.actor, audit=info.context.audit
         )
         return PromotionPolicy.from_policy(policy)
 
@@ -59,7 +59,12 @@ class GovernanceMutations:
         self, info: Info, model: str, version: int, stage: Stage, comment: str | None = None
     ) -> StageTransitionRequest:
         record = await info.context.services.requests.request(
-            model=model, version=version, stage=stage, comment=comment, actor=info.context.actor
+            model=model,
+            version=version,
+            stage=stage,
+            comment=comment,
+            actor=info.context.actor,
+            audit=info.context.audit,
         )
         return StageTransitionRequest.from_record(record)
 
@@ -72,7 +77,7 @@ class GovernanceMutations:
         self, info: Info, id: strawberry.ID, comment: str | None = None
     ) -> StageTransitionRequest:
         record = await info.context.services.requests.approve(
-            request_id=_request_id(id), comment=comment, actor=info.context.actor
+            request_id=_request_id(id), comment=comment, actor=info.context.actor, audit=info.context.audit
         )
         return StageTransitionRequest.from_record(record)
 
@@ -81,7 +86,7 @@ class GovernanceMutations:
         self, info: Info, id: strawberry.ID, comment: str | None = None
     ) -> StageTransitionRequest:
         record = await info.context.services.requests.reject(
-            request_id=_request_id(id), comment=comment, actor=info.context.actor
+            request_id=_request_id(id), comment=comment, actor=info.context.actor, audit=info.context.audit
         )
         return StageTransitionRequest.from_record(record)
 
@@ -92,5 +97,6 @@ class GovernanceMutations:
             request_id=_request_id(id),
             actor=info.context.actor,
             is_admin=principal is not None and principal.role is Role.ADMIN,
+            audit=info.context.audit,
         )
         return StageTransitionRequest.from_record(record)

@@ -27,24 +27,30 @@ class TeamQueries:
 class TeamMutations:
     @strawberry.mutation(description="Admin.")
     async def create_team(self, info: Info, name: str, description: str | None = None) -> Team:
-        return Team.from_record(await info.context.services.teams.create(name=name, description=description))
+        return Team.from_record(
+            await info.context.services.teams.create(name=name, description=description, audit=info.context.audit)
+        )
 
     @strawberry.mutation(
         description="Admin, or maintainer of the team: give a token (by name) a role in the team, replacing the "
         "one it had there."
     )
     async def grant_team_role(self, info: Info, team: str, actor: str, role: Role) -> Team:
-        return Team.from_record(await info.context.services.teams.grant(team=team, actor=actor, role=role))
+        return Team.from_record(
+            await info.context.services.teams.grant(team=team, actor=actor, role=role, audit=info.context.audit)
+        )
 
     @strawberry.mutation
     async def revoke_team_role(self, info: Info, team: str, actor: str) -> Team:
-        return Team.from_record(await info.context.services.teams.revoke(team=team, actor=actor))
+        return Team.from_record(
+            await info.context.services.teams.revoke(team=team, actor=actor, audit=info.context.audit)
+        )
 
     @strawberry.mutation(
         description="Admin, or maintainer of both the model's team and the new one. team null: no team."
     )
     async def set_model_team(self, info: Info, model: str, team: str | None = None) -> Model:
-        await info.context.services.teams.set_model_team(model=model, team=team)
+        await info.context.services.teams.set_model_team(model=model, team=team, audit=info.context.audit)
         record = await info.context.services.models.get_model(model)
         assert record is not None, "the model was just found"
         return Model.from_record(record)

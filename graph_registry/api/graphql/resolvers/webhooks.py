@@ -1,4 +1,5 @@
-"""Webhooks over GraphQL: read, created, tested and deleted by admins (their URLs are secrets)."""
+"""Webhooks over GraphQL: read, created, tested and deleted by admins, and by a team's maintainers for
+the team's webhooks (their URLs are secrets; the rule is `_webhook_rule` in extensions/authorization.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types.common import Node
 from graph_registry.errors import InvalidInput
+from graph_registry.services.tokens import Role
 from graph_registry.services.webhooks import DeliveryRecord, WebhookRecord
 
 KIND = "Webhook"
@@ -91,9 +93,19 @@ def webhook_key(token: strawberry.ID) -> str:
 
 @strawberry.type
 class WebhookQueries:
-    @strawberry.field(description="Every webhook (admin).")
+    @strawberry.field(
+        description="Every webhook (admin); for a team maintainer, the webhooks of the teams it maintains."
+    )
     async def webhooks(self, info: Info) -> list[Webhook]:
-        return [Webhook.from_record(record) for record in await info.context.services.webhooks.all()]
+        service = info.context.services.webhooks
+        principal = info.context.principal
+        if principal is None:  # not reached: the authorization extension refuses it first
+            records = []
+        elif principal.role.allows(Role.ADMIN):
+            records = await service.all()
+        else:
+            records = await service.of_maintainer(principal.actor, every_team=principal.role.allows(Role.MAINTAINER))
+        return [Webhook.from_record(record) for record in records]
 
 
 @strawberry.type
@@ -106,15 +118,17 @@ class WebhookMutations:
         self, info: Info, url: str, events: list[str] | None = None, model: str | None = None, team: str | None = None
     ) -> CreatedWebhook:
         record, secret = await info.context.services.webhooks.create(
-            url=url, events=events, model=model, team=team, actor=info.context.actor
+            url=url, events=events, model=model, team=team, actor=info.context.actor, audit=info.context.audit
         )
         return CreatedWebhook(webhook=Webhook.from_record(record), secret=secret)
 
     @strawberry.mutation
     async def delete_webhook(self, info: Info, id: strawberry.ID) -> bool:
-        return await info.context.services.webhooks.delete(webhook_key(id))
+        return await info.context.services.webhooks.delete(webhook_key(id), audit=info.context.audit)
 
     @strawberry.mutation(description="Deliver a TEST event now and return its delivery.")
     async def test_webhook(self, info: Info, id: strawberry.ID) -> WebhookDelivery:
-        record = await info.context.services.webhooks.test(webhook_key(id), actor=info.context.actor)
+        record = await info.context.services.webhooks.test(
+            webhook_key(id), actor=info.context.actor, audit=info.context.audit
+        )
         return WebhookDelivery.from_record(record)

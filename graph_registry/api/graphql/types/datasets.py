@@ -124,7 +124,7 @@ class DatasetVersion(Node):
 
     @strawberry.field(
         description="Columns and their types, when the producer reported them (OpenLineage schema facet); "
-        "empty when unknown."
+        "nested fields follow their parent, named by their dotted path (address.city); empty when unknown."
     )
     def schema(self) -> list[SchemaField]:
         fields = schema_fields(self.record.facets or self.record.read_facets)
