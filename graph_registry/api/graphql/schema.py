@@ -29,7 +29,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graph_registry.api.graphql.errors import RegistryErrors
-from graph_registry.api.graphql.extensions.authorization import Authorization
+from graph_registry.api.graphql.extensions.authorization import Authorization, guard_root_fields
 from graph_registry.api.graphql.extensions.limits import ExpensiveGate, QueryCost, StringLimit
 from graph_registry.api.graphql.extensions.metrics import OperationMetrics
 from graph_registry.api.graphql.extensions.parse_cache import ParsedDocuments, ParserCache
@@ -126,8 +126,9 @@ Subscription = merge_types("Subscription", (EventSubscriptions,))
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    # RegistryErrors first: it maps the errors of every extension after it. Authorization checks every
-    # root field (extensions/authorization.py); the limits come from the settings (schema_extensions).
+    # RegistryErrors first: it maps the errors of every extension after it. Every root field is
+    # authorized by its guard (extensions/authorization.py: guard_root_fields; Authorization checks
+    # subscriptions up front); the limits come from the settings (schema_extensions).
     # OperationMetrics before it: left last, it sees the errors' final codes.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         OperationMetrics,
@@ -135,7 +136,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         *schema_extensions(settings or Settings()),
         Authorization,
     ]
-    return RegistrySchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    schema = RegistrySchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    # Root fields only: a resolve() hook in an extension would run for every field of every answer.
+    guard_root_fields(schema._schema)
+    return schema
 
 
 def sdl() -> str:
