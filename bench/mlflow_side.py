@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -43,6 +44,8 @@ from bench.workload import (
 )
 
 MLFLOW_REQUIREMENT = "mlflow>=3,<4"
+# The MLflow server (a child: it inherits this environment) and client send no usage telemetry.
+os.environ.update(MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
 ETL_EXPERIMENT = "etl"
 MAX_HOPS = 30
 RETRIES = 6

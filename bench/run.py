@@ -38,6 +38,9 @@ STATE = ROOT / ".bench"
 BENCH_QUERIES = {q.name: q.text for q in parse(Path(__file__).with_name("bench.cypher"))}
 
 
+TABLES = ("comparison", "ratios", "memory")
+
+
 @dataclass(frozen=True)
 class Question:
     name: str
@@ -423,6 +426,17 @@ def main() -> None:
         action="store_false",
         help="skip timing MLflow a second time with a new connection per request",
     )
+    parser.add_argument(
+        "--tables",
+        nargs="*",
+        choices=TABLES,
+        default=list(TABLES),
+        help="comparison: both systems' questions (this module); ratios: GraphQL against raw Cypher and the "
+        "32-client mixed load with 1 and 2 workers (bench.ratios); memory: API RSS and the search figure at "
+        "each --memory-models (bench.supply)",
+    )
+    parser.add_argument("--memory-models", nargs="*", type=int, default=[100, 10_000])
+    parser.add_argument("--ratio-rounds", type=int, default=5)
     args = parser.parse_args()
     workload = Workload.generate(Scale.parse(args.scale), seed=args.seed)
     args.neo4j_port = args.neo4j_port or workload.scale.neo4j_port
@@ -433,11 +447,31 @@ def main() -> None:
     load_before = load_average()
     print(f"bench {workload.scale}, load average {load_before}", flush=True)
     reports: dict[str, SideReport] = {}
-    if args.systems in ("both", "registry"):
+    comparison = "comparison" in args.tables
+    if comparison and args.systems in ("both", "registry"):
         reports["registry"] = asyncio.run(run_registry(workload, options, args))
-    if args.systems in ("both", "mlflow"):
+    if comparison and args.systems in ("both", "mlflow"):
         reports["mlflow"] = asyncio.run(run_mlflow(workload, options, args))
-    print_table(workload, reports)
+    if comparison:
+        print_table(workload, reports)
+    # Imported here: bench.ratios builds on this module.
+    from bench import ratios as bench_ratios
+    from bench import supply as bench_supply
+
+    tables: dict[str, Any] = {}
+    if "ratios" in args.tables:
+        tables["ratios"] = bench_ratios.run(
+            bench_ratios.parse_args(
+                ["--scale", str(workload.scale), "--seed", str(workload.seed), "--neo4j-port", str(args.neo4j_port)]
+                + ["--label", "run", "--rounds", str(args.ratio_rounds), "--mixed"]
+                + (["--reuse"] if args.reuse or comparison else [])
+            )
+        )
+    if "memory" in args.tables:
+        tables["memory"] = {
+            models: bench_supply.run(bench_supply.parse_args(["--models", str(models), "--iterations", "100"]))
+            for models in args.memory_models
+        }
     result = {
         "started": started,
         "scale": str(workload.scale),
@@ -447,6 +481,7 @@ def main() -> None:
         "machine": machine(),
         "options": vars(args),
         **{name: report.as_dict() for name, report in reports.items()},
+        **tables,
     }
     out = STATE / f"results-{workload.scale}-{args.systems}.json"
     out.write_text(json.dumps(result, indent=2, default=str))

@@ -26,6 +26,7 @@ import httpx
 import orjson
 from neo4j import AsyncDriver
 
+from bench.processes import RssWatch, load_average
 from bench.registry_side import RegistryServer
 from bench.timing import percentile
 from graph_registry.storage.queries import parse
@@ -45,6 +46,10 @@ IMPORT = "mutation($osv: JSON!) { importAdvisories(osv: $osv) { imported newlyAf
 VULNERABLE = """
 query { vulnerableModels(minSeverity: HIGH) {
   modelVersion { version model { name } } vulnerabilities { package { name version } advisory { osvId severity } } } }
+"""
+MODELS_PAGE = """
+query($after: String) { models(first: 100, after: $after) {
+  pageInfo { hasNextPage endCursor } edges { node { name description tags { key value } latestVersion { version } } } } }
 """
 SEARCH = "query($q: String!) { search(query: $q, first: 20) { kind score highlight node { id } } }"
 
@@ -161,10 +166,17 @@ async def measure(server: RegistryServer, args: argparse.Namespace) -> dict[str,
             if not hits:
                 raise RuntimeError(f"search {text!r} found nothing")
             results[f"search {label} ({text})"] = await timed(http, SEARCH, args.iterations, q=text)
+        # Memory: every model listed once (pages of 100, with their latest version), then the questions again.
+        after = None
+        while True:
+            page = (await graphql(http, MODELS_PAGE, after=after))["models"]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
         return results
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=int, default=10_000)
     parser.add_argument("--versions", type=int, default=200)
@@ -172,7 +184,10 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--neo4j-port", type=int, default=7735)
     parser.add_argument("--keep", action="store_true", help="Leave the bench Neo4j running.")
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
     home = ROOT / ".bench" / f"supply-{args.models}"
     if home.exists():
         shutil.rmtree(home)  # a fresh graph each run (a kept Neo4j is stopped by `neo4j stop` first)
@@ -180,15 +195,26 @@ def main() -> None:
     server = RegistryServer.prepare(home, neo4j_port=args.neo4j_port)
     try:
         server.start_api(workers=1)
-        results = asyncio.run(measure(server, args))
+        assert server.api is not None
+        with RssWatch(server.api.pid) as rss:
+            results = asyncio.run(measure(server, args))
+        results["api_peak_rss_mb"] = round(rss.peak_process / 2**20, 1)
     finally:
         server.stop_api()
         if not args.keep:
             server.neo4j.stop()
+    results["load_average_after"] = load_average()
     results["scale"] = {"models": args.models, "versions": args.versions, "advisories": args.advisories}
-    (ROOT / ".bench" / "supply-results.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    (ROOT / ".bench" / f"supply-results-{args.models}.json").write_bytes(
+        orjson.dumps(results, option=orjson.OPT_INDENT_2)
+    )
     for key, value in results.items():
         print(f"{key:45} {value}")
+    return results
+
+
+def main() -> None:
+    run(parse_args())
 
 
 if __name__ == "__main__":

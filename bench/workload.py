@@ -60,8 +60,11 @@ class Scale:
 
     @property
     def neo4j_port(self) -> int:
-        """The bench Neo4j's Bolt port for this scale (7713 for 100x.., 7714 for 1000x..): scales coexist."""
-        return 7710 + len(str(self.models))
+        """The bench Neo4j's Bolt port for this scale (7743 for 100x.., 7744 for 1000x..): scales coexist.
+
+        Not 7711-7719: the engineers' test servers use those.
+        """
+        return 7740 + len(str(self.models))
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     max_query_cost: int = 20_000
     # What each hop of a lineage walk (`depth`) costs: a hop reaches several nodes (bench/cost_stall.py).
     lineage_cost_weight: int = 10
+    # Operations costing at least this are expensive: each caller runs at most
+    # max_expensive_per_caller of them at once per worker (0: no cap); one more is UNAVAILABLE.
+    expensive_query_cost: int = Field(default=10_000, ge=1)
+    max_expensive_per_caller: int = Field(default=1, ge=0)
     # Any one string argument; services cap the fields they know lower (tag values: 100,000, MLflow's).
     max_string_length: int = 128 * 1024
     # Bodies of POST /graphql (the artifact routes stream and have their own limit).

@@ -97,3 +97,19 @@ CALL (d) {
 }
 RETURN key[0] AS dataset, key[1] AS version, v {.*} AS modelVersion, path
 ORDER BY v.model, v.version
+
+// name: find_dataset_version_with_impact
+// A dataset version by number and what find_impacted_versions returns for it without paths (the
+// `datasetVersion` root field looks ahead at `impactedModels`): one query for the impact question.
+// Times as text (see records.moment).
+MATCH (d:DatasetVersion {dataset: $dataset, version: $version})
+CALL (d) {
+  MATCH p = ANY SHORTEST
+    (d) (()<-[r:USED|PRODUCED_BY|DERIVED_FROM|FINE_TUNED_FROM WHERE r.run IS NULL]-()){1,26} (v:ModelVersion)
+  WHERE length(p) <= $depth
+    AND ($stage IS NULL OR v.stage = $stage)
+    AND ($alias IS NULL OR EXISTS { (:Alias {model: v.model, name: $alias})-[:POINTS_TO]->(v) })
+  WITH v ORDER BY v.model, v.version
+  RETURN collect(v {.*, createdAt: toString(datetime({datetime: v.createdAt, timezone: 'Z'}))}) AS impacted
+}
+RETURN d {.*, createdAt: toString(datetime({datetime: d.createdAt, timezone: 'Z'}))} AS datasetVersion, impacted

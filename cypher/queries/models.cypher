@@ -41,3 +41,24 @@ UNWIND $names AS name
 MATCH (a:Alias {model: name})-[:POINTS_TO]->(v:ModelVersion)
 RETURN name AS model, a.name AS alias, v.version AS version
 ORDER BY model, alias
+
+// name: list_models_with_versions
+// list_models and, for each model of the page, what list_versions returns for it, in one query (the
+// `models` root field looks ahead: a listing of models with their versions is one round trip).
+MATCH (m:Model)
+WHERE m.name > coalesce($after, '')
+  AND ($nameContains IS NULL OR m.name CONTAINS $nameContains) AND ($tag IS NULL OR $tag IN m.tags)
+WITH m ORDER BY m.name LIMIT $limit
+CALL (m) {
+  MATCH (v:ModelVersion {model: m.name})
+  WHERE NOT v.deleted AND ($stage IS NULL OR v.stage = $stage)
+  RETURN count(v) AS total
+}
+CALL (m) {
+  MATCH (v:ModelVersion {model: m.name})
+  WHERE NOT v.deleted AND ($stage IS NULL OR v.stage = $stage)
+    AND ($versionsAfter IS NULL OR v.version < $versionsAfter)
+  WITH v ORDER BY v.version DESC LIMIT $versionsLimit
+  RETURN collect(v {.*, createdAt: toString(datetime({datetime: v.createdAt, timezone: 'Z'}))}) AS versions
+}
+RETURN m {.*, createdAt: toString(datetime({datetime: m.createdAt, timezone: 'Z'}))} AS model, total, versions

@@ -94,9 +94,10 @@ RETURN ds.namespace AS namespace, ds.name AS name, d.name AS dataset
 // next number allocated (under the dataset's write lock, checked again under it) and the version
 // created. With item.digest null (an input read without a version facet, under the lock too): the
 // newest version observed strictly before the event's time, or else the implicit $firstSeen version
-// (the data as it was before anything seen). A version created for a time before reads that were
-// resolved by time takes those reads over (their USED edges, and the derivations of what those runs
-// wrote), so the end state does not depend on arrival order. observedAt is the earliest eventTime
+// (the data as it was before anything seen), numbered 0 outside the count: it precedes every version
+// observed, whenever its reads arrive. A version created for a time before reads that were resolved by
+// time takes those reads over (their USED edges, and the derivations of what those runs wrote), and a
+// first-seen version left with no reads at all goes, so the end state does not depend on arrival order. observedAt is the earliest eventTime
 // the version was seen at; facets (written by a run) and readFacets (as a run read it) are the newest
 // non-empty ones, written only when they change. The run used it (item.role, at the event's time) or
 // produced it (item.produced). Then, with $derive, each version the run produced is derived from each
@@ -125,9 +126,10 @@ CALL (d, digest, found) {
   OPTIONAL MATCH (again:DatasetVersion {dataset: d.name, digest: digest})
   CALL (d, digest, again) {
     WITH d, digest, again WHERE again IS NULL
-    SET d.versionCount = coalesce(d.versionCount, 0) + 1
-    CREATE (v:DatasetVersion {dataset: d.name, version: d.versionCount, digest: digest, deleted: false,
-                              createdAt: datetime.transaction(), observedAt: $eventTime})
+    SET d.versionCount = coalesce(d.versionCount, 0) + CASE WHEN digest = $firstSeen THEN 0 ELSE 1 END
+    CREATE (v:DatasetVersion {dataset: d.name, version: CASE WHEN digest = $firstSeen THEN 0 ELSE d.versionCount END,
+                              digest: digest, deleted: false, createdAt: datetime.transaction(),
+                              observedAt: $eventTime})
     CREATE (v)-[:VERSION_OF]->(d)
     RETURN v, true AS created
     UNION
@@ -153,6 +155,12 @@ CALL (d, v, created) {
     DELETE old
   }
   DELETE u
+}
+CALL (d, v, created) {
+  WITH d WHERE created AND v.digest <> $firstSeen
+  MATCH (orphan:DatasetVersion {dataset: d.name, digest: $firstSeen})
+  WHERE COUNT { (orphan)--() } = 1
+  DETACH DELETE orphan
 }
 WITH item, v,
      $eventTime < v.observedAt AS earlier,

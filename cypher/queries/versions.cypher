@@ -120,3 +120,33 @@ UNWIND $keys AS key
 MATCH (h:AliasAssignment {model: key[0], version: key[1]})
 RETURN h {.*} AS assignment
 ORDER BY h.seq
+
+// name: find_version_with_links
+// The version an alias points at now, or a version by number, with what the asked fields need in the
+// same query (the `modelVersion` root field looks ahead at its selection): with $provenance, what
+// get_version_provenance returns for it; with $aliases, what get_version_aliases returns. Times as
+// text (see records.moment; datetime() of a missing time is an error, hence the CASEs).
+CALL () {
+  MATCH (:Alias {model: $model, name: $alias})-[:POINTS_TO]->(v:ModelVersion)
+  RETURN v
+  UNION
+  MATCH (v:ModelVersion {model: $model, version: $version})
+  RETURN v
+}
+OPTIONAL MATCH (v)-[:PRODUCED_BY]->(r:Run WHERE $provenance)
+RETURN v {.*, createdAt: toString(datetime({datetime: v.createdAt, timezone: 'Z'}))} AS version,
+       CASE WHEN $provenance THEN {
+         run: CASE WHEN r IS NULL THEN null ELSE r {.*,
+                startedAt: CASE WHEN r.startedAt IS NULL THEN null
+                                ELSE toString(datetime({datetime: r.startedAt, timezone: 'Z'})) END,
+                endedAt: CASE WHEN r.endedAt IS NULL THEN null
+                              ELSE toString(datetime({datetime: r.endedAt, timezone: 'Z'})) END} END,
+         commit: head([(r)-[:RAN]->(c:Commit) | c {.*}]),
+         inputs: [(r)-[u:USED]->(d:DatasetVersion) |
+                  {role: u.role,
+                   datasetVersion: d {.*, createdAt: toString(datetime({datetime: d.createdAt, timezone: 'Z'}))}}],
+         baseModel: head([(v)-[:FINE_TUNED_FROM]->(b:ModelVersion) |
+                          b {.*, createdAt: toString(datetime({datetime: b.createdAt, timezone: 'Z'}))}]),
+         packages: [(v)-[:REQUIRES]->(p:Package) | p {.*}]
+       } END AS provenance,
+       CASE WHEN $aliases THEN [(a:Alias {model: v.model})-[:POINTS_TO]->(v) | a.name] END AS aliases

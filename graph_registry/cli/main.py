@@ -124,10 +124,7 @@ def serve(
         pass
     finally:
         if supervisor is not None:
-            try:
-                supervisor.stop(force=signals.forced, report=console.print)
-            except serving.StopForced:
-                supervisor.stop(force=True, report=console.print)
+            serving.stop_supervised(supervisor, signals, report=console.print)
     if signals.forced:
         raise typer.Exit(1)
     if not started:

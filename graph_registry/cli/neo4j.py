@@ -58,10 +58,7 @@ def start(
             local.stop(timeout=0)
         raise typer.Exit(1) from error
     except (serving.StopRequested, serving.StopForced):
-        try:
-            supervisor.stop(force=signals.forced, report=console.print)
-        except serving.StopForced:
-            supervisor.stop(force=True, report=console.print)
+        serving.stop_supervised(supervisor, signals, report=console.print)
     if signals.forced:
         raise typer.Exit(1)
 

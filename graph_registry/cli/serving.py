@@ -18,9 +18,14 @@ import signal
 from collections.abc import Callable, Iterator
 from socket import socket
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
+
+if TYPE_CHECKING:
+    from graph_registry.storage.local_neo4j import Report
+    from graph_registry.storage.neo4j_supervisor import Neo4jSupervisor
 
 log = logging.getLogger("graph_registry.serve")
 
@@ -73,6 +78,15 @@ class Signals:
             yield
         finally:
             self.serving = None
+
+
+def stop_supervised(supervisor: Neo4jSupervisor, signals: Signals, *, report: Report) -> None:
+    """Stop the supervised Neo4j: gracefully, unless a second signal forced the stop already or
+    arrives while it stops."""
+    try:
+        supervisor.stop(force=signals.forced, report=report)
+    except StopForced:
+        supervisor.stop(force=True, report=report)
 
 
 class _Server(uvicorn.Server):

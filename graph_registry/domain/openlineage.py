@@ -36,6 +36,8 @@ DIGEST_PREFIX = "openlineage:"
 FIRST_SEEN = "openlineage:first-seen"
 MAX_TEXT = 2048
 MAX_DATASETS = 500
+# Levels of nested schema fields shown (deeper ones are kept in the facet, not listed).
+MAX_SCHEMA_NESTING = 32
 _OTHER = re.compile(r"[^A-Za-z0-9._-]+")
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _ZONE_ID = re.compile(r"(?<=[0-9Z])\[[A-Za-z0-9/_+-]{1,64}\]$")
@@ -203,16 +205,24 @@ def facets_json(facets: Mapping[str, Any]) -> str | None:
 
 
 def schema_fields(facets_text: str | None) -> list[tuple[str, str | None, str | None]]:
-    """(name, type, description) of each top-level field of a schema facet, from stored facets."""
+    """(name, type, description) of each field of a schema facet, from stored facets: nested struct
+    fields (`fields[].fields`, SchemaDatasetFacet 1-1-0 and later) follow their parent, named by their
+    path with dots (`address.city`; Spark's array elements `_element`, map `key`/`value` likewise)."""
     if not facets_text:
         return []
-    fields = orjson.loads(facets_text).get("schema", {}).get("fields", [])
-    return [
-        (field["name"], _optional_text(field.get("type")), _optional_text(field.get("description")))
-        for field in fields
-        if isinstance(fields, list)
-        if isinstance(field, dict) and isinstance(field.get("name"), str)
-    ]
+    found: list[tuple[str, str | None, str | None]] = []
+    _flatten(orjson.loads(facets_text).get("schema", {}).get("fields", []), "", found, MAX_SCHEMA_NESTING)
+    return found
+
+
+def _flatten(fields: object, prefix: str, found: list[tuple[str, str | None, str | None]], levels: int) -> None:
+    if not isinstance(fields, list) or levels <= 0:
+        return
+    for field in fields:
+        if isinstance(field, dict) and isinstance(field.get("name"), str):
+            name = prefix + field["name"]
+            found.append((name, _optional_text(field.get("type")), _optional_text(field.get("description"))))
+            _flatten(field.get("fields"), name + ".", found, levels - 1)
 
 
 def _optional_text(value: object) -> str | None:

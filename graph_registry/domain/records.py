@@ -228,6 +228,11 @@ class DatasetVersionRecord:
     def key(self) -> tuple[str, int]:
         return (self.dataset, self.version)
 
+    @property
+    def known_facets(self) -> str | None:
+        """The facets as the producing run wrote them, or else as a run read the version."""
+        return self.facets or self.read_facets
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DatasetVersionRecord:
         return cls(
@@ -279,8 +284,8 @@ class RunRecord:
             status=RunStatus(row["status"]),
             params=pairs_from_strings(row.get("params")),
             metrics=metrics_from_json(row.get("metrics")),
-            started_at=row["startedAt"],
-            ended_at=row.get("endedAt"),
+            started_at=moment(row["startedAt"]),
+            ended_at=moment(row["endedAt"]) if row.get("endedAt") is not None else None,
             job_namespace=row.get("jobNamespace"),
             job_name=row.get("jobName"),
             parent_run_id=row.get("parentRunId"),

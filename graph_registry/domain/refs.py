@@ -63,7 +63,7 @@ class DatasetVersionRef:
         if (self.version is None) == (self.digest is None):
             raise InvalidInput("give one of version or digest", dataset=self.dataset)
         if self.version is not None:
-            validation.version(self.version)
+            validation.dataset_version(self.version)
             return self
         assert self.digest is not None
         return DatasetVersionRef(dataset=self.dataset, digest=validation.known_digest(self.digest))

@@ -53,6 +53,14 @@ def version(value: int, *, what: str = "version") -> int:
     return value
 
 
+def dataset_version(value: int, *, what: str = "version") -> int:
+    """A dataset version's number: from 1, or 0 (a dataset's implicit version as first seen by
+    OpenLineage, before any version observed: services/openlineage.py)."""
+    if not 0 <= value <= MAX_VERSION:
+        raise InvalidInput(f"invalid {what} {value}: dataset versions are whole numbers from 0", field=what)
+    return value
+
+
 def text(value: str | None, *, what: str, limit: int = MAX_TEXT) -> str | None:
     if value is not None and len(value) > limit:
         raise InvalidInput(f"{what} is longer than {limit} characters", field=what)

@@ -20,6 +20,7 @@ from packaging.utils import canonicalize_name
 
 from graph_registry.domain import validation
 from graph_registry.domain.advisories import Advisory, AffectedPackage, parse_record
+from graph_registry.domain.groups import grouped
 from graph_registry.domain.records import PackageRecord, Stage, VersionRecord
 from graph_registry.domain.severity import Severity
 from graph_registry.errors import InvalidInput
@@ -175,10 +176,7 @@ class AdvisoryService:
         rows = await self._db.read(
             "get_version_vulnerabilities", keys=[list(key) for key in keys], minRank=severity_rank(minimum)
         )
-        found: dict[tuple[str, int], list[Vulnerability]] = {}
-        for row in rows:
-            found.setdefault((row["model"], row["version"]), []).append(_vulnerability(row))
-        return found
+        return grouped(((row["model"], row["version"]), _vulnerability(row)) for row in rows)
 
     async def vulnerable_versions(
         self, *, stage: Stage | None, alias: str | None, minimum: Severity | None

@@ -128,7 +128,7 @@ class DatasetService:
     async def delete_version(self, *, dataset: str, version: int, audit: AuditEntry | None = None) -> bool:
         """Soft delete (leaves listings, stays in lineage); refused while a PRODUCTION model depends on it."""
         validation.name(dataset, what="dataset")
-        validation.version(version)
+        validation.dataset_version(version)
         rows = await write_one_audited(
             self._db, "delete_dataset_version", audit=audit, dataset=dataset, version=version
         )
@@ -169,7 +169,7 @@ class DatasetService:
         if version is not None and digest is not None:
             raise InvalidInput("give at most one of version or digest", dataset=dataset)
         if version is not None:
-            validation.version(version)
+            validation.dataset_version(version)
             return (await self.versions_by_key([(dataset, version)])).get((dataset, version))
         if digest is not None:
             rows = await self._db.read(

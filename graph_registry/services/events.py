@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from graph_registry.domain import validation
+from graph_registry.domain.groups import grouped
 from graph_registry.domain.records import Stage, VersionRecord
 from graph_registry.storage.database import Database
 
@@ -78,9 +79,7 @@ def in_feed_order(events: Sequence[EventRecord]) -> list[EventRecord]:
     order are filled with that model's events in sequence order.
     """
     by_time = sorted(events, key=lambda e: (e.at, e.model, e.seq))
-    per_model: dict[str, list[EventRecord]] = {}
-    for event in sorted(events, key=lambda e: (e.model, e.seq)):
-        per_model.setdefault(event.model, []).append(event)
+    per_model = grouped((event.model, event) for event in sorted(events, key=lambda e: (e.model, e.seq)))
     cursors = dict.fromkeys(per_model, 0)
     ordered = []
     for slot in by_time:

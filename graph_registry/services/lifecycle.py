@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_registry.domain import validation
+from graph_registry.domain.groups import grouped
 from graph_registry.domain.promotion import refusal
 from graph_registry.domain.records import AliasAssignmentRecord, Stage, StageTransitionRecord, VersionRecord
 from graph_registry.errors import Conflict, Forbidden, NotFound, PreconditionFailed
@@ -232,30 +233,21 @@ class LifecycleService:
 
     async def aliases_of_models(self, names: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
         rows = await self._db.read("get_model_aliases", names=list(names))
-        found: dict[str, list[tuple[str, int]]] = {}
-        for row in rows:
-            found.setdefault(row["model"], []).append((row["alias"], row["version"]))
-        return found
+        return grouped((row["model"], (row["alias"], row["version"])) for row in rows)
 
     async def stage_histories(
         self, keys: Sequence[tuple[str, int]]
     ) -> dict[tuple[str, int], list[StageTransitionRecord]]:
         rows = await self._db.read("get_stage_histories", keys=[list(key) for key in keys])
-        found: dict[tuple[str, int], list[StageTransitionRecord]] = {}
-        for row in rows:
-            record = StageTransitionRecord.from_row(row["transition"])
-            found.setdefault((record.model, record.version), []).append(record)
-        return found
+        records = (StageTransitionRecord.from_row(row["transition"]) for row in rows)
+        return grouped(((record.model, record.version), record) for record in records)
 
     async def alias_histories(
         self, keys: Sequence[tuple[str, int]]
     ) -> dict[tuple[str, int], list[AliasAssignmentRecord]]:
         rows = await self._db.read("get_alias_histories", keys=[list(key) for key in keys])
-        found: dict[tuple[str, int], list[AliasAssignmentRecord]] = {}
-        for row in rows:
-            record = AliasAssignmentRecord.from_row(row["assignment"])
-            found.setdefault((record.model, record.version), []).append(record)
-        return found
+        records = (AliasAssignmentRecord.from_row(row["assignment"]) for row in rows)
+        return grouped(((record.model, record.version), record) for record in records)
 
 
 def _require(rows: list[dict[str, Any]], model: str, version: int) -> dict[str, Any]:

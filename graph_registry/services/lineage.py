@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from graph_registry.domain import validation
+from graph_registry.domain.groups import grouped
 from graph_registry.domain.lineage import (
     KEY_TYPES,
     MAX_WALK_DEPTH,
@@ -23,6 +24,7 @@ from graph_registry.domain.lineage import (
     NodeKind,
 )
 from graph_registry.domain.records import (
+    DatasetVersionRecord,
     Stage,
     VersionRecord,
 )
@@ -90,6 +92,29 @@ class LineageService:
             truncated=row["truncated"],
         )
 
+    async def dataset_version_with_impact(
+        self, *, dataset: str, version: int, stage: Stage | None, alias: str | None, depth: int
+    ) -> tuple[DatasetVersionRecord, list[ImpactHit]] | None:
+        """A dataset version by number with `impacted`'s hits for it (no paths), in one query; None when
+        there is no such version."""
+        validation.name(dataset, what="dataset")
+        validation.version(version)
+        self._depth(depth)
+        if alias is not None:
+            validation.alias(alias)
+        rows = await self._db.read(
+            "find_dataset_version_with_impact",
+            dataset=dataset,
+            version=version,
+            stage=stage.value if stage else None,
+            alias=alias,
+            depth=depth,
+        )
+        if not rows:
+            return None
+        hits = [ImpactHit(version=VersionRecord.from_row(row), path=()) for row in rows[0]["impacted"]]
+        return DatasetVersionRecord.from_row(rows[0]["datasetVersion"]), hits
+
     async def impacted(
         self,
         keys: Sequence[tuple[str, int]],
@@ -114,11 +139,13 @@ class LineageService:
             depth=depth,
             withPaths=with_paths,
         )
-        found: dict[tuple[str, int], list[ImpactHit]] = {}
-        for row in rows:
-            hit = ImpactHit(
-                version=VersionRecord.from_row(row["modelVersion"]),
-                path=tuple(LineageEntity.from_row(step["labels"], step["props"]) for step in row["path"]),
+        return grouped(
+            (
+                (row["dataset"], row["version"]),
+                ImpactHit(
+                    version=VersionRecord.from_row(row["modelVersion"]),
+                    path=tuple(LineageEntity.from_row(step["labels"], step["props"]) for step in row["path"]),
+                ),
             )
-            found.setdefault((row["dataset"], row["version"]), []).append(hit)
-        return found
+            for row in rows
+        )

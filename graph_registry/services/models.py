@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graph_registry.domain import paging, validation
 from graph_registry.domain.paging import Page
-from graph_registry.domain.records import ModelRecord, Stage, VersionRecord, metrics_to_json, pairs_to_strings
+from graph_registry.domain.records import (
+    ModelRecord,
+    Stage,
+    VersionProvenance,
+    VersionRecord,
+    metrics_to_json,
+    pairs_to_strings,
+)
 from graph_registry.domain.refs import NewVersion, VersionSelector
 from graph_registry.errors import Conflict, InvalidInput, NotFound
 from graph_registry.services.audit import AuditEntry, write_audited, write_one_audited
@@ -90,6 +98,24 @@ async def find_version(run: Run, selector: VersionSelector) -> VersionRecord | N
     return VersionRecord.from_row(rows[0]["version"]) if rows else None
 
 
+@dataclass(frozen=True, slots=True)
+class LinkedVersion:
+    """A version with what was asked of its links in the same read: its provenance, its aliases (sorted)."""
+
+    record: VersionRecord
+    provenance: VersionProvenance | None = None
+    aliases: list[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionsPage:
+    """The arguments of one page of a model's versions (`Model.versions`)."""
+
+    first: int | None
+    after: str | None
+    stage: Stage | None
+
+
 class ModelService:
     def __init__(
         self, database: Database, *, max_page_size: int = 100, max_artifact_size: int = DEFAULT_MAX_ARTIFACT_SIZE
@@ -162,6 +188,43 @@ class ModelService:
         rows = await self._db.read("list_models", **filters, after=after_name, limit=first + 1)
         return paging.page([ModelRecord.from_row(row["model"]) for row in rows], first, lambda model: model.name)
 
+    async def list_models_with_versions(
+        self,
+        *,
+        first: int | None,
+        after: str | None,
+        name_contains: str | None,
+        tag: tuple[str, str] | None,
+        versions: VersionsPage,
+    ) -> tuple[Page[ModelRecord], dict[str, Page[VersionRecord]]]:
+        """list_models, and list_versions_of the page's models with `versions`' arguments, in one query."""
+        first = paging.page_size(first, limit=self._max_page_size)
+        after_name = paging.after(after, str)
+        versions_first = paging.page_size(versions.first, limit=self._max_page_size)
+        versions_after = paging.after(versions.after, int)
+        rows = await self._db.read(
+            "list_models_with_versions",
+            **_model_filters(name_contains, tag),
+            after=after_name,
+            limit=first + 1,
+            stage=versions.stage.value if versions.stage else None,
+            versionsAfter=versions_after,
+            versionsLimit=versions_first + 1,
+        )
+        page = paging.page([ModelRecord.from_row(row["model"]) for row in rows], first, lambda model: model.name)
+        shown = {model.name for model in page.items}
+        listed = {
+            row["model"]["name"]: paging.page(
+                [VersionRecord.from_row(version) for version in row["versions"]],
+                versions_first,
+                lambda version: version.version,
+                total_count=row["total"],
+            )
+            for row in rows
+            if row["model"]["name"] in shown
+        }
+        return page, listed
+
     async def count_models(self, *, name_contains: str | None, tag: tuple[str, str] | None) -> int:
         rows = await self._db.read("count_models", **_model_filters(name_contains, tag))
         return int(rows[0]["total"])
@@ -188,6 +251,34 @@ class ModelService:
     async def find_version(self, selector: VersionSelector) -> VersionRecord | None:
         """The version a selector names, resolved now or as things stood at `selector.at`."""
         return await find_version(self._db.read, selector)
+
+    async def find_version_linked(
+        self, selector: VersionSelector, *, provenance: bool, aliases: bool
+    ) -> LinkedVersion | None:
+        """find_version for a number or a current alias, with its provenance and/or aliases in one query.
+
+        Other selectors (a stage, the latest, a moment) take find_version's path, the links none.
+        """
+        s = selector.validated()
+        if s.at is not None or (s.version is None and s.alias is None):
+            record = await find_version(self._db.read, s)
+            return None if record is None else LinkedVersion(record)
+        rows = await self._db.read(
+            "find_version_with_links",
+            model=s.model,
+            version=s.version,
+            alias=s.alias,
+            provenance=provenance,
+            aliases=aliases,
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return LinkedVersion(
+            record=VersionRecord.from_row(row["version"]),
+            provenance=VersionProvenance.from_row(row["provenance"]) if provenance else None,
+            aliases=sorted(row["aliases"]) if aliases else None,
+        )
 
     async def require_version(self, model: str, version: int) -> VersionRecord:
         validation.name(model)

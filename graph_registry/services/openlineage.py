@@ -6,8 +6,8 @@ What an event becomes (domain/openlineage.py reads it):
   the job's sourceCodeLocation (git, full commit id) -> `(Run)-[:RAN]->(Commit)`.
 - each input -> the version of its dataset that the run used (`USED {role: 'input', at}`): the one
   its `version` facet names, else the newest one observed before the event's time, else the
-  dataset's implicit first-seen version (a version created later for an earlier time takes over
-  the reads it should have served); each output of a COMPLETE event -> a version produced by
+  dataset's implicit first-seen version, numbered 0 (a version created later for an earlier time
+  takes over the reads it should have served; a first-seen version left unread goes); each output of a COMPLETE event -> a version produced by
   the run (`PRODUCED_BY`), derived from every version the run used (`DERIVED_FROM {run}`).
 - datasets are found by (namespace, name) (`Dataset.sourceNamespace/sourceName`), created with a
   derived registry name; facets are kept as JSON text on the dataset, the version, the job, the run.

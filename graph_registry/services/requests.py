@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from graph_registry.domain import validation
+from graph_registry.domain.groups import grouped
 from graph_registry.domain.records import Stage, VersionRecord
 from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from graph_registry.services.audit import AuditEntry, write_audited
@@ -120,6 +121,30 @@ async def expire_requests(tx: Transaction, *, model: str, versions: Sequence[int
     )
 
 
+async def _decide(
+    tx: Transaction,
+    request: RequestRecord,
+    event_count: int,
+    *,
+    actor: str,
+    approved: bool,
+    comment: str | None,
+    detail: str | None,
+) -> None:
+    """Records one maintainer's decision on a request, as the model's next event (the caller holds its lock)."""
+    await tx.run(
+        "record_decision",
+        model=request.model,
+        id=request.id,
+        actor=actor,
+        approved=approved,
+        comment=comment,
+        seq=event_count + 1,
+        type="TRANSITION_APPROVED" if approved else "TRANSITION_REJECTED",
+        detail=detail,
+    )
+
+
 class RequestService:
     def __init__(self, database: Database, *, lifecycle: LifecycleService, promotion: PromotionService) -> None:
         self._db = database
@@ -198,6 +223,11 @@ class RequestService:
         return RequestRecord.from_row(rows[0]["request"]), locked[0]["eventCount"]
 
     @staticmethod
+    def _undecided(request: RequestRecord, actor: str) -> None:
+        if any(decision.actor == actor for decision in request.decisions):
+            raise Conflict(f"{actor!r} has decided on this request already", request=request.id)
+
+    @staticmethod
     def _open(request: RequestRecord) -> None:
         if request.state is not RequestState.PENDING:
             raise Conflict(
@@ -218,23 +248,13 @@ class RequestService:
             self._open(request)
             if actor == request.requested_by:
                 raise Forbidden("the requester cannot approve their own request", request=request_id)
-            if any(decision.actor == actor for decision in request.decisions):
-                raise Conflict(f"{actor!r} has decided on this request already", request=request_id)
+            self._undecided(request, actor)
             approvers = [*request.approvers, actor]
             complete = len(approvers) >= request.required_approvals
             if complete:
                 await tx.run("close_transition_request", id=request_id, state=RequestState.APPROVED.value)
-            await tx.run(
-                "record_decision",
-                model=request.model,
-                id=request_id,
-                actor=actor,
-                approved=True,
-                comment=comment,
-                seq=event_count + 1,
-                type="TRANSITION_APPROVED",
-                detail=f"{len(approvers)}/{request.required_approvals}",
-            )
+            detail = f"{len(approvers)}/{request.required_approvals}"
+            await _decide(tx, request, event_count, actor=actor, approved=True, comment=comment, detail=detail)
             if complete:
                 # Judged again on the locked state; a refusal rolls this whole transaction back.
                 await self._lifecycle.move_in(
@@ -260,20 +280,9 @@ class RequestService:
         async def work(tx: Transaction) -> None:
             request, event_count = await self._locked(tx, request_id)
             self._open(request)
-            if any(decision.actor == actor for decision in request.decisions):
-                raise Conflict(f"{actor!r} has decided on this request already", request=request_id)
+            self._undecided(request, actor)
             await tx.run("close_transition_request", id=request_id, state=RequestState.REJECTED.value)
-            await tx.run(
-                "record_decision",
-                model=request.model,
-                id=request_id,
-                actor=actor,
-                approved=False,
-                comment=comment,
-                seq=event_count + 1,
-                type="TRANSITION_REJECTED",
-                detail=comment,
-            )
+            await _decide(tx, request, event_count, actor=actor, approved=False, comment=comment, detail=comment)
 
         await write_audited(self._db, work, audit=audit)
         return await self._load(request_id)
@@ -321,8 +330,5 @@ class RequestService:
 
     async def of_versions(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], list[RequestRecord]]:
         rows = await self._db.read("get_version_requests", keys=[list(key) for key in keys])
-        found: dict[tuple[str, int], list[RequestRecord]] = {}
-        for row in rows:
-            record = RequestRecord.from_row(row["request"])
-            found.setdefault((record.model, record.version), []).append(record)
-        return found
+        records = (RequestRecord.from_row(row["request"]) for row in rows)
+        return grouped(((record.model, record.version), record) for record in records)

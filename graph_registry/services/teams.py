@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from graph_registry.domain import ids, validation
+from graph_registry.domain import paging, validation
 from graph_registry.domain.paging import Page, page_size
 from graph_registry.domain.records import ModelRecord
 from graph_registry.errors import Conflict, InvalidInput, NotFound
@@ -203,18 +203,8 @@ class TeamService:
 
     async def models_of(self, *, team: str, first: int | None, after: str | None) -> Page[ModelRecord]:
         first = page_size(first, limit=self._max_page_size)
-        after_name = ids.parse_cursor(after)
-        if after_name is not None and not isinstance(after_name, str):
-            raise InvalidInput("malformed cursor", field="after")
-        rows = await self._db.read("get_team_models", team=team, after=after_name, limit=first + 1)
-        models = [ModelRecord.from_row(row["model"]) for row in rows]
-        shown = models[:first]
-        return Page(
-            items=tuple(shown),
-            cursors=tuple(ids.cursor(model.name) for model in shown),
-            has_next_page=len(models) > first,
-            total_count=None,
-        )
+        rows = await self._db.read("get_team_models", team=team, after=paging.after(after, str), limit=first + 1)
+        return paging.page([ModelRecord.from_row(row["model"]) for row in rows], first, lambda model: model.name)
 
     async def count_models(self, *, team: str) -> int:
         rows = await self._db.read("count_team_models", team=team)

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mappi
 from typing import Any, TypeVar
 
 import neo4j
+import neo4j.graph
 import neo4j.time
 from neo4j import AsyncGraphDatabase, RoutingControl
 from neo4j.exceptions import (
@@ -43,8 +44,42 @@ def _native(value: Any) -> Any:
     return value
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_GRAPH_TYPES = (neo4j.graph.Node, neo4j.graph.Relationship, neo4j.graph.Path)
+
+
+class _GraphValue(Exception):
+    """A node, relationship or path in a row: the driver's own export (Record.data) turns it into data."""
+
+
+def _plain(value: Any) -> Any:
+    """A returned value with the driver's times made native, in one walk (maps and lists, as queries return)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {key: _plain(item) for key, item in value.items()}
+    if kind is list:
+        return [_plain(item) for item in value]
+    if isinstance(value, neo4j.time.DateTime | neo4j.time.Date):
+        return value.to_native()
+    if isinstance(value, _GRAPH_TYPES):
+        raise _GraphValue
+    return value
+
+
+def _row(keys: tuple[str, ...], record: neo4j.Record) -> Row:
+    try:
+        return {key: _plain(value) for key, value in zip(keys, record, strict=True)}
+    except _GraphValue:
+        row: Row = _native(record.data())
+        return row
+
+
 async def _rows(result: neo4j.AsyncResult) -> list[Row]:
-    return [_native(row) for row in await result.data()]
+    # Not result.data(): it walks every value once to export graph types, and _native walked it again.
+    keys = tuple(result.keys())
+    return [_row(keys, record) async for record in result]
 
 
 @contextlib.contextmanager
@@ -88,10 +123,18 @@ class Transaction:
 class Database:
     """Named-query access to one Neo4j database."""
 
-    def __init__(self, driver: neo4j.AsyncDriver, database: str, *, queries: Callable[[str], str] = query) -> None:
+    def __init__(
+        self,
+        driver: neo4j.AsyncDriver,
+        database: str,
+        *,
+        queries: Callable[[str], str] = query,
+        retry_time: float = 10.0,
+    ) -> None:
         self._driver = driver
         self._database = database
         self._queries = queries
+        self._retry_time = retry_time
 
     def with_queries(self, extra: Mapping[str, str]) -> Database:
         """The same connection, also knowing the named queries `extra` (name -> text), e.g. a test suite's own.
@@ -100,7 +143,10 @@ class Database:
         """
         known = self._queries
         return Database(
-            self._driver, self._database, queries=lambda name: extra[name] if name in extra else known(name)
+            self._driver,
+            self._database,
+            queries=lambda name: extra[name] if name in extra else known(name),
+            retry_time=self._retry_time,
         )
 
     @classmethod
@@ -125,13 +171,35 @@ class Database:
             liveness_check_timeout=30.0,
             notifications_min_severity="OFF",
         )
-        return cls(driver, database)
+        return cls(driver, database, retry_time=retry_time)
 
     async def close(self) -> None:
         await self._driver.close()
 
     async def read(self, query_name: str, /, **params: Any) -> list[Row]:
-        return await self._execute(query_name, params, RoutingControl.READ)
+        """One read statement, as an auto-commit transaction (retried here while the error is retryable).
+
+        A managed transaction (`execute_query`) costs a BEGIN and a COMMIT round trip more than the
+        statement itself; a read has nothing to commit. The session shares the driver's bookmark
+        manager with every write, so a read still sees every write committed before it.
+        """
+        with translated_errors(), metrics.neo4j_call(query_name):
+            rows: list[Row] = await _finish_even_if_cancelled(self._auto_read(self._queries(query_name), params))
+            return rows
+
+    async def _auto_read(self, text: str, params: dict[str, Any]) -> list[Row]:
+        deadline = asyncio.get_running_loop().time() + self._retry_time
+        delay = 0.05
+        while True:
+            try:
+                async with self._session(access=neo4j.READ_ACCESS) as session:
+                    return await _rows(await session.run(text, params))
+            except (Neo4jError, DriverError) as error:
+                # Reads are idempotent: retried where the driver would retry its own transactions.
+                if not error.is_retryable() or asyncio.get_running_loop().time() + delay > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     async def write(self, query_name: str, /, **params: Any) -> list[Row]:
         """One statement in its own transaction (use write_transaction for a unit of several)."""
@@ -185,10 +253,11 @@ class Database:
             return await _finish_even_if_cancelled(in_session())
 
     @contextlib.asynccontextmanager
-    async def _session(self) -> AsyncIterator[neo4j.AsyncSession]:
+    async def _session(self, access: str = neo4j.WRITE_ACCESS) -> AsyncIterator[neo4j.AsyncSession]:
         async with self._driver.session(
             database=self._database,
             bookmark_manager=self._driver.execute_query_bookmark_manager,
+            default_access_mode=access,
         ) as session:
             yield session
 

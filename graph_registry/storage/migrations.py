@@ -61,10 +61,12 @@ def load(directory: Path | None = None) -> list[Migration]:
             )
         )
     versions = [migration.version for migration in migrations]
-    # Numbers are reserved per feature branch (the board hands them out), so a branch may lack the
-    # numbers below its own until they are merged: unique and increasing is the rule, gaps allowed.
-    if len(set(versions)) != len(versions) or versions != sorted(versions) or (versions and versions[0] != 1):
-        raise MigrationError(f"migration numbers must be unique and increasing from 1, found {versions}")
+    twice = sorted({version for version in versions if versions.count(version) > 1})
+    if twice:
+        raise MigrationError(f"two migrations share a number: {', '.join(f'V{v:04d}' for v in twice)}")
+    # Sorted by name, so by number: they must run 1..N, each applied after all below it.
+    if versions != list(range(1, len(versions) + 1)):
+        raise MigrationError(f"migration numbers must run 1..N without gaps, found {versions}")
     return migrations
 
 

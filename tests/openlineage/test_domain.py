@@ -87,3 +87,23 @@ def test_event_times_producers_write_are_read_in_utc(given: str, read: str) -> N
     event = {"eventTime": given, "run": {"runId": str(uuid.uuid4())}, "job": {"namespace": "n", "name": "j"}}
     parsed = parse_event(orjson.dumps(event))
     assert parsed.event_time.isoformat() == read
+
+
+def test_nested_schema_fields_follow_their_parent_with_dotted_names() -> None:
+    nested = {"name": "b", "type": "STRUCT", "fields": [{"name": "c", "fields": [{"name": "d", "type": "INT"}]}, "x"]}
+    facets = {"schema": {"fields": [{"name": "a"}, nested, {"name": "e", "fields": "not a list"}]}}
+    assert schema_fields(orjson.dumps(facets).decode()) == [
+        ("a", None, None),
+        ("b", "STRUCT", None),
+        ("b.c", None, None),
+        ("b.c.d", "INT", None),
+        ("e", None, None),
+    ]
+
+
+def test_schema_nesting_is_listed_to_a_bounded_depth() -> None:
+    field: dict[str, object] = {"name": "leaf"}
+    for _ in range(100):
+        field = {"name": "n", "fields": [field]}
+    listed = schema_fields(orjson.dumps({"schema": {"fields": [field]}}).decode())
+    assert len(listed) == 32 and listed[-1][0] == ".".join(["n"] * 32)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,8 +51,30 @@ class Graph:
         return cls.from_records([record async for record in BackupService(database).records()])
 
     @classmethod
+    async def settled(cls, database: Database, *, within: float = 600.0) -> Graph:
+        """The graph once two reads in a row agree. The export reads page by page, so a write that lands
+        meanwhile (a request the server still finishes for a client that vanished) can tear one read and
+        show half of a transaction; two equal reads cannot both be torn by it. No sleep is long enough
+        on a loaded machine; this waits for what happens instead."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        previous = await cls.read(database)
+        while True:
+            await asyncio.sleep(0.5)
+            current = await cls.read(database)
+            if previous.whole() and current.whole() and current.canonical() == previous.canonical():
+                return current
+            assert loop.time() < deadline, f"the graph was still changing after {within:.0f} s"
+            previous = current
+
+    @classmethod
     def load(cls, path: Path) -> Graph:
         return cls.from_records(orjson.loads(line) for line in path.read_bytes().splitlines())
+
+    def whole(self) -> bool:
+        """Every edge joins nodes of this read (a torn read can hold an edge to a node created after its
+        node pages were read)."""
+        return all(source in self.nodes and target in self.nodes for _, source, target, _ in self.edges)
 
     def labelled(self, label: str) -> list[Node]:
         return [node for node in self.nodes.values() if node.label == label]

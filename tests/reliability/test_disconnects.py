@@ -70,7 +70,7 @@ async def test_clients_vanishing_mid_request_leave_whole_writes_or_none(
             ),
         )
         await asyncio.sleep(2)  # what the server still does for the vanished clients, it does now
-        graph = await Graph.read(scratch_database)
+        graph = await Graph.settled(scratch_database)
         stored = {v.get("requestId") for v in graph.labelled("ModelVersion") if v["model"] == model}
         assert not stored & set(halves), "a request whose body never fully arrived was executed"
         assert not check_all(graph, log, prefix)
@@ -93,7 +93,7 @@ async def test_clients_vanishing_mid_request_leave_whole_writes_or_none(
             retried = await data(http, CREATE, input=create(request_id))
             log.versions[request_id] = (model, retried["createModelVersion"]["version"])
         await asyncio.sleep(1)
-        graph = await Graph.read(scratch_database)
+        graph = await Graph.settled(scratch_database)
     problems = check_all(graph, log, prefix)
     figures["client disconnects"] = {
         "requests dropped mid-flight": len(whole) + 4,

@@ -51,7 +51,7 @@ async def test_neo4j_killed_mid_load_loses_nothing_and_recovers(
     run.stop()
     log = await load
 
-    graph = await Graph.read(scratch_database)
+    graph = await Graph.settled(scratch_database)
     problems = log.violations + check_all(graph, log, run.prefix)
     in_flight = [o for o in log.outcomes if o.started < killed_at < o.ended]
     during = [o for o in log.outcomes if killed_at <= o.started < recovered_at]

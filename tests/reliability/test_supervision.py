@@ -86,7 +86,7 @@ async def test_serve_restarts_its_killed_neo4j_and_loses_no_acknowledged_write(
         )
         database: Database = open_database(settings)
         try:
-            graph = await Graph.read(database)
+            graph = await Graph.settled(database)
         finally:
             await database.close()
         problems = log.violations + check_all(graph, log, run.prefix)

@@ -7,6 +7,10 @@ query the cap refuses with literals ran when written with nulls.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import httpx
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
@@ -109,3 +113,70 @@ def test_the_bundled_client_fits_the_default_cap_at_its_largest() -> None:
             assert cost <= settings.max_query_cost, (operation.name and operation.name.value, cost)
             checked += 1
     assert checked >= 10
+
+
+WEB_QUERIES = Path(__file__).resolve().parents[2] / "web" / "src" / "lineage" / "queries.ts"
+WEB_URL_STATE = WEB_QUERIES.with_name("url.ts")
+
+
+def web_operation(name: str) -> str:
+    """An operation exactly as the web lineage view sends it (a template literal of queries.ts)."""
+    found = re.search(rf"export const {name} = `(.*?)`;", WEB_QUERIES.read_text(), re.DOTALL)
+    assert found is not None, f"{name} is not in {WEB_QUERIES}"
+    assert "${" not in found.group(1), f"{name} interpolates: resolve it here before costing it"
+    return found.group(1)
+
+
+def _web_cost(query: str, variables: dict[str, object], settings: Settings) -> int:
+    document = parse(query)
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    return operation_cost(
+        build_schema(settings)._schema,
+        operation,
+        fragments,
+        variables,
+        max_page_size=settings.max_page_size,
+        max_depth=settings.max_lineage_depth,
+        lineage_weight=settings.lineage_cost_weight,
+    )
+
+
+def test_the_web_lineage_query_fits_the_default_cap_at_the_deepest_walk() -> None:
+    """The view's LINEAGE operation, at the server's deepest walk (25; the view itself stops at its
+    MAX_DEPTH) and at the view's own deepest, both directions: under the default cap."""
+    settings = Settings()
+    view_max = int(re.search(r"export const MAX_DEPTH = (\d+);", WEB_URL_STATE.read_text()).group(1))  # type: ignore[union-attr]
+    assert view_max <= settings.max_lineage_depth == 25
+    query = web_operation("LINEAGE")
+    costs = {
+        (direction, depth): _web_cost(query, {"id": "x", "direction": direction, "depth": depth}, settings)
+        for direction in ("UPSTREAM", "DOWNSTREAM", "BOTH")
+        for depth in (view_max, settings.max_lineage_depth)
+    }
+    assert max(costs.values()) <= settings.max_query_cost, costs
+
+
+async def test_the_web_lineage_query_at_depth_25_runs_through_the_limiter(
+    client: httpx.AsyncClient, model_name: str
+) -> None:
+    """The exact text the view sends, over HTTP, to a server with the default limits: it runs."""
+    created = await client.post(
+        "/graphql",
+        json={
+            "query": "mutation($m: String!) { createModelVersion(input: {model: $m}) { id } }",
+            "variables": {"m": model_name},
+        },
+    )
+    version_id = created.json()["data"]["createModelVersion"]["id"]
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": web_operation("LINEAGE"),
+            "variables": {"id": version_id, "direction": "BOTH", "depth": 25},
+            "operationName": "Lineage",
+        },
+    )
+    body = response.json()
+    assert not body.get("errors"), body["errors"]
+    assert body["data"]["lineage"]["root"]["id"] == version_id

@@ -52,16 +52,42 @@ async def test_an_edited_migration_is_refused(database: Database) -> None:
         await migrations.apply(database, [edited, *rest])
 
 
-def test_numbers_are_unique(tmp_path: Path) -> None:
-    # Gaps are allowed (numbers are reserved per feature branch); two files of one number are not.
-    (tmp_path / "V0001__First.cypher").write_text("CREATE INDEX a IF NOT EXISTS FOR (n:A) ON (n.x);")
-    (tmp_path / "V0003__Third.cypher").write_text("CREATE INDEX b IF NOT EXISTS FOR (n:B) ON (n.x);")
-    assert [m.version for m in migrations.load(tmp_path)] == [1, 3]
-    (tmp_path / "V0003__Other.cypher").write_text("CREATE INDEX c IF NOT EXISTS FOR (n:C) ON (n.x);")
-    with pytest.raises(migrations.MigrationError, match="unique"):
+def _migration(directory: Path, name: str) -> None:
+    (directory / name).write_text(f"CREATE INDEX {name[:5].lower()} IF NOT EXISTS FOR (n:A) ON (n.x);")
+
+
+@pytest.mark.unit
+def test_numbers_run_from_one_without_gaps(tmp_path: Path) -> None:
+    _migration(tmp_path, "V0001__First.cypher")
+    _migration(tmp_path, "V0002__Second.cypher")
+    assert [m.version for m in migrations.load(tmp_path)] == [1, 2]
+    _migration(tmp_path, "V0004__Fourth.cypher")
+    with pytest.raises(migrations.MigrationError, match=r"1\.\.N without gaps"):
         migrations.load(tmp_path)
 
 
+@pytest.mark.unit
+def test_a_first_number_other_than_one_is_refused(tmp_path: Path) -> None:
+    _migration(tmp_path, "V0002__Second.cypher")
+    with pytest.raises(migrations.MigrationError, match="without gaps"):
+        migrations.load(tmp_path)
+
+
+@pytest.mark.unit
+def test_two_files_of_one_number_are_refused(tmp_path: Path) -> None:
+    _migration(tmp_path, "V0001__First.cypher")
+    _migration(tmp_path, "V0002__Second.cypher")
+    _migration(tmp_path, "V0002__Other.cypher")
+    with pytest.raises(migrations.MigrationError, match="share a number: V0002"):
+        migrations.load(tmp_path)
+
+
+@pytest.mark.unit
+def test_the_shipped_migrations_follow_the_rule() -> None:
+    assert [m.version for m in migrations.load()] == list(range(1, len(migrations.load()) + 1))
+
+
+@pytest.mark.unit
 def test_misnamed_files_are_refused(tmp_path: Path) -> None:
     (tmp_path / "add_index.cypher").write_text("CREATE INDEX a IF NOT EXISTS FOR (n:A) ON (n.x);")
     with pytest.raises(migrations.MigrationError, match="V0001__Describe_change"):

@@ -29,8 +29,8 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graph_registry.api.graphql.errors import RegistryErrors
-from graph_registry.api.graphql.extensions.authorization import Authorization
-from graph_registry.api.graphql.extensions.limits import QueryCost, StringLimit
+from graph_registry.api.graphql.extensions.authorization import Authorization, guard_root_fields
+from graph_registry.api.graphql.extensions.limits import ExpensiveGate, QueryCost, StringLimit
 from graph_registry.api.graphql.extensions.metrics import OperationMetrics
 from graph_registry.api.graphql.extensions.parse_cache import ParsedDocuments, ParserCache
 from graph_registry.api.graphql.resolvers.advisories import AdvisoryMutations, AdvisoryQueries
@@ -67,6 +67,7 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
         max_depth_rule(settings.max_query_depth, None, None),
         max_aliases_rule(settings.max_query_aliases),
     ]
+    gate = ExpensiveGate(threshold=settings.expensive_query_cost, per_caller=settings.max_expensive_per_caller)
     factories: list[Callable[[], SchemaExtension]] = [
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
@@ -77,6 +78,7 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
             max_page_size=settings.max_page_size,
             max_depth=settings.max_lineage_depth,
             lineage_weight=settings.lineage_cost_weight,
+            gate=gate,
         ),
         lambda: StringLimit(max_length=settings.max_string_length),
     ]
@@ -124,8 +126,9 @@ Subscription = merge_types("Subscription", (EventSubscriptions,))
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    # RegistryErrors first: it maps the errors of every extension after it. Authorization checks every
-    # root field (extensions/authorization.py); the limits come from the settings (schema_extensions).
+    # RegistryErrors first: it maps the errors of every extension after it. Every root field is
+    # authorized by its guard (extensions/authorization.py: guard_root_fields; Authorization checks
+    # subscriptions up front); the limits come from the settings (schema_extensions).
     # OperationMetrics before it: left last, it sees the errors' final codes.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         OperationMetrics,
@@ -133,7 +136,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         *schema_extensions(settings or Settings()),
         Authorization,
     ]
-    return RegistrySchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    schema = RegistrySchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    # Root fields only: a resolve() hook in an extension would run for every field of every answer.
+    guard_root_fields(schema._schema)
+    return schema
 
 
 def sdl() -> str:

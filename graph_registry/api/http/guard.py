@@ -67,6 +67,18 @@ def _on_loopback(scope: Scope) -> bool:
     return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
+class _Answer:
+    """The app's `send`, noting whether the response has started (until then a refusal can replace it)."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self._send(message)
+
+
 class _TooLarge(Exception):
     pass
 
@@ -142,7 +154,7 @@ class HttpGuard:
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0
-        started = False
+        answer = _Answer(send)
         body_done = False
         deadline: float | None = None
 
@@ -165,25 +177,20 @@ class HttpGuard:
                     raise _TooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, answer)
         except _TooLarge:
-            if started:
+            if answer.started:
                 raise
             await _refuse(scope, receive, send, 413, f"the request body is over {self.max_body_bytes} bytes")
         except _TooSlow:
-            if started:
+            if answer.started:
                 raise
             message = f"the request body did not arrive within {self.body_timeout:g} seconds"
             await _refuse(scope, receive, send, 408, message, close=True)
         except _ClientGone:
             # The client left before its request was whole: nothing ran, no one to answer.
-            if started:
+            if answer.started:
                 raise
 
     async def _paced(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -194,7 +201,7 @@ class HttpGuard:
         window_end: float | None = None
         in_window = 0
         body_done = False
-        started = False
+        answer = _Answer(send)
 
         async def paced_receive() -> Message:
             nonlocal window_end, in_window, body_done
@@ -219,15 +226,10 @@ class HttpGuard:
                     window_end, in_window = loop.time() + window, 0
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await self.app(scope, paced_receive, tracking_send)
+            await self.app(scope, paced_receive, answer)
         except _TooSlow:
-            if started:
+            if answer.started:
                 raise
             message = f"the upload brought under {self.upload_min_rate} bytes a second for {window:g} seconds"
             await _refuse(scope, receive, send, 408, message, close=True)

@@ -5,7 +5,7 @@ import type { LineageNode } from './types';
 // A version's governance: its model's team, the promotion policy's verdict and the open requests.
 const GOVERNANCE = `
 query Governance($model: String!, $version: Int!) {
-  model(name: $model) { team { name } }
+  model(name: $model) { team { name } viewerRole }
   promotionCheck(model: $model, version: $version, stage: PRODUCTION) {
     allowed requiredApprovals checks { rule passed detail }
   }
@@ -16,6 +16,11 @@ query Governance($model: String!, $version: Int!) {
 const APPROVE = `mutation Approve($id: ID!) { approveStageTransition(id: $id) { state } }`;
 const REJECT = `mutation Reject($id: ID!) { rejectStageTransition(id: $id) { state } }`;
 
+type Role = 'READER' | 'WRITER' | 'MAINTAINER' | 'ADMIN';
+// Deciding a request needs a maintainer of the model's team (or a registry-wide one); the API refuses
+// others, so the buttons are shown only to callers whose role on the model allows it.
+const DECIDES: Role[] = ['MAINTAINER', 'ADMIN'];
+
 interface Request {
   id: string;
   state: string;
@@ -25,7 +30,7 @@ interface Request {
 }
 
 interface Governance {
-  model: { team: { name: string } | null } | null;
+  model: { team: { name: string } | null; viewerRole: Role } | null;
   promotionCheck: { allowed: boolean; requiredApprovals: number; checks: { rule: string; passed: boolean; detail: string | null }[] };
   modelVersion: { transitionRequests: Request[] } | null;
 }
@@ -63,6 +68,7 @@ export function GovernancePanel({ entry, onError }: { entry: LineageNode; onErro
   if (!found) return null;
   const verdict = found.promotionCheck;
   const pending = (found.modelVersion?.transitionRequests ?? []).filter((item) => item.state === 'PENDING');
+  const mayDecide = found.model !== null && DECIDES.includes(found.model.viewerRole);
   return (
     <section className="impact governance" data-testid="governance">
       <h4>Governance</h4>
@@ -84,12 +90,20 @@ export function GovernancePanel({ entry, onError }: { entry: LineageNode; onErro
           <div>
             Request by {item.requestedBy}: {item.decisions.filter((d) => d.approved).length}/{item.requiredApprovals} approvals
           </div>
-          <button type="button" onClick={() => decide(APPROVE, item.id)}>
-            Approve
-          </button>
-          <button type="button" onClick={() => decide(REJECT, item.id)}>
-            Reject
-          </button>
+          {mayDecide ? (
+            <>
+              <button type="button" onClick={() => decide(APPROVE, item.id)}>
+                Approve
+              </button>
+              <button type="button" onClick={() => decide(REJECT, item.id)}>
+                Reject
+              </button>
+            </>
+          ) : (
+            <div className="muted" data-testid="governance-needs-maintainer">
+              Deciding needs a maintainer of {found.model?.team ? `team ${found.model.team.name}` : 'the registry'}
+            </div>
+          )}
         </div>
       ))}
       {refusal && (

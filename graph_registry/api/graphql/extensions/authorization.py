@@ -3,9 +3,9 @@
 `POLICIES` maps each Query, Mutation and Subscription root field ("Mutation.
 setAlias") to the least role it needs, or to a rule that decides from the
 arguments (PRODUCTION, protected aliases, hard deletes need a maintainer).
-The `Authorization` schema extension applies it before any root resolver
-runs, and refuses a root field that has no entry (the policy-coverage test
-fails first). Nested fields are reads and every authenticated caller is at
+`guard_root_fields` wraps each root field's resolver in that check (and the
+`Authorization` extension checks a subscription before its stream opens); a
+root field that has no entry is refused (the policy-coverage test fails first). Nested fields are reads and every authenticated caller is at
 least a reader, so guarding the roots guards the whole graph.
 
 Rules wrapped by api/graphql/extensions/team_scope.py (`on_model`, `on_team`, ...) place their
@@ -32,9 +32,11 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLResolveInfo,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    default_field_resolver,
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
@@ -368,131 +370,159 @@ def _touched(operation: str, arguments: Mapping[str, Any], result: object = None
 
 
 class Authorization(SchemaExtension):
-    """Checks POLICIES before every root resolver, and audits every mutation."""
+    """Opens a subscription's event stream only for callers its policy allows.
+
+    Queries and mutations are checked by the guard `guard_root_fields` puts on each root field's
+    resolver: no `resolve` hook here, so the fields below the roots (hundreds in a page of versions)
+    run without passing through the extension machinery at all.
+    """
 
     async def on_execute(self) -> AsyncIterator[None]:
-        # A subscription's event stream is opened without the resolve() hook: check it up front.
+        # A subscription's event stream is opened before any resolver runs: check it up front.
         execution = self.execution_context
         if execution.operation_type is OperationType.SUBSCRIPTION:
             context: Context = execution.context
             for name in _root_fields(execution):
-                await self._check(f"Subscription.{name}", {}, context)
+                await _check(f"Subscription.{name}", {}, context)
         yield
 
-    def resolve(
-        self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo[Context], *args: Any, **kwargs: Any
-    ) -> Any:
-        if info.path.prev is not None or info.field_name.startswith("__"):
-            # Nested fields, and __typename/__schema/__type (the schema is public; production turns
-            # introspection off altogether).
-            return _next(root, info, *args, **kwargs)
-        key = f"{info.parent_type.name}.{info.field_name}"
-        if info.operation.operation.value == "mutation":
-            return self._mutate(key, _next, root, info, kwargs)
-        return self._read(key, _next, root, info, kwargs)
 
-    async def _check(self, key: str, arguments: Mapping[str, Any], context: Context) -> Principal:
-        principal = _principal(context)
-        rule = POLICIES.get(key)
-        if rule is None:
-            raise _unknown(key)
-        need = await needed(rule, Call(key, arguments, context.services))
-        held = await context.services.teams.grants(principal, need)
-        if not held.allows(need.role):
-            raise _refusal(key, principal, need.role, held)
-        return principal
+def guard_root_fields(schema: GraphQLSchema) -> None:
+    """Wraps the resolver of every Query, Mutation and Subscription root field in its POLICIES check.
 
-    async def _read(
-        self,
-        key: str,
-        _next: Callable[..., Any],
-        root: Any,
-        info: GraphQLResolveInfo[Context],
-        arguments: dict[str, Any],
-    ) -> Any:
-        await self._check(key, arguments, info.context)
-        result = _next(root, info, **arguments)
-        return await result if inspect.isawaitable(result) else result
+    Only root fields are authorized (nested fields are reads, and every authenticated caller is at
+    least a reader), so only they are wrapped: once per root field of an operation, with the same
+    arguments (GraphQL names, coerced values) the policy rules always saw. Mutations are audited by
+    the same wrapper. A root field with no entry is refused when called (the coverage test fails first).
+    """
+    roots = ((schema.query_type, False), (schema.mutation_type, True), (schema.subscription_type, False))
+    for root, mutation in roots:
+        if root is None:
+            continue
+        for name, field in root.fields.items():
+            resolve = field.resolve or default_field_resolver
+            if getattr(resolve, "_authorized", False):
+                continue
+            field.resolve = _guarded(f"{root.name}.{name}", resolve, mutation=mutation)
 
-    async def _mutate(
-        self,
-        key: str,
-        _next: Callable[..., Any],
-        root: Any,
-        info: GraphQLResolveInfo[Context],
-        arguments: dict[str, Any],
-    ) -> Any:
-        context: Context = info.context
-        principal = _principal(context)  # anonymous attempts are not logged: they could flood the log
-        audit = context.services.audit
-        model, version = _touched(info.field_name, arguments)
-        attempt = Attempt(
-            actor=principal.actor,
-            role=principal.role.value,
-            operation=info.field_name,
-            request_id=context.request_id,
-            client_request_id=context.client_request_id,
-            arguments=describe_arguments(arguments),
-            model=model,
-            version=version,
-        )
+
+def _guarded(key: str, resolve: Callable[..., Any], *, mutation: bool) -> Callable[..., Any]:
+    if mutation:
+
+        def guarded(root: Any, info: GraphQLResolveInfo[Context], **arguments: Any) -> Any:
+            return _mutate(key, resolve, root, info, arguments)
+
+    else:
+
+        def guarded(root: Any, info: GraphQLResolveInfo[Context], **arguments: Any) -> Any:
+            return _read(key, resolve, root, info, arguments)
+
+    guarded._authorized = True  # type: ignore[attr-defined]
+    return guarded
+
+
+async def _check(key: str, arguments: Mapping[str, Any], context: Context) -> Principal:
+    principal = _principal(context)
+    rule = POLICIES.get(key)
+    if rule is None:
+        raise _unknown(key)
+    need = await needed(rule, Call(key, arguments, context.services))
+    held = await context.services.teams.grants(principal, need)
+    if not held.allows(need.role):
+        raise _refusal(key, principal, need.role, held)
+    return principal
+
+
+async def _read(
+    key: str,
+    _next: Callable[..., Any],
+    root: Any,
+    info: GraphQLResolveInfo[Context],
+    arguments: dict[str, Any],
+) -> Any:
+    await _check(key, arguments, info.context)
+    result = _next(root, info, **arguments)
+    return await result if inspect.isawaitable(result) else result
+
+
+async def _mutate(
+    key: str,
+    _next: Callable[..., Any],
+    root: Any,
+    info: GraphQLResolveInfo[Context],
+    arguments: dict[str, Any],
+) -> Any:
+    context: Context = info.context
+    principal = _principal(context)  # anonymous attempts are not logged: they could flood the log
+    audit = context.services.audit
+    model, version = _touched(info.field_name, arguments)
+    attempt = Attempt(
+        actor=principal.actor,
+        role=principal.role.value,
+        operation=info.field_name,
+        request_id=context.request_id,
+        client_request_id=context.client_request_id,
+        arguments=describe_arguments(arguments),
+        model=model,
+        version=version,
+    )
+    try:
+        await _check(key, arguments, context)
+    except Forbidden as refused:
         try:
-            await self._check(key, arguments, context)
-        except Forbidden as refused:
-            try:
-                await audit.refuse(attempt, outcome=refused.code, message=refused.message)
-            except RegistryError:
-                log.exception("could not audit the refused %s of %s", key, principal.actor)
-            raise
-        # The resolver hands the entry to its use case (`audit=context.audit`), whose write transaction
-        # carries it: no change without an entry. Mutation root fields run one after the other.
-        entry = audit.prepare(attempt)
-        context.audit = entry
-        try:
-            result = _next(root, info, **arguments)
-            if inspect.isawaitable(result):
-                result = await result
-        except RegistryError as error:
-            await self._conclude(entry, context, error.code, error.message)
-            raise
-        except asyncio.CancelledError:
-            # The caller went away. A transaction in flight still runs to its end (storage shields
-            # it): the entry is concluded once it has, so a committed change is not left PENDING.
-            concluding = asyncio.ensure_future(self._conclude_cancelled(entry, context))
-            _CONCLUDING.add(concluding)
-            concluding.add_done_callback(_CONCLUDING.discard)
-            raise
-        except Exception:
-            await self._conclude(entry, context, "INTERNAL", f"unexpected error, request {context.request_id}")
-            raise
-        finally:
-            context.audit = None
-        await self._conclude(entry, context, OK, _audit_note(result), *_touched(info.field_name, arguments, result))
-        return result
-
-    @classmethod
-    async def _conclude_cancelled(cls, entry: AuditEntry, context: Context) -> None:
-        if entry.claimed:
-            await entry.settled.wait()
-        message = "the caller went away before the answer"
-        await cls._conclude(entry, context, OK if entry.committed else CANCELLED, message)
-
-    @staticmethod
-    async def _conclude(
-        entry: AuditEntry,
-        context: Context,
-        outcome: str,
-        message: str | None,
-        model: str | None = None,
-        version: int | None = None,
-    ) -> None:
-        # The change is done (or refused) either way: a failure to note it must not turn into an error
-        # that makes the client retry. A committed entry then stays PENDING, which an auditor reads as
-        # "unknown".
-        try:
-            await context.services.audit.conclude(entry, outcome=outcome, message=message, model=model, version=version)
+            await audit.refuse(attempt, outcome=refused.code, message=refused.message)
         except RegistryError:
-            log.exception("could not record the outcome of audit entry %s", entry.id)
+            log.exception("could not audit the refused %s of %s", key, principal.actor)
+        raise
+    # The resolver hands the entry to its use case (`audit=context.audit`), whose write transaction
+    # carries it: no change without an entry. Mutation root fields run one after the other.
+    entry = audit.prepare(attempt)
+    context.audit = entry
+    try:
+        result = _next(root, info, **arguments)
+        if inspect.isawaitable(result):
+            result = await result
+    except RegistryError as error:
+        await _conclude(entry, context, error.code, error.message)
+        raise
+    except asyncio.CancelledError:
+        # The caller went away. A transaction in flight still runs to its end (storage shields
+        # it): the entry is concluded once it has, so a committed change is not left PENDING.
+        concluding = asyncio.ensure_future(_conclude_cancelled(entry, context))
+        _CONCLUDING.add(concluding)
+        concluding.add_done_callback(_CONCLUDING.discard)
+        raise
+    except Exception:
+        await _conclude(entry, context, "INTERNAL", f"unexpected error, request {context.request_id}")
+        raise
+    finally:
+        context.audit = None
+    await _conclude(entry, context, OK, _audit_note(result), *_touched(info.field_name, arguments, result))
+    return result
+
+
+async def _conclude_cancelled(entry: AuditEntry, context: Context) -> None:
+    if entry.claimed:
+        await entry.settled.wait()
+    message = "the caller went away before the answer"
+    await _conclude(entry, context, OK if entry.committed else CANCELLED, message)
+
+
+async def _conclude(
+    entry: AuditEntry,
+    context: Context,
+    outcome: str,
+    message: str | None,
+    model: str | None = None,
+    version: int | None = None,
+) -> None:
+    # The change is done (or refused) either way: a failure to note it must not turn into an error
+    # that makes the client retry. A committed entry then stays PENDING, which an auditor reads as
+    # "unknown".
+    try:
+        await context.services.audit.conclude(entry, outcome=outcome, message=message, model=model, version=version)
+    except RegistryError:
+        log.exception("could not record the outcome of audit entry %s", entry.id)
 
 
 def _root_fields(execution: Any) -> list[str]:

@@ -8,6 +8,9 @@ the default it stands for costs). Page sizes and depths beyond the server's
 caps are refused outright, for every connection and walk, whoever added it.
 `StringLimit`: no string argument over the cap reaches a resolver.
 Both answer INVALID_INPUT without executing anything.
+`ExpensiveGate` (used by QueryCost): a caller runs at most so many operations costing at least the
+expensive threshold at once in one worker; one more is refused UNAVAILABLE (retry when one ends),
+so one token's parallel walks cannot take the Neo4j pool from everyone else (bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -134,16 +137,61 @@ def operation_cost(
     return walk.selections(operation.selection_set, root, frozenset())
 
 
-class QueryCost(SchemaExtension):
-    """Refuses, before execution, operations whose cost exceeds the cap (INVALID_INPUT)."""
+class ExpensiveGate:
+    """How many expensive operations each caller (by actor) has running in this worker."""
 
-    def __init__(self, *, max_cost: int, max_page_size: int, max_depth: int, lineage_weight: int = 1) -> None:
+    def __init__(self, *, threshold: int, per_caller: int) -> None:
+        self.threshold = threshold
+        self.per_caller = per_caller  # 0: no cap
+        self.running: dict[str, int] = {}
+
+    def enter(self, actor: str, cost: int) -> bool:
+        """Whether an operation of `cost` may start now (and, if expensive, counts it as running)."""
+        if self.per_caller <= 0 or cost < self.threshold:
+            return True
+        held = self.running.get(actor, 0)
+        if held >= self.per_caller:
+            return False
+        self.running[actor] = held + 1
+        return True
+
+    def leave(self, actor: str) -> None:
+        held = self.running.get(actor, 0) - 1
+        if held > 0:
+            self.running[actor] = held
+        else:
+            self.running.pop(actor, None)
+
+
+class QueryCost(SchemaExtension):
+    """Refuses, before execution, operations whose cost exceeds the cap (INVALID_INPUT), and expensive
+    ones beyond the caller's share of the `gate` (UNAVAILABLE)."""
+
+    def __init__(
+        self,
+        *,
+        max_cost: int,
+        max_page_size: int,
+        max_depth: int,
+        lineage_weight: int = 1,
+        gate: ExpensiveGate | None = None,
+    ) -> None:
         self.max_cost = max_cost
         self.max_page_size = max_page_size
         self.max_depth = max_depth
         self.lineage_weight = lineage_weight
+        self.gate = gate
 
     def on_execute(self) -> Iterator[None]:
+        admitted = self._admit()
+        try:
+            yield
+        finally:
+            if admitted is not None and self.gate is not None:
+                self.gate.leave(admitted)
+
+    def _admit(self) -> str | None:
+        """Refuses what costs too much; the actor counted as running an expensive operation, if any."""
         execution = self.execution_context
         document = execution.graphql_document
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)] if document else []
@@ -177,7 +225,32 @@ class QueryCost(SchemaExtension):
                             )
                         ],
                     )
-        yield
+                else:
+                    return self._enter(cost)
+        return None
+
+    def _enter(self, cost: int) -> str | None:
+        principal = getattr(self.execution_context.context, "principal", None)
+        if self.gate is None or principal is None or cost < self.gate.threshold:
+            return None
+        if self.gate.enter(principal.actor, cost):
+            return str(principal.actor) if self.gate.per_caller > 0 else None
+        self.execution_context.result = ExecutionResult(
+            data=None,
+            errors=[
+                GraphQLError(
+                    f"{principal.actor!r} already runs {self.gate.per_caller} operation(s) costing "
+                    f"{self.gate.threshold} or more (this one costs {cost}): retry when one has ended",
+                    extensions={
+                        "code": "UNAVAILABLE",
+                        "cost": cost,
+                        "expensiveCost": self.gate.threshold,
+                        "maxConcurrent": self.gate.per_caller,
+                    },
+                )
+            ],
+        )
+        return None
 
 
 def _longest(value: Any) -> int:

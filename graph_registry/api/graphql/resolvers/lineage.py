@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.extensions.authorization import may_act
+from graph_registry.api.graphql.lookahead import selected_at
 from graph_registry.api.graphql.types import version_supply
 from graph_registry.api.graphql.types.advisories import Vulnerability
 from graph_registry.api.graphql.types.cards import ModelCard
@@ -32,8 +33,24 @@ from graph_registry.api.graphql.types.runs import Commit, Experiment, Package, R
 from graph_registry.api.graphql.types.teams import Team
 from graph_registry.domain.records import RunStatus, VersionRecord
 from graph_registry.domain.severity import Severity
+from graph_registry.errors import InvalidInput
 
 VersionKey = tuple[str, int]
+
+
+def _impact_asked(info: Info) -> tuple[Stage | None, str | None, int] | None:
+    """The (stage, alias, depth) of the one `impactedModels` a datasetVersion query asks, as its loader
+    key holds them (None when it asks none, several different ones, or arguments of the wrong shape)."""
+    asked = set()
+    for field in selected_at(info, ("impactedModels",)):
+        arguments = field.arguments
+        stage, alias, depth = arguments.get("stage"), arguments.get("alias"), arguments.get("depth", 10)
+        if stage is not None and stage not in Stage.__members__:
+            return None
+        if not isinstance(alias, str | None) or not isinstance(depth, int | None):
+            return None
+        asked.add((Stage[stage] if stage is not None else None, alias, 10 if depth is None else depth))
+    return asked.pop() if len(asked) == 1 else None
 
 
 async def walk(
@@ -130,6 +147,22 @@ class LineageQueries:
     async def dataset_version(
         self, info: Info, dataset: str, version: int | None = None, digest: str | None = None
     ) -> DatasetVersion | None:
+        asked = _impact_asked(info) if version is not None and digest is None else None
+        if asked is not None and version is not None:
+            # The impact question in one query: the version and its impactedModels, primed into the loader.
+            stage, alias, depth = asked
+            try:
+                linked = await info.context.services.lineage.dataset_version_with_impact(
+                    dataset=dataset, version=version, stage=stage, alias=alias, depth=depth
+                )
+            except InvalidInput:
+                pass  # the plain path reports it where it belongs (here, or in impactedModels)
+            else:
+                if linked is None:
+                    return None
+                record, hits = linked
+                info.context.loaders.impacted.prime((record.dataset, record.version, stage, alias, depth), hits)
+                return DatasetVersion.from_record(record)
         found = await info.context.services.datasets.find_version(dataset=dataset, version=version, digest=digest)
         return DatasetVersion.maybe(found)
 

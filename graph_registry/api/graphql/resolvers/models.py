@@ -10,6 +10,7 @@ from typing import Annotated
 import strawberry
 
 from graph_registry.api.graphql.context import Info
+from graph_registry.api.graphql.lookahead import selected_at, selected_names
 from graph_registry.api.graphql.resolvers.nodes import resolve_node
 from graph_registry.api.graphql.types.common import (
     Node,
@@ -23,7 +24,37 @@ from graph_registry.api.graphql.types.inputs import CreateModelVersionInput
 from graph_registry.api.graphql.types.models import Model, ModelConnection, ModelVersion
 from graph_registry.domain import validation
 from graph_registry.domain.refs import NewVersion, VersionSelector
+from graph_registry.errors import InvalidInput
+from graph_registry.services.models import VersionsPage
 from graph_registry.services.tokens import Role
+
+
+def _versions_page(info: Info) -> VersionsPage | None:
+    """The arguments of `edges { node { versions(...) } }` when a listing asks one page of versions of
+    each model (None when it asks none, or several with different arguments)."""
+    asked = selected_at(info, ("edges", "node", "versions"))
+    if not asked:
+        return None
+    pages = set()
+    for field in asked:
+        arguments = field.arguments
+        stage = arguments.get("stage")
+        if not isinstance(arguments.get("first", 20), int | None) or not isinstance(arguments.get("after"), str | None):
+            return None
+        if stage is not None and stage not in Stage.__members__:
+            return None
+        pages.add(
+            VersionsPage(
+                first=arguments.get("first", 20),
+                after=arguments.get("after"),
+                stage=Stage[stage] if stage is not None else None,
+            )
+        )
+    return pages.pop() if len(pages) == 1 else None
+
+
+# ModelVersion fields answered from its provenance (the `provenance` loader).
+_PROVENANCE_FIELDS = frozenset({"producedBy", "trainedOn", "commit", "baseModel", "packages"})
 
 
 @strawberry.type
@@ -48,8 +79,23 @@ class ModelQueries:
     ) -> ModelConnection:
         models = info.context.services.models
         pair = (tag.key, tag.value) if tag else None
+        count = partial(models.count_models, name_contains=name_contains, tag=pair)
+        asked = _versions_page(info)
+        if asked is not None:
+            # The models and the one page of versions asked of each, in one query; Model.versions' loader
+            # answers from it (its key: the field's arguments as the resolver receives them).
+            try:
+                page, versions = await models.list_models_with_versions(
+                    first=first, after=after, name_contains=name_contains, tag=pair, versions=asked
+                )
+            except InvalidInput:
+                pass  # the plain path below reports it where it belongs (models, or each versions field)
+            else:
+                for name, listed in versions.items():
+                    info.context.loaders.versions.prime((name, asked.first, asked.after, asked.stage), listed)
+                return connection(page, Model.from_record, count)
         page = await models.list_models(first=first, after=after, name_contains=name_contains, tag=pair)
-        return connection(page, Model.from_record, partial(models.count_models, name_contains=name_contains, tag=pair))
+        return connection(page, Model.from_record, count)
 
     @strawberry.field(
         description="One of version, alias or stage selects the version; none gives the latest. With at, "
@@ -64,10 +110,23 @@ class ModelQueries:
         stage: Stage | None = None,
         at: datetime | None = None,
     ) -> ModelVersion | None:
-        record = await info.context.services.models.find_version(
-            VersionSelector(model=model, version=version, alias=alias, stage=stage, at=at)
+        selector = VersionSelector(model=model, version=version, alias=alias, stage=stage, at=at)
+        names = selected_names(info)
+        provenance, aliases = not names.isdisjoint(_PROVENANCE_FIELDS), "aliases" in names
+        if not (provenance or aliases):
+            return ModelVersion.maybe(await info.context.services.models.find_version(selector))
+        # The version and what its asked links need, in one query; the loaders answer those fields from it.
+        linked = await info.context.services.models.find_version_linked(
+            selector, provenance=provenance, aliases=aliases
         )
-        return ModelVersion.maybe(record)
+        if linked is None:
+            return None
+        loaders = info.context.loaders
+        if linked.provenance is not None:
+            loaders.provenance.prime(linked.record.key, linked.provenance)
+        if linked.aliases is not None:
+            loaders.version_aliases.prime(linked.record.key, linked.aliases)
+        return ModelVersion.from_record(linked.record)
 
 
 @strawberry.type

@@ -56,10 +56,7 @@ class Dataset(Node):
 
     @strawberry.field
     async def description(self, info: Info) -> str | None:
-        if self.record is None:
-            self.record = await info.context.loaders.dataset.load(self.name)
-            assert self.record is not None, "a dataset version always belongs to a stored dataset"
-        return self.record.description
+        return (await self._record(info)).description
 
     async def _record(self, info: Info) -> DatasetRecord:
         if self.record is None:
@@ -124,10 +121,10 @@ class DatasetVersion(Node):
 
     @strawberry.field(
         description="Columns and their types, when the producer reported them (OpenLineage schema facet); "
-        "empty when unknown."
+        "nested fields follow their parent, named by their dotted path (address.city); empty when unknown."
     )
     def schema(self) -> list[SchemaField]:
-        fields = schema_fields(self.record.facets or self.record.read_facets)
+        fields = schema_fields(self.record.known_facets)
         return [SchemaField(name=name, type=type_, description=text) for name, type_, text in fields]
 
     @strawberry.field(
@@ -135,7 +132,7 @@ class DatasetVersion(Node):
         "(dataset and output facets), or else as a run read it; null when none."
     )
     def facets(self) -> str | None:
-        return self.record.facets or self.record.read_facets
+        return self.record.known_facets
 
     @strawberry.field(description="Dataset versions this one was built from.")
     async def derived_from(self, info: Info) -> list[DatasetVersion]:

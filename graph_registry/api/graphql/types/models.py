@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 
 from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
+from graph_registry.api.graphql.types import tokens as _graphql_role  # noqa: F401 (registers the Role enum)
 from graph_registry.api.graphql.types.artifacts import Artifact
 from graph_registry.api.graphql.types.common import (
     Connection,
@@ -24,6 +25,7 @@ from graph_registry.api.graphql.types.common import (
 from graph_registry.api.graphql.types.lineage_enums import Direction, NodeKind
 from graph_registry.domain.records import ModelRecord, VersionRecord
 from graph_registry.domain.severity import Severity
+from graph_registry.services.tokens import Role
 
 if TYPE_CHECKING:
     from graph_registry.api.graphql.types.advisories import Vulnerability
@@ -79,6 +81,16 @@ class Model(Node):
     @strawberry.field(description="The owning team; null: no team (registry-wide roles and policy apply).")
     async def team(self, info: Info) -> Annotated[Team, strawberry.lazy(_TEAMS)] | None:
         return await info.context.links.model_team(info, self.name)
+
+    @strawberry.field(
+        description="The caller's effective role on this model: the higher of its registry-wide role and its "
+        "role in the model's team (what the policy rules judge; clients show only what it allows)."
+    )
+    async def viewer_role(self, info: Info) -> Role:
+        principal = info.context.principal
+        if principal is None:  # not reached: the authorization extension refuses anonymous reads first
+            return Role.READER
+        return await info.context.services.teams.effective_role_on_model(principal, self.name)
 
     @strawberry.field
     async def latest_version(self, info: Info) -> ModelVersion | None:
