@@ -13,7 +13,8 @@ from graph_registry.storage.queries import all_queries
 
 pytestmark = pytest.mark.unit
 
-WALKS = ("walk_lineage", "find_impacted_versions")
+# find_dataset_version_with_impact: the impact walk of find_impacted_versions, for one dataset version.
+WALKS = ("walk_lineage", "find_impacted_versions", "find_dataset_version_with_impact")
 
 
 @pytest.mark.parametrize("name", WALKS)
