@@ -24,7 +24,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from graph_registry.api.access import authorize
+from graph_registry.api.graphql.extensions.authorization import authorize
 from graph_registry.api.http.auth import authenticate
 from graph_registry.api.http.guard import request_id_of
 from graph_registry.errors import (

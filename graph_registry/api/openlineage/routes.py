@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from graph_registry.api.access import authorize
+from graph_registry.api.graphql.extensions.authorization import authorize
 from graph_registry.api.http.auth import authenticate
 from graph_registry.api.http.guard import request_id_of
 from graph_registry.bootstrap import Services

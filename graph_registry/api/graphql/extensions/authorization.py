@@ -204,7 +204,7 @@ POLICIES: dict[str, Rule] = {
     # Who may call at all.
     "Mutation.createApiToken": Role.ADMIN,
     "Mutation.revokeApiToken": Role.ADMIN,
-    # HTTP endpoints beside GraphQL ("METHOD path"), checked by their adapters (api/access.py). An
+    # HTTP endpoints beside GraphQL ("METHOD path"), checked by their adapters (`authorize` below). An
     # OpenLineage event records runs, jobs and datasets: as startRun, a writer registry-wide or in a team.
     "POST /api/v1/lineage": anywhere(Role.WRITER),
     # Pushes to the outside: see _webhook_rule.
@@ -421,15 +421,23 @@ def _guarded(key: str, resolve: Callable[..., Any], *, mutation: bool) -> Callab
     return guarded
 
 
-async def _check(key: str, arguments: Mapping[str, Any], context: Context) -> Principal:
-    principal = _principal(context)
+async def authorize(services: Services, principal: Principal, key: str, arguments: Mapping[str, Any]) -> None:
+    """Refuses (Forbidden) unless `principal` holds the role `POLICIES[key]` needs where it is needed: a
+    role placed on a team (team_scope.py) is the higher of the token's role in that team and its
+    registry-wide role, answered with one read (services/teams.py `grants`). GraphQL's root fields and
+    the adapters beside it (MLflow REST, OpenLineage) all pass here."""
     rule = POLICIES.get(key)
     if rule is None:
         raise _unknown(key)
-    need = await needed(rule, Call(key, arguments, context.services))
-    held = await context.services.teams.grants(principal, need)
+    need = await needed(rule, Call(key, arguments, services))
+    held = await services.teams.grants(principal, need)
     if not held.allows(need.role):
         raise _refusal(key, principal, need.role, held)
+
+
+async def _check(key: str, arguments: Mapping[str, Any], context: Context) -> Principal:
+    principal = _principal(context)
+    await authorize(context.services, principal, key, arguments)
     return principal
 
 
