@@ -16,6 +16,7 @@ this log is the record of what callers *tried*.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,11 +28,12 @@ import orjson
 
 from graph_registry.domain import paging, validation
 from graph_registry.domain.paging import Page
-from graph_registry.errors import InvalidInput
+from graph_registry.errors import InvalidInput, RegistryError
 from graph_registry.storage.database import Database, Row, Transaction
 
 PENDING = "PENDING"
 OK = "OK"
+CANCELLED = "CANCELLED"
 # Argument values are kept short: the log records intent, not payloads.
 MAX_STRING = 200
 MAX_ARGUMENTS = 4000
@@ -211,10 +213,15 @@ __all__ = [
 ]
 
 
+log = logging.getLogger("graph_registry.audit")
+
+
 class AuditService:
     def __init__(self, database: Database, *, max_page_size: int = 100) -> None:
         self._db = database
         self._max_page_size = max_page_size
+        # Conclusions of cancelled attempts still waiting for their transaction (kept from collection).
+        self._settling: set[asyncio.Future[None]] = set()
 
     def prepare(self, attempt: Attempt) -> AuditEntry:
         """The entry of an attempt about to run, for the attempt's write transactions to carry
@@ -239,6 +246,39 @@ class AuditService:
         params["model"] = params["model"] or model
         params["version"] = params["version"] if params["version"] is not None else version
         await self._db.write("record_audit_entry", **params)
+
+    async def settle(
+        self,
+        entry: AuditEntry,
+        *,
+        outcome: str,
+        message: str | None = None,
+        model: str | None = None,
+        version: int | None = None,
+    ) -> None:
+        """`conclude` at the end of an attempt, whose change is done (or refused) either way: a failure to
+        note it is logged, not raised (an error would make the client retry). A committed entry then stays
+        PENDING, which an auditor reads as "unknown"."""
+        try:
+            await self.conclude(entry, outcome=outcome, message=message, model=model, version=version)
+        except RegistryError:
+            log.exception("could not record the outcome of audit entry %s", entry.id)
+
+    def settle_cancelled(self, entry: AuditEntry, *, model: str | None = None, version: int | None = None) -> None:
+        """The caller of the attempt went away. A transaction in flight still runs to its end (storage
+        shields it): the entry is settled in the background once it has (OK when it committed, else
+        CANCELLED), so a committed change is not left PENDING."""
+
+        async def once_settled() -> None:
+            if entry.claimed:
+                await entry.settled.wait()
+            outcome = OK if entry.committed else CANCELLED
+            message = "the caller went away before the answer"
+            await self.settle(entry, outcome=outcome, message=message, model=model, version=version)
+
+        settling = asyncio.ensure_future(once_settled())
+        self._settling.add(settling)
+        settling.add_done_callback(self._settling.discard)
 
     async def refuse(self, attempt: Attempt, *, outcome: str, message: str) -> None:
         """Records an attempt refused before it ran."""

@@ -295,54 +295,30 @@ def endpoint(
 
 
 async def _audited(call: Call, handler: Handler, attempt: Attempt) -> Mapping[str, Any] | Response:
-    entry = call.services.audit.prepare(attempt)
+    audit = call.services.audit
+    entry = audit.prepare(attempt)
     call.audit = entry
     try:
         result = await handler(call)
-    except RegistryError as error:
-        await _conclude(call, entry, error.code, error.message)
-        raise
-    except MlflowError as error:
-        await _conclude(call, entry, error.code, error.message)
+    except (RegistryError, MlflowError) as error:
+        await audit.settle(entry, outcome=error.code, message=error.message, **_touched(call))
         raise
     except asyncio.CancelledError:
-        # The caller went away; a transaction in flight still runs to its end (storage shields it):
-        # the entry is concluded once it has, so a committed change is not left PENDING.
-        concluding = asyncio.ensure_future(_conclude_cancelled(call, entry))
-        _CONCLUDING.add(concluding)
-        concluding.add_done_callback(_CONCLUDING.discard)
+        audit.settle_cancelled(entry, **_touched(call))
         raise
     except Exception:
-        await _conclude(call, entry, "INTERNAL", f"unexpected error, request {call.request_id}")
+        message = f"unexpected error, request {call.request_id}"
+        await audit.settle(entry, outcome="INTERNAL", message=message, **_touched(call))
         raise
     finally:
         call.audit = None
-    await _conclude(call, entry, OK, None)
+    await audit.settle(entry, outcome=OK, **_touched(call))
     return result
 
 
-# Conclusions of cancelled calls still waiting for their transaction (kept so they are not collected).
-_CONCLUDING: set[asyncio.Future[None]] = set()
-
-
-async def _conclude_cancelled(call: Call, entry: AuditEntry) -> None:
-    if entry.claimed:
-        await entry.settled.wait()
-    message = "the caller went away before the answer"
-    await _conclude(call, entry, OK if entry.committed else "CANCELLED", message)
-
-
-async def _conclude(call: Call, entry: AuditEntry, outcome: str, message: str | None) -> None:
-    try:
-        await call.services.audit.conclude(
-            entry,
-            outcome=outcome,
-            message=message,
-            model=call.touched.get("model"),
-            version=call.touched.get("version"),
-        )
-    except RegistryError:
-        log.exception("could not record the outcome of audit entry %s", entry.id)
+def _touched(call: Call) -> dict[str, Any]:
+    """The model and version the call named, for its audit entry."""
+    return {"model": call.touched.get("model"), "version": call.touched.get("version")}
 
 
 def page(

@@ -55,14 +55,11 @@ from graph_registry.bootstrap import Services
 from graph_registry.domain import validation
 from graph_registry.domain.records import Stage
 from graph_registry.errors import Forbidden, RegistryError, Unauthenticated
-from graph_registry.services.audit import OK, Attempt, AuditEntry, describe_arguments
+from graph_registry.services.audit import OK, Attempt, describe_arguments
 from graph_registry.services.teams import Need
 from graph_registry.services.tokens import Principal, Role
 
 log = logging.getLogger("graph_registry.authorization")
-CANCELLED = "CANCELLED"
-# Conclusions of cancelled attempts still waiting for their transaction (kept so they are not collected).
-_CONCLUDING: set[asyncio.Future[None]] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,46 +488,19 @@ async def _mutate(
         if inspect.isawaitable(result):
             result = await result
     except RegistryError as error:
-        await _conclude(entry, context, error.code, error.message)
+        await audit.settle(entry, outcome=error.code, message=error.message)
         raise
     except asyncio.CancelledError:
-        # The caller went away. A transaction in flight still runs to its end (storage shields
-        # it): the entry is concluded once it has, so a committed change is not left PENDING.
-        concluding = asyncio.ensure_future(_conclude_cancelled(entry, context))
-        _CONCLUDING.add(concluding)
-        concluding.add_done_callback(_CONCLUDING.discard)
+        audit.settle_cancelled(entry)
         raise
     except Exception:
-        await _conclude(entry, context, "INTERNAL", f"unexpected error, request {context.request_id}")
+        await audit.settle(entry, outcome="INTERNAL", message=f"unexpected error, request {context.request_id}")
         raise
     finally:
         context.audit = None
-    await _conclude(entry, context, OK, _audit_note(result), *_touched(info.field_name, arguments, result))
+    model, version = _touched(info.field_name, arguments, result)
+    await audit.settle(entry, outcome=OK, message=_audit_note(result), model=model, version=version)
     return result
-
-
-async def _conclude_cancelled(entry: AuditEntry, context: Context) -> None:
-    if entry.claimed:
-        await entry.settled.wait()
-    message = "the caller went away before the answer"
-    await _conclude(entry, context, OK if entry.committed else CANCELLED, message)
-
-
-async def _conclude(
-    entry: AuditEntry,
-    context: Context,
-    outcome: str,
-    message: str | None,
-    model: str | None = None,
-    version: int | None = None,
-) -> None:
-    # The change is done (or refused) either way: a failure to note it must not turn into an error
-    # that makes the client retry. A committed entry then stays PENDING, which an auditor reads as
-    # "unknown".
-    try:
-        await context.services.audit.conclude(entry, outcome=outcome, message=message, model=model, version=version)
-    except RegistryError:
-        log.exception("could not record the outcome of audit entry %s", entry.id)
 
 
 def _root_fields(execution: Any) -> list[str]:
