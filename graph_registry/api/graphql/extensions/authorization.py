@@ -136,21 +136,10 @@ async def _webhook_rule(call: Call) -> Need:
             team = owner.name if owner is not None else None
     else:
         token = call.arguments.get("id")
-        key = _webhook_key(token)
+        key = ids.stored_key(token, "Webhook")
         if key is not None:
             team = (await call.services.webhooks.team_of(key))[1]
     return Need(Role.MAINTAINER, teams=(team,)) if team is not None else Need(Role.ADMIN)
-
-
-def _webhook_key(token: object) -> str | None:
-    """The stored id of a Webhook's global id (None when it is not one)."""
-    if not isinstance(token, str):
-        return None
-    try:
-        kind, key = ids.parse_global_id(token)
-    except RegistryError:
-        return None
-    return key[0] if kind == "Webhook" and len(key) == 1 and isinstance(key[0], str) else None
 
 
 POLICIES: dict[str, Rule] = {

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from graph_registry.api.graphql import ids
 from graph_registry.domain import validation
-from graph_registry.errors import RegistryError
 from graph_registry.services.teams import Need
 from graph_registry.services.tokens import Role
 
@@ -37,17 +36,6 @@ def _model_of(arguments: Mapping[str, Any], argument: str) -> str | None:
         given = arguments.get("input")
         return _name(given.get("model")) if isinstance(given, Mapping) else None
     return _name(arguments.get(argument))
-
-
-def request_key(token: object) -> str | None:
-    """The stored id of a StageTransitionRequest's global id (None when it is not one)."""
-    if not isinstance(token, str):
-        return None
-    try:
-        kind, key = ids.parse_global_id(token)
-    except RegistryError:
-        return None
-    return key[0] if kind == "StageTransitionRequest" and len(key) == 1 and isinstance(key[0], str) else None
 
 
 def on_model(rule: Inner, argument: str = "model") -> Placed:
@@ -105,7 +93,7 @@ def on_request(rule: Inner, argument: str = "id") -> Placed:
     """Held on the team of the model a transition request (by global id) is about."""
 
     async def placed(call: Call) -> Need:
-        key = request_key(call.arguments.get(argument))
+        key = ids.stored_key(call.arguments.get(argument), "StageTransitionRequest")
         return Need(await _role(rule, call), requests=(key,) if key else ())
 
     return placed

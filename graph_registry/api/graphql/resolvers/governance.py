@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from graph_registry.api.graphql import ids
 from graph_registry.api.graphql.context import Info
-from graph_registry.api.graphql.extensions.team_scope import request_key
 from graph_registry.api.graphql.types.common import Stage
 from graph_registry.api.graphql.types.governance import (
     PromotionPolicy,
@@ -18,7 +18,7 @@ from graph_registry.services.tokens import Role
 
 
 def _request_id(token: strawberry.ID) -> str:
-    key = request_key(token)
+    key = ids.stored_key(token, "StageTransitionRequest")
     if key is None:
         raise InvalidInput("not the id of a StageTransitionRequest", field="id")
     return key
