@@ -6,6 +6,9 @@
 // a terminal event (COMPLETE, FAIL, ABORT) sets status, endedAt and errorMessage unless a later
 // terminal event already did (equal times: the greater status wins); facets are the newest
 // non-empty ones (ties: the greater text). Shared nodes (the job) are written only when they change.
+// The run's edges to its job and experiment are created when missing, not MERGEd: a MERGE of a
+// relationship locks both of its nodes, and every new run of a namespace would wait on its one
+// experiment until the event commits; the run's own lock (taken above) keeps them single.
 MERGE (j:Job {namespace: $job.namespace, name: $job.name})
   ON CREATE SET j.createdAt = datetime.transaction()
 MERGE (e:Experiment {name: $experiment})
@@ -19,8 +22,14 @@ REMOVE r._lock
 WITH j, e, r, coalesce(r.jobNamespace = $job.namespace AND r.jobName = $job.name, false) AS mine
 CALL (j, e, r, mine) {
   WITH j, e, r WHERE mine
-  MERGE (r)-[:RUN_OF]->(j)
-  MERGE (r)-[:IN]->(e)
+  CALL (r, j) {
+    WITH r, j WHERE NOT EXISTS { (r)-[:RUN_OF]->(j) }
+    CREATE (r)-[:RUN_OF]->(j)
+  }
+  CALL (r, e) {
+    WITH r, e WHERE NOT EXISTS { (r)-[:IN]->(e) }
+    CREATE (r)-[:IN]->(e)
+  }
   WITH r, j,
        $terminal AND (r.endedAt IS NULL OR $eventTime > r.endedAt
                       OR ($eventTime = r.endedAt AND $status > r.status)) AS ends,
@@ -44,7 +53,9 @@ RETURN r.jobNamespace AS jobNamespace, r.jobName AS jobName
 
 // name: link_lineage_parent
 // The parent run facet: (run)-[:CHILD_OF]->(parent). A parent not seen yet is recorded as a
-// RUNNING run of its job, which its own events complete later.
+// RUNNING run of its job, which its own events complete later. Edges are created when missing (the
+// child run is locked by its event; a parent's edges exist once it does, the statement that created
+// it wrote them): siblings of one parent do not wait on each other (see apply_lineage_run).
 MATCH (r:Run {runId: $runId})
 MERGE (j:Job {namespace: $parent.namespace, name: $parent.name})
   ON CREATE SET j.createdAt = datetime.transaction()
@@ -57,11 +68,24 @@ MERGE (p:Run {runId: $parent.runId})
 WITH r, j, e, p
 CALL (r, j, e, p) {
   WITH r, j, e, p WHERE p <> r AND p.jobNamespace = $parent.namespace AND p.jobName = $parent.name
-  SET p.startedAt = CASE WHEN $eventTime < p.startedAt THEN $eventTime ELSE p.startedAt END
-  MERGE (p)-[:RUN_OF]->(j)
-  MERGE (p)-[:IN]->(e)
-  MERGE (r)-[:CHILD_OF]->(p)
-  SET r.parentRunId = p.runId
+  CALL (p, j) {
+    WITH p, j WHERE NOT EXISTS { (p)-[:RUN_OF]->(j) }
+    CREATE (p)-[:RUN_OF]->(j)
+  }
+  CALL (p, e) {
+    WITH p, e WHERE NOT EXISTS { (p)-[:IN]->(e) }
+    CREATE (p)-[:IN]->(e)
+  }
+  CALL (r, p) {
+    WITH r, p WHERE NOT EXISTS { (r)-[:CHILD_OF]->(p) }
+    CREATE (r)-[:CHILD_OF]->(p)
+    SET r.parentRunId = p.runId
+  }
+  WITH p
+  CALL (p) {
+    WITH p WHERE $eventTime < p.startedAt
+    SET p.startedAt = $eventTime
+  }
 }
 RETURN p.runId AS parent
 
@@ -102,6 +126,9 @@ RETURN ds.namespace AS namespace, ds.name AS name, d.name AS dataset
 // non-empty ones, written only when they change. The run used it (item.role, at the event's time) or
 // produced it (item.produced). Then, with $derive, each version the run produced is derived from each
 // version it used (marked with the run, so that impact explains the derivation through the run).
+// The run's USED and DERIVED_FROM edges are created when missing, not MERGEd (a MERGE locks the
+// version read, which every run reading a shared table reads): the run is locked by its event, and
+// the take-over above, which moves other runs' edges, locks each run whose reads it moves first.
 UNWIND $versions AS item
 MATCH (d:Dataset {name: item.dataset})
 CALL (d, item) {
@@ -146,6 +173,9 @@ CALL (d, v, created) {
   MATCH (r:Run)-[u:USED {byTime: true}]->(x:DatasetVersion {dataset: d.name})
   WHERE x <> v AND r.runId <> $runId AND u.at > v.observedAt
     AND (x.digest = $firstSeen OR coalesce(x.observedAt, x.createdAt) < v.observedAt)
+  SET r._lock = true
+  REMOVE r._lock
+  WITH r, u, x, v
   MERGE (r)-[moved:USED {role: u.role}]->(v)
     ON CREATE SET moved.at = u.at, moved.byTime = true
   WITH r, u, x, v
@@ -178,9 +208,15 @@ CALL (item, v, earlier, newer, newerRead) {
 }
 CALL (item, v) {
   MATCH (r:Run {runId: $runId}) WHERE item.role IS NOT NULL
-  MERGE (r)-[u:USED {role: item.role}]->(v)
-    ON CREATE SET u.at = $eventTime, u.byTime = item.digest IS NULL
-  SET u.at = CASE WHEN $eventTime < u.at THEN $eventTime ELSE u.at END
+  OPTIONAL MATCH (r)-[u:USED {role: item.role}]->(v)
+  CALL (item, r, v, u) {
+    WITH r, v WHERE u IS NULL
+    CREATE (r)-[:USED {role: item.role, at: $eventTime, byTime: item.digest IS NULL}]->(v)
+  }
+  CALL (u) {
+    WITH u WHERE $eventTime < u.at
+    SET u.at = $eventTime
+  }
 }
 CALL (item, v) {
   MATCH (r:Run {runId: $runId}) WHERE item.produced AND NOT EXISTS { (v)-[:PRODUCED_BY]->(:Run) }
@@ -191,8 +227,8 @@ CALL () {
   MATCH (r:Run {runId: $runId}) WHERE $derive
   MATCH (o:DatasetVersion)-[:PRODUCED_BY]->(r)
   MATCH (r)-[:USED]->(i:DatasetVersion)
-  WHERE i <> o
-  MERGE (o)-[:DERIVED_FROM {run: $runId}]->(i)
+  WHERE i <> o AND NOT EXISTS { (o)-[:DERIVED_FROM {run: $runId}]->(i) }
+  CREATE (o)-[:DERIVED_FROM {run: $runId}]->(i)
 }
 RETURN merged
 
