@@ -56,9 +56,9 @@ class OpenLineageService:
                 case RunEvent():
                     await _apply_run_event(tx, event)
                 case DatasetEvent():
-                    await _merge_datasets(tx, [event.dataset], event.event_time)
+                    await _merge_versions(tx, [event.dataset], [], event.event_time)
                 case JobEvent():
-                    await _merge_datasets(tx, [*event.inputs, *event.outputs], event.event_time)
+                    await _merge_versions(tx, [*event.inputs, *event.outputs], [], event.event_time)
                     await tx.run(
                         "merge_lineage_job",
                         job={"namespace": event.job.namespace, "name": event.job.name},
@@ -96,69 +96,47 @@ class OpenLineageService:
 
 
 async def _apply_run_event(tx: Transaction, event: RunEvent) -> None:
-    job = {"namespace": event.job.namespace, "name": event.job.name}
-    status = event.status
+    parent, commit = event.parent, event.commit
     rows = await tx.run(
         "apply_lineage_run",
-        job=job,
+        job={"namespace": event.job.namespace, "name": event.job.name},
         experiment=event.job.experiment,
         runId=event.run_id,
         eventTime=event.event_time,
         terminal=event.terminal,
-        status=status.value if status else None,
+        status=event.status.value if event.status else None,
         errorMessage=event.error_message,
         runFacets=facets_json(event.run_facets),
         jobFacets=facets_json(event.job.facets),
+        parent=None
+        if parent is None
+        else {
+            "runId": parent.run_id,
+            "namespace": parent.job.namespace,
+            "name": parent.job.name,
+            "experiment": parent.job.experiment,
+        },
+        commit=None if commit is None else {"repo": commit.repo, "sha": commit.sha, "branch": commit.branch},
     )
     owner = (rows[0]["jobNamespace"], rows[0]["jobName"])
     if owner != (event.job.namespace, event.job.name):
         described = "no job" if owner[0] is None else f"job {owner[0]}/{owner[1]}"
         raise Conflict(f"run {event.run_id} is a run of {described}, not {event.job.namespace}/{event.job.name}")
-    parent = event.parent
-    if parent is not None:
-        await tx.run(
-            "link_lineage_parent",
-            runId=event.run_id,
-            eventTime=event.event_time,
-            parent={
-                "runId": parent.run_id,
-                "namespace": parent.job.namespace,
-                "name": parent.job.name,
-                "experiment": parent.job.experiment,
-            },
-        )
-    commit = event.commit
-    if commit is not None:
-        await tx.run(
-            "link_lineage_commit",
-            runId=event.run_id,
-            commit={"repo": commit.repo, "sha": commit.sha, "branch": commit.branch},
-        )
     outputs = event.outputs if event.event_type is not None and event.event_type.value == "COMPLETE" else ()
-    names = await _merge_datasets(tx, [*event.inputs, *outputs], event.event_time)
-    # Inputs first, then outputs: a dataset both read and written is two items, in two statements.
+    # Inputs first, then outputs: a dataset both read and written is two items, the read first.
     read = [
-        _version(names[d.source], d.read_digest(), read_facets=facets_json(d.all_facets()), role=INPUT_ROLE)
+        _version(d.source, d.read_digest(), read_facets=facets_json(d.all_facets()), role=INPUT_ROLE)
         for d in event.inputs
     ]
     written = [
-        _version(names[d.source], d.written_digest(event.run_id), facets=facets_json(d.all_facets()), produced=True)
+        _version(d.source, d.written_digest(event.run_id), facets=facets_json(d.all_facets()), produced=True)
         for d in outputs
     ]
-    for items, last in ((read, not written), (written, True)):
-        if items:
-            await tx.run(
-                "merge_lineage_versions",
-                versions=items,
-                runId=event.run_id,
-                eventTime=event.event_time,
-                firstSeen=FIRST_SEEN,
-                derive=last,
-            )
+    await _merge_versions(tx, [*event.inputs, *outputs], [*read, *written], event.event_time, run_id=event.run_id)
 
 
 def _version(
-    dataset: str,
+    source: DatasetSource,
     digest: str | None,
     *,
     facets: str | None = None,
@@ -168,7 +146,8 @@ def _version(
 ) -> dict[str, Any]:
     """One item of merge_lineage_versions."""
     return {
-        "dataset": dataset,
+        "namespace": source.namespace,
+        "name": source.name,
         "digest": digest,
         "facets": facets,
         "readFacets": read_facets,
@@ -177,10 +156,15 @@ def _version(
     }
 
 
-async def _merge_datasets(
-    tx: Transaction, datasets: Sequence[EventDataset], event_time: datetime
-) -> dict[DatasetSource, str]:
-    """The registry name of each dataset's source (created on first use); facets the newest ones."""
+async def _merge_versions(
+    tx: Transaction,
+    datasets: Sequence[EventDataset],
+    versions: Sequence[dict[str, Any]],
+    event_time: datetime,
+    *,
+    run_id: str | None = None,
+) -> None:
+    """The datasets (created on first use; facets the newest ones), then the versions items name."""
     by_source: dict[DatasetSource, dict[str, Any]] = {}
     for dataset in datasets:
         by_source[dataset.source] = {
@@ -190,10 +174,12 @@ async def _merge_datasets(
             "facets": facets_json(dataset.facets),
         }
     if not by_source:
-        return {}
-    rows = await tx.run(
-        "merge_lineage_datasets",
+        return
+    await tx.run(
+        "merge_lineage_versions",
         datasets=[by_source[source] for source in sorted(by_source, key=lambda s: (s.namespace, s.name))],
+        versions=versions,
+        runId=run_id,
         eventTime=event_time,
+        firstSeen=FIRST_SEEN,
     )
-    return {DatasetSource(row["namespace"], row["name"]): row["dataset"] for row in rows}

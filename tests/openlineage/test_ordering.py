@@ -177,3 +177,22 @@ async def test_a_reader_heard_before_the_writer_ends_up_reading_what_was_written
         assert [d["digest"] for d in output["derivedFrom"]] == [f"openlineage:{a}:{lake}/clean"], order
         raw = (await data(writer, RAW_DERIVATIVES, n=lake))["datasetBySource"]["latestVersion"]
         assert raw["derivatives"] == [{"digest": used["datasetVersion"]["digest"]}], order
+
+
+async def test_a_run_that_reads_and_writes_one_table_derives_the_new_version_from_the_old(
+    writer: httpx.AsyncClient, unique: str
+) -> None:
+    """An incremental model (dbt, Spark MERGE INTO) reads the table it writes: one event, two items."""
+    lake, run_id = f"s3://incremental-{unique}", str(uuid.uuid4())
+    job = (f"incremental-{unique}", "append_orders")
+    table = (lake, "orders")
+    await send(
+        writer,
+        run_event("COMPLETE", run_id=run_id, job=job, time="2026-11-30T11:00:00Z", inputs=[table], outputs=[table]),
+    )
+    run = (await data(writer, RUN_STATE, runId=run_id))["run"]
+    [used] = run["inputs"]
+    assert used["datasetVersion"]["digest"] == "openlineage:first-seen"
+    [output] = run["producedDatasets"]
+    assert output["digest"] == f"openlineage:{run_id}:{lake}/orders"
+    assert [d["digest"] for d in output["derivedFrom"]] == ["openlineage:first-seen"]
