@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +52,11 @@ CREATE = "mutation($input: CreateModelVersionInput!) { createModelVersion(input:
 REGISTER = "mutation($input: RegisterDatasetVersionInput!) { registerDatasetVersion(input: $input) { version } }"
 
 
-def _events(tag: str, index: int) -> list[dict[str, Any]]:
+def _events(tag: str, index: int, *, advancing: bool = False) -> list[dict[str, Any]]:
+    """One run's START and COMPLETE; with `advancing`, run `index` starts `index` seconds later than run 0
+    (as a scheduler's runs do), else every run starts at one time."""
     run_id = str(uuid.uuid4())
+    began = datetime(2026, 11, 30, 1, 0, tzinfo=UTC) + timedelta(seconds=index if advancing else 0)
     lake = f"s3://bench-{tag}"
     base = {
         "producer": "https://github.com/acme/bench",
@@ -64,11 +68,11 @@ def _events(tag: str, index: int) -> list[dict[str, Any]]:
             {"namespace": lake, "name": f"raw/lookup_{index % 5}", "facets": SCHEMA},
         ],
     }
-    start = {**base, "eventType": "START", "eventTime": "2026-11-30T01:00:00Z", "outputs": []}
+    start = {**base, "eventType": "START", "eventTime": began.isoformat(), "outputs": []}
     complete = {
         **base,
         "eventType": "COMPLETE",
-        "eventTime": "2026-11-30T01:05:00Z",
+        "eventTime": (began + timedelta(minutes=5)).isoformat(),
         "outputs": [{"namespace": lake, "name": f"features/out_{index}", "facets": SCHEMA}],
     }
     return [start, complete]
@@ -98,9 +102,11 @@ async def _post(http: httpx.AsyncClient, path: str, **body: Any) -> None:
         raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
 
 
-async def ingestion_round(http: httpx.AsyncClient, tag: str, pairs: int, clients: int) -> float:
+async def ingestion_round(
+    http: httpx.AsyncClient, tag: str, pairs: int, clients: int, *, advancing: bool = False
+) -> float:
     # Each client sends whole runs (START then COMPLETE), as a producer does.
-    runs = [_events(tag, index) for index in range(pairs)]
+    runs = [_events(tag, index, advancing=advancing) for index in range(pairs)]
 
     async def send(run: list[dict[str, Any]]) -> None:
         for event in run:
@@ -195,7 +201,8 @@ async def rounds(args: argparse.Namespace, settings: Settings, url: str, pid: in
         await version_round(http, f"{tag}w", 20, args.clients)
         memory = [tree_rss(pid)[1]]
         for index in range(args.rounds):
-            events.append(await ingestion_round(http, f"{tag}e{index}", args.pairs, args.clients))
+            rate = await ingestion_round(http, f"{tag}e{index}", args.pairs, args.clients, advancing=args.advancing)
+            events.append(rate)
             memory.append(tree_rss(pid)[1])
             versions.append(await version_round(http, f"{tag}v{index}", args.pairs, args.clients))
             memory.append(tree_rss(pid)[1])
@@ -219,6 +226,11 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3, help="ingestion rounds, each followed by a version round")
+    parser.add_argument(
+        "--advancing",
+        action="store_true",
+        help="each run one second after the one before (every event then carries newer facets of the shared tables)",
+    )
     args = parser.parse_args()
     base = Settings(load_demo=False)
     uri, user, password = neo4j_credentials(base)
