@@ -56,9 +56,9 @@ class OpenLineageService:
                 case RunEvent():
                     await _apply_run_event(tx, event)
                 case DatasetEvent():
-                    await _merge_versions(tx, [event.dataset], [], event.event_time)
+                    await _merge_datasets(tx, [event.dataset], event.event_time)
                 case JobEvent():
-                    await _merge_versions(tx, [*event.inputs, *event.outputs], [], event.event_time)
+                    await _merge_datasets(tx, [*event.inputs, *event.outputs], event.event_time)
                     await tx.run(
                         "merge_lineage_job",
                         job={"namespace": event.job.namespace, "name": event.job.name},
@@ -97,6 +97,16 @@ class OpenLineageService:
 
 async def _apply_run_event(tx: Transaction, event: RunEvent) -> None:
     parent, commit = event.parent, event.commit
+    outputs = event.outputs if event.event_type is not None and event.event_type.value == "COMPLETE" else ()
+    # Inputs first, then outputs: a dataset both read and written is two items, the read first.
+    read = [
+        _version(d.source, d.read_digest(), read_facets=facets_json(d.all_facets()), role=INPUT_ROLE)
+        for d in event.inputs
+    ]
+    written = [
+        _version(d.source, d.written_digest(event.run_id), facets=facets_json(d.all_facets()), produced=True)
+        for d in outputs
+    ]
     rows = await tx.run(
         "apply_lineage_run",
         job={"namespace": event.job.namespace, "name": event.job.name},
@@ -117,22 +127,14 @@ async def _apply_run_event(tx: Transaction, event: RunEvent) -> None:
             "experiment": parent.job.experiment,
         },
         commit=None if commit is None else {"repo": commit.repo, "sha": commit.sha, "branch": commit.branch},
+        datasets=_datasets([*event.inputs, *outputs]),
+        versions=[*read, *written],
+        firstSeen=FIRST_SEEN,
     )
     owner = (rows[0]["jobNamespace"], rows[0]["jobName"])
     if owner != (event.job.namespace, event.job.name):
         described = "no job" if owner[0] is None else f"job {owner[0]}/{owner[1]}"
         raise Conflict(f"run {event.run_id} is a run of {described}, not {event.job.namespace}/{event.job.name}")
-    outputs = event.outputs if event.event_type is not None and event.event_type.value == "COMPLETE" else ()
-    # Inputs first, then outputs: a dataset both read and written is two items, the read first.
-    read = [
-        _version(d.source, d.read_digest(), read_facets=facets_json(d.all_facets()), role=INPUT_ROLE)
-        for d in event.inputs
-    ]
-    written = [
-        _version(d.source, d.written_digest(event.run_id), facets=facets_json(d.all_facets()), produced=True)
-        for d in outputs
-    ]
-    await _merge_versions(tx, [*event.inputs, *outputs], [*read, *written], event.event_time, run_id=event.run_id)
 
 
 def _version(
@@ -144,7 +146,7 @@ def _version(
     role: str | None = None,
     produced: bool = False,
 ) -> dict[str, Any]:
-    """One item of merge_lineage_versions."""
+    """One item of apply_lineage_run's $versions."""
     return {
         "namespace": source.namespace,
         "name": source.name,
@@ -156,30 +158,21 @@ def _version(
     }
 
 
-async def _merge_versions(
-    tx: Transaction,
-    datasets: Sequence[EventDataset],
-    versions: Sequence[dict[str, Any]],
-    event_time: datetime,
-    *,
-    run_id: str | None = None,
-) -> None:
-    """The datasets (created on first use; facets the newest ones), then the versions items name."""
-    by_source: dict[DatasetSource, dict[str, Any]] = {}
-    for dataset in datasets:
-        by_source[dataset.source] = {
+def _datasets(datasets: Sequence[EventDataset]) -> list[dict[str, Any]]:
+    """The distinct datasets an event names, sorted (concurrent events lock them in one order)."""
+    by_source = {
+        dataset.source: {
             "namespace": dataset.source.namespace,
             "name": dataset.source.name,
             "registryName": dataset.source.registry_name,
             "facets": facets_json(dataset.facets),
         }
-    if not by_source:
-        return
-    await tx.run(
-        "merge_lineage_versions",
-        datasets=[by_source[source] for source in sorted(by_source, key=lambda s: (s.namespace, s.name))],
-        versions=versions,
-        runId=run_id,
-        eventTime=event_time,
-        firstSeen=FIRST_SEEN,
-    )
+        for dataset in datasets
+    }
+    return [by_source[source] for source in sorted(by_source, key=lambda s: (s.namespace, s.name))]
+
+
+async def _merge_datasets(tx: Transaction, datasets: Sequence[EventDataset], event_time: datetime) -> None:
+    """A DatasetEvent's or JobEvent's datasets (created on first use; facets the newest ones)."""
+    if datasets:
+        await tx.run("merge_lineage_datasets", datasets=_datasets(datasets), eventTime=event_time)
