@@ -1,21 +1,12 @@
-"""import-mlflow from a real `mlflow server` (SQLite backend, on loopback), filled by the stock client.
-
-The server needs the full `mlflow` package, whose graphene pins an older graphql-core than
-Strawberry's: it lives in its own virtualenv (`.ci/run` makes `.venv-mlflow-server`). Without it the
-test is skipped, unless GRAPH_REGISTRY_REQUIRE_MLFLOW_SERVER=1 (as in CI) makes that a failure.
-"""
+"""import-mlflow from a real `mlflow server` (the `source` fixture, tests/mlflow/conftest.py), filled
+by the stock client."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import os
-import signal
-import subprocess
 import tempfile
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,73 +28,9 @@ from graph_registry.services.mlflow_import import Interrupted, MlflowImport, Mlf
 from graph_registry.services.mlflow_tracking import MlflowTrackingService
 from graph_registry.services.models import ModelService
 from graph_registry.storage.database import Database
-from tests.live_server import LiveServer, free_port
+from tests.live_server import LiveServer
 
-ROOT = Path(__file__).resolve().parents[2]
-SERVER = Path(os.environ.get("GRAPH_REGISTRY_TEST_MLFLOW_SERVER", ROOT / ".venv-mlflow-server" / "bin" / "mlflow"))
 SHA = "89abcdef0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not SERVER.is_file():
-        message = f"no MLflow server at {SERVER} (python3 -m venv .venv-mlflow-server && .venv-mlflow-server/bin/pip install mlflow)"
-        if os.environ.get("GRAPH_REGISTRY_REQUIRE_MLFLOW_SERVER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    home = tmp_path_factory.mktemp("mlflow-server")
-    port = free_port()
-    env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
-    log = (home / "server.log").open("w")
-    process = subprocess.Popen(
-        [
-            str(SERVER),
-            "server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--backend-store-uri",
-            f"sqlite:///{home / 'mlflow.db'}",
-            "--artifacts-destination",
-            str(home / "artifacts"),
-            "--workers",
-            "1",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # the server's workers are its children: stopped as one group
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            _stop(process)
-            log.close()
-            raise RuntimeError(f"mlflow server did not start: {(home / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.5)
-    try:
-        yield url
-    finally:
-        _stop(process)
-        log.close()
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
 
 
 def _fill(url: str, unique: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
