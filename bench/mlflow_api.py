@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import statistics
 import subprocess
 import tempfile
@@ -35,6 +34,7 @@ import mlflow
 import numpy as np
 from mlflow import MlflowClient
 
+from bench.processes import free_port, stop_group, wait_http
 from graph_registry import bootstrap
 from graph_registry.services.audit import AuditService
 from graph_registry.services.lifecycle import LifecycleService
@@ -42,6 +42,7 @@ from graph_registry.services.mlflow_import import MlflowImport, MlflowSource
 from graph_registry.services.mlflow_tracking import MlflowTrackingService
 from graph_registry.services.models import ModelService
 from graph_registry.settings import Settings
+from tests.support import mlflow_server
 
 ROOT = Path(__file__).resolve().parents[1]
 CALLS = [
@@ -59,43 +60,12 @@ CALLS = [
 ]
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: server exited")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer")
-
-
 def _start(command: list[str], env: dict[str, str], health: str, log: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
     )
-    _wait(health, process)
+    wait_http(health, process, timeout=300, log=log)
     return process
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
 
 
 def workload(url: str, iterations: int) -> dict[str, list[float]]:
@@ -194,29 +164,11 @@ def main() -> None:
     arguments = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="bench-mlflow-"))
     env = dict(os.environ)
-    mlflow_port, registry_port = _free_port(), _free_port()
-    source = f"http://127.0.0.1:{mlflow_port}"
+    registry_port = free_port()
     target = f"http://127.0.0.1:{registry_port}"
-    mlflow_server = _start(
-        [
-            str(ROOT / ".venv-mlflow-server/bin/mlflow"),
-            "server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(mlflow_port),
-            "--backend-store-uri",
-            f"sqlite:///{home / 'mlflow.db'}",
-            "--artifacts-destination",
-            str(home / "artifacts"),
-            # One worker each: under load MLflow's supervisor kills workers that miss its health check.
-            "--workers",
-            "1",
-        ],
-        env,
-        f"{source}/health",
-        home / "mlflow.log",
-    )
+    mlflow_home = home / "mlflow"
+    mlflow_home.mkdir()
+    mlflow_process, source = mlflow_server.start(ROOT / ".venv-mlflow-server/bin/mlflow", mlflow_home, free_port())
     registry_env = dict(
         env, GRAPH_REGISTRY_LOAD_DEMO="false", GRAPH_REGISTRY_ARTIFACTS_DIR=str(home / "registry-artifacts")
     )
@@ -247,8 +199,8 @@ def main() -> None:
         print(f"import artifacts: {arguments.artifact_mb} MB copied at {rate or 0:.1f} MB/s (sha256 verified)")
         print(f"load average at end: {os.getloadavg()}")
     finally:
-        _stop(registry)
-        _stop(mlflow_server)
+        stop_group(registry)
+        stop_group(mlflow_process)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ RETURN r.runId AS runId
 // name: mlflow_import_model_version
 // A model version copied with its original number (gaps kept; new versions continue after the
 // highest), its current stage as it is and MLflow's description of it, under the model's lock;
-// the version reports itself as existing on a re-import and nothing changes.
+// the version reports itself as existing on a re-import and nothing changes. $artifactKey: the
+// version's artifact is its logged model's files' manifest ($artifactSha256, $artifactSize), READY
+// (every file verified), as for a version the MLflow API creates from a logged model.
 MATCH (m:Model {name: $model})
 SET m._lock = true
 REMOVE m._lock
@@ -28,7 +30,9 @@ CALL (m, prior) {
   CREATE (v:ModelVersion {model: m.name, version: $version, stage: $stage, deleted: false, description: $description,
                           tags: $tags, metrics: $metrics, createdAt: datetime({epochMillis: $createdAt}),
                           updatedAt: datetime({epochMillis: $updatedAt}), mlflowSource: $source,
-                          mlflowRunId: $runId, mlflowModelId: $modelId, importedFrom: $origin})
+                          mlflowRunId: $runId, mlflowModelId: $modelId, importedFrom: $origin,
+                          artifactSha256: $artifactSha256, artifactSize: $artifactSize, artifactKey: $artifactKey,
+                          artifactStatus: CASE WHEN $artifactKey IS NULL THEN null ELSE 'READY' END})
   CREATE (v)-[:VERSION_OF]->(m)
   CREATE (:Event {model: m.name, version: $version, seq: m.eventCount - CASE WHEN $stage = 'NONE' THEN 0 ELSE 1 END,
                   type: 'VERSION_CREATED', actor: $actor, at: datetime.transaction()})

@@ -148,12 +148,84 @@ RETURN r {.*} AS run, e.mlflowId AS experimentId,
        [(r)-[u:USED]->(d:DatasetVersion) | {role: u.role, tags: u.mlflowTags, version: d {.*}}] AS inputs,
        [(r)-[o:OUTPUT]->(m:LoggedModel) | {modelId: m.modelId, step: o.step}] AS outputs
 
-// name: mlflow_list_runs
-// The runs of some experiments, for searches (filtered, sorted and paged by the service).
+// name: mlflow_search_runs
+// One page of an MLflow run search, filtered, sorted and paged here (the text is fixed: the parsed
+// filter comes as data). $fields: the {kind, key} fields the filter and the order name, each read
+// per run as a list of values (a metric's latest point, a param, a tag, an attribute: at most one;
+// dataset fields: one per input). $conditions, AND-combined: {field (index into $fields), op,
+// number | text | texts | regex}; a comparison holds when one of the field's values satisfies it,
+// so a run without the field matches none (as in MLflow). $orderings: up to six {field, ascending},
+// missing values (and NaN) last whatever the direction, then the run id: pages are stable.
 UNWIND $experimentIds AS experimentId
-MATCH (e:Experiment {mlflowId: experimentId})<-[:IN]-(r:Run)
+MATCH (:Experiment {mlflowId: experimentId})<-[:IN]-(r:Run)
 WHERE $lifecycle IS NULL OR coalesce(r.lifecycleStage, 'active') IN $lifecycle
+WITH r, [f IN $fields | [value IN CASE f.kind
+    WHEN 'metric' THEN COLLECT {
+      MATCH (p:MetricPoint {runId: r.runId, key: f.key})
+      RETURN p.value ORDER BY p.step DESC, p.timestamp DESC, p.value DESC LIMIT 1
+    }
+    WHEN 'param' THEN [item IN coalesce(r.params, []) WHERE item STARTS WITH f.key + '=' |
+      substring(item, size(f.key) + 1)]
+    WHEN 'tag' THEN [item IN coalesce(r.mlflowTags, []) WHERE item STARTS WITH f.key + '=' |
+      substring(item, size(f.key) + 1)]
+    WHEN 'dataset' THEN [(r)-[u:USED]->(d:DatasetVersion) | CASE f.key
+      WHEN 'name' THEN d.dataset
+      WHEN 'digest' THEN coalesce(d.mlflowDigest, CASE WHEN d.digest STARTS WITH 'mlflow:' THEN substring(d.digest, 7)
+                                                  ELSE d.digest END)
+      ELSE head([tag IN coalesce(u.mlflowTags, []) WHERE tag STARTS WITH 'mlflow.data.context=' | substring(tag, 20)])
+    END]
+    ELSE [CASE f.key
+      WHEN 'run_id' THEN r.runId
+      WHEN 'run_uuid' THEN r.runId
+      WHEN 'run_name' THEN coalesce(r.name, '')
+      WHEN 'status' THEN coalesce(r.mlflowStatus, r.status, 'RUNNING')
+      WHEN 'start_time' THEN r.startedAt.epochMillis
+      WHEN 'end_time' THEN r.endedAt.epochMillis
+      WHEN 'user_id' THEN coalesce(r.user, '')
+      WHEN 'artifact_uri' THEN coalesce(r.artifactUri, '')
+      WHEN 'lifecycle_stage' THEN coalesce(r.lifecycleStage, 'active')
+    END]
+  END WHERE value IS NOT NULL]] AS values
+WHERE all(c IN $conditions WHERE any(value IN values[c.field] WHERE
+  CASE
+    WHEN c.op = 'IN' THEN toString(value) IN c.texts
+    WHEN c.op = 'NOT IN' THEN NOT toString(value) IN c.texts
+    WHEN c.op IN ['LIKE', 'ILIKE'] THEN c.regex IS NOT NULL AND toString(value) =~ c.regex
+    WHEN c.number IS NOT NULL THEN
+      toFloatOrNull(value) IS NOT NULL AND NOT isNaN(toFloatOrNull(value)) AND CASE c.op
+        WHEN '=' THEN toFloatOrNull(value) = c.number
+        WHEN '!=' THEN toFloatOrNull(value) <> c.number
+        WHEN '<' THEN toFloatOrNull(value) < c.number
+        WHEN '<=' THEN toFloatOrNull(value) <= c.number
+        WHEN '>' THEN toFloatOrNull(value) > c.number
+        WHEN '>=' THEN toFloatOrNull(value) >= c.number
+        ELSE false
+      END
+    ELSE CASE c.op
+      WHEN '=' THEN toString(value) = c.text
+      WHEN '!=' THEN toString(value) <> c.text
+      WHEN '<' THEN toString(value) < c.text
+      WHEN '<=' THEN toString(value) <= c.text
+      WHEN '>' THEN toString(value) > c.text
+      WHEN '>=' THEN toString(value) >= c.text
+      ELSE false
+    END
+  END))
+WITH r, [o IN $orderings | {value: head(values[o.field]), ascending: o.ascending}] AS sorts
+WITH r, [s IN sorts | {
+  missing: s.value IS NULL OR s.value <> s.value,
+  up: CASE WHEN s.ascending THEN s.value END,
+  down: CASE WHEN NOT s.ascending THEN s.value END
+}] AS keys
 RETURN r.runId AS runId
+ORDER BY keys[0].missing, keys[0].up, keys[0].down DESC,
+         keys[1].missing, keys[1].up, keys[1].down DESC,
+         keys[2].missing, keys[2].up, keys[2].down DESC,
+         keys[3].missing, keys[3].up, keys[3].down DESC,
+         keys[4].missing, keys[4].up, keys[4].down DESC,
+         keys[5].missing, keys[5].up, keys[5].down DESC,
+         runId
+SKIP $offset
 LIMIT $limit
 
 // name: mlflow_add_run_outputs

@@ -81,8 +81,8 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 def _unquote(token: str) -> str:
-    body = token[1:-1]
-    return re.sub(r"\\(.)", r"\1", body)
+    # As MLflow's SearchUtils: the quotes go, the text stays as written (backslashes too).
+    return token[1:-1]
 
 
 def _identifier(kind: str, token: str, *, default_kind: str) -> tuple[str, str]:
@@ -185,10 +185,15 @@ def parse_order_by(clauses: Sequence[str], *, default_kind: str = "attribute") -
     return orderings
 
 
+def like_pattern(pattern: str, *, ignore_case: bool = False) -> str:
+    """SQL LIKE (`%` any run of characters, `_` one character) as a regular expression that Python's
+    `re` and Neo4j's `=~` (Java) read alike: every other character but letters and digits escaped."""
+    body = "".join(".*" if c == "%" else "." if c == "_" else c if c.isalnum() else "\\" + c for c in pattern)
+    return ("(?siu)" if ignore_case else "(?s)") + body
+
+
 def like(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
-    """SQL LIKE: `%` any run of characters, `_` one character."""
-    translated = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
-    return re.fullmatch(translated, value, re.DOTALL | (re.IGNORECASE if ignore_case else 0)) is not None
+    return re.fullmatch(like_pattern(pattern, ignore_case=ignore_case), value) is not None
 
 
 def _compare(operator: str, actual: Any, expected: Any) -> bool:
@@ -271,3 +276,37 @@ def allowed(comparisons: Sequence[Comparison], fields: Mapping[str, set[str]]) -
                 f"searchable are {', '.join(sorted(f'{kind}.{key}' for kind, ks in fields.items() for key in ks or {'*'}))}",
                 field="filter",
             )
+
+
+MAX_ORDERINGS = 6  # the sort slots of the mlflow_search_runs query
+
+
+def query_parameters(comparisons: Sequence[Comparison], orderings: Sequence[Ordering]) -> dict[str, Any]:
+    """A parsed filter and order as the data of a search query whose text stays fixed: `fields`
+    ({kind, key}, each once), `conditions` ({field: its index, op, number | text | texts | regex})
+    and `orderings` ({field, ascending})."""
+    if len(orderings) > MAX_ORDERINGS:
+        raise InvalidInput(f"at most {MAX_ORDERINGS - 1} order_by clauses are allowed", field="order_by")
+    fields: list[dict[str, str]] = []
+
+    def index(kind: str, key: str) -> int:
+        wanted = {"kind": kind, "key": key}
+        if wanted not in fields:
+            fields.append(wanted)
+        return fields.index(wanted)
+
+    conditions = []
+    for comparison in comparisons:
+        value = comparison.value
+        condition: dict[str, Any] = {"field": index(comparison.kind, comparison.key), "op": comparison.operator}
+        if isinstance(value, tuple):
+            condition["texts"] = list(value)
+        elif isinstance(value, float):
+            condition["number"] = value
+        else:
+            condition["text"] = value
+            if comparison.operator in {"LIKE", "ILIKE"}:
+                condition["regex"] = like_pattern(value, ignore_case=comparison.operator == "ILIKE")
+        conditions.append(condition)
+    ordered = [{"field": index(o.kind, o.key), "ascending": o.ascending} for o in orderings]
+    return {"fields": fields, "conditions": conditions, "orderings": ordered}

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import orjson
 
 from graph_registry.domain import mlflow_limits as limits
+from graph_registry.domain import validation
+from graph_registry.domain.records import PackageRecord
 from graph_registry.errors import InvalidInput, NotFound
 from graph_registry.services.audit import AuditEntry, write_one_audited
 from graph_registry.storage.artifact_store import ArtifactStore
@@ -46,6 +48,31 @@ class Manifest:
     sha256: str
     size: int
     files: tuple[Row, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFiles:
+    """What a version registered from a logged model takes of its files: the manifest as its artifact
+    (stored under `key`), the pinned lines of requirements.txt as its packages."""
+
+    manifest: Manifest
+    packages: tuple[PackageRecord, ...]
+    key: str
+
+
+def requirement_packages(requirements: str | None) -> tuple[PackageRecord, ...]:
+    """The pinned lines of requirements.txt (others, like `-r` or unpinned names, are not packages)."""
+    found: list[PackageRecord] = []
+    for line in (requirements or "").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        try:
+            found.extend(validation.requirements([line]))
+        except InvalidInput:
+            continue
+    unique = {package.name: package for package in found}
+    return tuple(sorted(unique.values(), key=lambda p: p.name))
 
 
 def parse_path(path: str) -> ArtifactPath:
@@ -163,6 +190,15 @@ class MlflowArtifactService:
         return Manifest(
             sha256=hashlib.sha256(document).hexdigest(), size=sum(int(f["size"]) for f in files) or 1, files=files
         )
+
+    async def model_files(self, experiment_id: str, model_id: str) -> ModelFiles | None:
+        """A logged model's files as a version takes them (None when it has none): the MLflow API's
+        version creation and import-mlflow's copy of a version both read them here."""
+        manifest = await self.manifest(experiment_id, model_id)
+        if manifest is None:
+            return None
+        packages = requirement_packages(await self.text_of(manifest.files, "requirements.txt"))
+        return ModelFiles(manifest=manifest, packages=packages, key=f"mlflow/model-{model_id}")
 
     async def text_of(self, files: Sequence[Row], name: str, *, limit: int = 256 * 1024) -> str | None:
         """The content of a small text file among `files` (e.g. requirements.txt), if stored."""

@@ -9,8 +9,11 @@ stopped. What cannot be mapped is reported with the reason, never dropped silent
 
 Artifacts the source serves through its proxied artifact API (`mlflow-artifacts:` URIs, `mlflow
 server` with artifact serving) are copied file by file into the registry's store (sha256 measured
-on arrival, then verified against the stored bytes); a file already copied (same path and size) is
-skipped, so an interrupted copy resumes at the first file it had not finished.
+on arrival, then verified against the stored bytes); a file already copied (same path and size,
+its stored bytes verified again) is skipped, so an interrupted copy resumes at the first file it had
+not finished. A version registered from a logged model whose files all verified takes them as the
+MLflow API's version creation does (MlflowArtifactService.model_files): their manifest as its READY
+artifact, requirements.txt as its packages.
 """
 
 from __future__ import annotations
@@ -27,16 +30,19 @@ import orjson
 
 from graph_registry.domain import mlflow_limits as limits
 from graph_registry.domain import validation
-from graph_registry.domain.records import Stage, metrics_to_json, pairs_to_strings
+from graph_registry.domain.records import Stage, VersionRecord, metrics_to_json, pairs_to_strings
+from graph_registry.domain.refs import VersionLineage
 from graph_registry.errors import InvalidInput, NotFound, RegistryError
-from graph_registry.services.audit import OK, Attempt, AuditEntry, AuditService, write_one_audited
+from graph_registry.services import provenance
+from graph_registry.services.audit import OK, Attempt, AuditEntry, AuditService, write_audited
 from graph_registry.services.lifecycle import LifecycleService
-from graph_registry.services.mlflow_artifacts import MlflowArtifactService
+from graph_registry.services.mlflow_artifacts import MlflowArtifactService, ModelFiles
 from graph_registry.services.mlflow_models import MlflowModelService
 from graph_registry.services.mlflow_registry import stage_of
 from graph_registry.services.mlflow_tracking import DatasetInput, ImportedRun, MetricPoint, MlflowTrackingService
 from graph_registry.services.models import ModelService
-from graph_registry.storage.database import Database, Row
+from graph_registry.services.provenance import ResolvedLineage
+from graph_registry.storage.database import Database, Row, Transaction
 
 ACTOR = "import-mlflow"
 API = "/api/2.0/mlflow"
@@ -179,6 +185,8 @@ class MlflowImport:
         self._logged_models = MlflowModelService(database)
         # The source's experiment ids -> this registry's (they differ when names were already here).
         self._experiment_ids: dict[str, str] = {}
+        # Logged models whose files were all copied and verified: what their versions take of them.
+        self._model_files: dict[str, ModelFiles | None] = {}
         self._written = 0
         self.report = ImportReport()
 
@@ -337,7 +345,9 @@ class MlflowImport:
         await self._copy_artifacts(source, uri, f"{experiment_id}/{run_id}/artifacts", f"run {run_id}")
 
     async def _logged_model(self, source: MlflowSource, model_id: str, model: str) -> None:
-        """A version's MLflow 3 logged model and its files (what `models:/name/N` loads)."""
+        """A version's MLflow 3 logged model and its files (what `models:/name/N` loads), once per import."""
+        if model_id in self._model_files:
+            return
         try:
             limits.logged_model_id(model_id)
             found = (await self._logged_models.models([model_id])).get(model_id)
@@ -377,22 +387,32 @@ class MlflowImport:
         if not uri.startswith(PROXIED):
             self.report.unmapped.append(f"files of logged model {model_id} at {uri[:200]}: not proxied, not copied")
             return
-        await self._copy_artifacts(
-            source, uri, f"{experiment_id}/models/{model_id}/artifacts", f"logged model {model_id}"
-        )
+        owner = f"logged model {model_id}"
+        artifacts = self._artifacts
+        assert artifacts is not None
+        self._model_files[model_id] = None
+        if await self._copy_artifacts(source, uri, f"{experiment_id}/models/{model_id}/artifacts", owner):
+            self._model_files[model_id] = await artifacts.model_files(experiment_id, model_id)
+        else:
+            self.report.unmapped.append(
+                f"versions of {model} from {owner}: imported without an artifact (not all its files verified)"
+            )
 
-    async def _copy_artifacts(self, source: MlflowSource, uri: str, prefix: str, owner: str) -> None:
+    async def _copy_artifacts(self, source: MlflowSource, uri: str, prefix: str, owner: str) -> bool:
+        """Copies the files under `uri` not copied yet; True when every one of them is verified here."""
         artifacts = self._artifacts
         assert artifacts is not None
         root = uri.removeprefix(PROXIED).strip("/")
+        verified = True
         async for relative, size in source.artifact_files(root):
             target = f"{prefix}/{relative}"
             try:
                 done = await artifacts.stored(target)
             except InvalidInput as error:
                 self.report.unmapped.append(f"artifact {relative!r} of {owner}: {error.message}")
+                verified = False
                 continue
-            if done is not None and done["size"] == size:
+            if done is not None and done["size"] == size and await artifacts.verify(done):
                 self._counted("artifact", False)
                 continue
             started = time.monotonic()
@@ -402,10 +422,12 @@ class MlflowImport:
                 )
             if not await artifacts.verify(stored):
                 self.report.unmapped.append(f"artifact {relative!r} of {owner}: the stored bytes did not verify")
+                verified = False
                 continue
             self.report.artifact_seconds += time.monotonic() - started
             self.report.artifact_bytes += size
             self._counted("artifact", True)
+        return verified
 
     async def _model(self, source: MlflowSource, model: dict[str, Any]) -> None:
         name = model["name"]
@@ -478,16 +500,33 @@ class MlflowImport:
             "updatedAt": int(version.get("last_updated_timestamp") or version.get("creation_timestamp") or 0),
             "source": version.get("source"),
             "runId": run_id,
-            "modelId": version.get("model_id"),
+            "modelId": model_id,
             "origin": self._origin,
             "actor": ACTOR,
         }
-        rows = await self._audited(
-            "version",
-            {"model": model, "version": number},
-            lambda entry: write_one_audited(self._db, "mlflow_import_model_version", audit=entry, **params),
+        # As a version the MLflow API creates from a logged model: its files' manifest is the artifact
+        # (READY: every file verified), its requirements.txt the packages.
+        files = self._model_files.get(model_id) if model_id else None
+        params["artifactSha256"] = files.manifest.sha256 if files else None
+        params["artifactSize"] = files.manifest.size if files else None
+        params["artifactKey"] = files.key if files else None
+        lineage = VersionLineage(
+            run_id=run_id, trained_on=(), commit=None, base_model=None, packages=files.packages if files else ()
         )
-        self._counted("version", not rows[0]["existed"])
+
+        async def work(tx: Transaction) -> bool:
+            rows = await tx.run("mlflow_import_model_version", **params)
+            if rows[0]["existed"]:
+                return False
+            await provenance.link(
+                tx, lineage, ResolvedLineage(trained_on=(), base_model=None), VersionRecord.from_row(rows[0]["version"])
+            )
+            return True
+
+        created = await self._audited(
+            "version", {"model": model, "version": number}, lambda entry: write_audited(self._db, work, audit=entry)
+        )
+        self._counted("version", created)
 
     async def _alias(self, model: str, alias: str, version: int) -> None:
         try:

@@ -18,7 +18,6 @@ from graph_registry.domain import mlflow_limits as limits
 from graph_registry.domain import validation
 from graph_registry.domain.records import (
     Metric,
-    PackageRecord,
     Stage,
     VersionRecord,
     metrics_from_json,
@@ -28,7 +27,7 @@ from graph_registry.errors import InvalidInput, NotFound, PreconditionFailed
 from graph_registry.services.audit import AuditEntry, write_one_audited
 from graph_registry.services.deletion import DeletionService
 from graph_registry.services.lifecycle import LifecycleService
-from graph_registry.services.mlflow_artifacts import Manifest, MlflowArtifactService
+from graph_registry.services.mlflow_artifacts import MlflowArtifactService, ModelFiles
 from graph_registry.services.mlflow_models import MlflowModelService
 from graph_registry.services.models import ModelService
 from graph_registry.services.versions import VersionService
@@ -58,14 +57,14 @@ class MlflowSource:
     run_id: str | None
     model_id: str | None
     run_link: str | None
-    manifest: Manifest | None
+    files: ModelFiles | None
 
 
 def describe(source: MlflowSource) -> Callable[[Transaction, VersionRecord], Awaitable[None]]:
     """The step that records MLflow's description of a version, in the transaction that creates it."""
 
     async def step(tx: Transaction, version: VersionRecord) -> None:
-        manifest = source.manifest
+        files = source.files
         await tx.run(
             "mlflow_describe_version",
             model=version.model,
@@ -74,27 +73,12 @@ def describe(source: MlflowSource) -> Callable[[Transaction, VersionRecord], Awa
             runId=source.run_id,
             modelId=source.model_id,
             runLink=source.run_link,
-            ready=manifest is not None,
-            artifactKey=f"mlflow/model-{source.model_id}" if manifest is not None else None,
+            ready=files is not None,
+            artifactKey=files.key if files is not None else None,
         )
         await tx.run("mlflow_touch_model", model=version.model)
 
     return step
-
-
-def _packages(requirements: str | None) -> tuple[PackageRecord, ...]:
-    """The pinned lines of requirements.txt (others, like `-r` or unpinned names, are not packages)."""
-    found: list[PackageRecord] = []
-    for line in (requirements or "").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line or line.startswith("-"):
-            continue
-        try:
-            found.extend(validation.requirements([line]))
-        except InvalidInput:
-            continue
-    unique = {package.name: package for package in found}
-    return tuple(sorted(unique.values(), key=lambda p: p.name))
 
 
 def _run_metrics(run: Row | None) -> list[Metric]:
@@ -144,13 +128,10 @@ class MlflowRegistryService:
         limits.text(source, what="source", limit=4096)
         if await self._models.get_model(model) is None:
             raise NotFound(f"registered model {model!r} does not exist", model=model)
-        manifest = None
-        packages: tuple[PackageRecord, ...] = ()
+        files = None
         if model_id:
             logged = await self._logged_models.get(model_id)
-            manifest = await self._artifacts.manifest(logged["experimentId"], model_id)
-            if manifest is not None:
-                packages = _packages(await self._artifacts.text_of(manifest.files, "requirements.txt"))
+            files = await self._artifacts.model_files(logged["experimentId"], model_id)
             run_id = run_id or logged.get("sourceRunId")
         run: Row | None = None
         if run_id:
@@ -159,8 +140,10 @@ class MlflowRegistryService:
             if not rows:
                 raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
             run = rows[0]["run"]
+        packages = files.packages if files is not None else ()
         lineage = VersionLineage(run_id=run_id or None, trained_on=(), commit=None, base_model=None, packages=packages)
-        described = MlflowSource(source=source, run_id=run_id, model_id=model_id, run_link=run_link, manifest=manifest)
+        described = MlflowSource(source=source, run_id=run_id, model_id=model_id, run_link=run_link, files=files)
+        manifest = files.manifest if files is not None else None
         record = await self._versions.register(
             NewVersion(
                 model=model,

@@ -17,8 +17,8 @@ from typing import Any
 
 import orjson
 
+from graph_registry.domain import mlflow_filter, validation
 from graph_registry.domain import mlflow_limits as limits
-from graph_registry.domain import validation
 from graph_registry.domain.records import pairs_from_strings, pairs_to_strings
 from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from graph_registry.services.audit import AuditEntry, write_audited, write_one_audited
@@ -36,7 +36,6 @@ GIT_COMMIT = "mlflow.source.git.commit"
 GIT_REPO = "mlflow.source.git.repoURL"
 GIT_BRANCH = "mlflow.source.git.branch"
 CONTEXT_TAG = "mlflow.data.context"
-MAX_SEARCHED_RUNS = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,14 +420,29 @@ class MlflowTrackingService:
         if rows and rows[0]["linked"] < len(outputs):
             raise NotFound(f"a logged model of run {run_id} does not exist", runId=run_id)
 
-    async def search_run_ids(self, experiment_ids: Sequence[str], *, lifecycle: Sequence[str] | None) -> list[str]:
+    async def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        *,
+        lifecycle: Sequence[str] | None,
+        comparisons: Sequence[mlflow_filter.Comparison],
+        orderings: Sequence[mlflow_filter.Ordering],
+        offset: int,
+        size: int,
+    ) -> tuple[list[Row], bool]:
+        """One page of the runs that match, in order (filtered and sorted in the database); True when
+        more follow."""
         rows = await self._db.read(
-            "mlflow_list_runs",
+            "mlflow_search_runs",
             experimentIds=list(experiment_ids),
             lifecycle=list(lifecycle) if lifecycle is not None else None,
-            limit=MAX_SEARCHED_RUNS,
+            **mlflow_filter.query_parameters(comparisons, orderings),
+            offset=offset,
+            limit=size + 1,
         )
-        return [row["runId"] for row in rows]
+        run_ids = [row["runId"] for row in rows[:size]]
+        found = await self.runs(run_ids)
+        return [found[run_id] for run_id in run_ids if run_id in found], len(rows) > size
 
 
 def _point_row(point: MetricPoint) -> dict[str, Any]:

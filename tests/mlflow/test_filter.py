@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph_registry.domain.mlflow_filter import Comparison, matches, parse_filter, parse_order_by
+from graph_registry.domain.mlflow_filter import Comparison, like, like_pattern, matches, parse_filter, parse_order_by
 from graph_registry.errors import InvalidInput
 
 
@@ -45,3 +45,11 @@ def test_order_by() -> None:
     assert [(o.kind, o.key, o.ascending) for o in parsed] == [("metric", "acc", False), ("attribute", "name", True)]
     with pytest.raises(InvalidInput):
         parse_order_by(["name SIDEWAYS"])
+
+
+def test_like_patterns_read_alike_in_python_and_cypher() -> None:
+    assert like_pattern("a.b%_", ignore_case=True) == "(?siu)a\\.b.*."
+    assert like("a.b%", "a.bc") and not like("a.b%", "axbc")
+    assert like("(x)[y]%", "(x)[y] z") and like("A_%", "ab\nc", ignore_case=True)
+    # As MLflow: a backslash in a quoted value is kept, not an escape.
+    assert parse_filter("params.p LIKE 'a\\_b'")[0].value == "a\\_b"

@@ -1,21 +1,13 @@
-"""import-mlflow from a real `mlflow server` (SQLite backend, on loopback), filled by the stock client.
-
-The server needs the full `mlflow` package, whose graphene pins an older graphql-core than
-Strawberry's: it lives in its own virtualenv (`.ci/run` makes `.venv-mlflow-server`). Without it the
-test is skipped, unless GRAPH_REGISTRY_REQUIRE_MLFLOW_SERVER=1 (as in CI) makes that a failure.
-"""
+"""import-mlflow from a real `mlflow server` (the `source` fixture, tests/mlflow/conftest.py), filled
+by the stock client."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
+import json
 import os
-import signal
-import subprocess
 import tempfile
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
+from packaging.utils import canonicalize_name
 from sklearn.linear_model import LogisticRegression
 from typer.testing import CliRunner
 
@@ -37,73 +30,9 @@ from graph_registry.services.mlflow_import import Interrupted, MlflowImport, Mlf
 from graph_registry.services.mlflow_tracking import MlflowTrackingService
 from graph_registry.services.models import ModelService
 from graph_registry.storage.database import Database
-from tests.live_server import LiveServer, free_port
+from tests.live_server import LiveServer
 
-ROOT = Path(__file__).resolve().parents[2]
-SERVER = Path(os.environ.get("GRAPH_REGISTRY_TEST_MLFLOW_SERVER", ROOT / ".venv-mlflow-server" / "bin" / "mlflow"))
 SHA = "89abcdef0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not SERVER.is_file():
-        message = f"no MLflow server at {SERVER} (python3 -m venv .venv-mlflow-server && .venv-mlflow-server/bin/pip install mlflow)"
-        if os.environ.get("GRAPH_REGISTRY_REQUIRE_MLFLOW_SERVER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    home = tmp_path_factory.mktemp("mlflow-server")
-    port = free_port()
-    env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
-    log = (home / "server.log").open("w")
-    process = subprocess.Popen(
-        [
-            str(SERVER),
-            "server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--backend-store-uri",
-            f"sqlite:///{home / 'mlflow.db'}",
-            "--artifacts-destination",
-            str(home / "artifacts"),
-            "--workers",
-            "1",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # the server's workers are its children: stopped as one group
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            _stop(process)
-            log.close()
-            raise RuntimeError(f"mlflow server did not start: {(home / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.5)
-    try:
-        yield url
-    finally:
-        _stop(process)
-        log.close()
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
 
 
 def _fill(url: str, unique: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
@@ -198,6 +127,52 @@ def _files(client: MlflowClient, run_id: str, folder: str | None = None) -> dict
     return found
 
 
+VERSION_FILES = """
+query($model: String!, $version: Int!) {
+  modelVersion(model: $model, version: $version) { artifact { sha256 sizeBytes status } packages { name version } }
+}
+"""
+
+
+def _graphql(api: LiveServer, query: str, **variables: Any) -> dict[str, Any]:
+    body = httpx.post(f"{api.url}/graphql", json={"query": query, "variables": variables}, timeout=60).json()
+    assert not body.get("errors"), body
+    found: dict[str, Any] = body["data"]["modelVersion"]
+    return found
+
+
+def _downloaded(source: str, model_id: str, into: str) -> Path:
+    location = MlflowClient(tracking_uri=source).get_logged_model(model_id).artifact_location
+    return Path(mlflow.artifacts.download_artifacts(artifact_uri=location, dst_path=into, tracking_uri=source))
+
+
+def _source_manifest(source: str, model_id: str) -> dict[str, Any]:
+    """The sha256 and size of the manifest of the logged model's files as the source serves them."""
+    with tempfile.TemporaryDirectory() as into:
+        folder = _downloaded(source, model_id, into)
+        files = sorted(path for path in folder.rglob("*") if path.is_file())
+        listing = [
+            {
+                "path": path.relative_to(folder).as_posix(),
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "size": path.stat().st_size,
+            }
+            for path in files
+        ]
+    document = json.dumps(listing, sort_keys=True, separators=(",", ":")).encode()
+    return {"sha256": hashlib.sha256(document).hexdigest(), "sizeBytes": float(sum(f["size"] for f in listing))}
+
+
+def _source_packages(source: str, model_id: str) -> list[dict[str, str]]:
+    """The pinned lines of the source's requirements.txt of the logged model, by PEP 503 name."""
+    with tempfile.TemporaryDirectory() as into:
+        lines = (_downloaded(source, model_id, into) / "requirements.txt").read_text().splitlines()
+    pinned = [line.split("==", 1) for line in lines if "==" in line and not line.startswith("#")]
+    return sorted(
+        ({"name": canonicalize_name(n.strip()), "version": v.strip()} for n, v in pinned), key=lambda p: p["name"]
+    )
+
+
 def _picture(url: str, filled: dict[str, Any]) -> dict[str, Any]:
     """What a user sees of the filled entities through the MLflow API at `url`."""
     client = MlflowClient(tracking_uri=url, registry_uri=url)
@@ -264,6 +239,16 @@ async def test_import_copies_everything_once(
     # New versions continue after the highest imported number.
     client = MlflowClient(tracking_uri=api.url, registry_uri=api.url)
     assert client.create_model_version(filled["model"], source="s3://x/m").version == "5"
+
+    # The imported v4 carries its logged model's files as the version the MLflow API creates from the
+    # same logged model does: the files' manifest as its READY artifact, requirements.txt as packages.
+    registered = MlflowClient(tracking_uri=source, registry_uri=source).get_model_version(filled["model"], "4")
+    model_id = registered.source.removeprefix("models:/")
+    assert client.create_model_version(filled["model"], source=f"models:/{model_id}", model_id=model_id).version == "6"
+    imported, created = (_graphql(api, VERSION_FILES, model=filled["model"], version=v) for v in (4, 6))
+    assert imported == created
+    assert imported["artifact"] == {**_source_manifest(source, model_id), "status": "READY"}
+    assert imported["packages"] == _source_packages(source, model_id) != []
 
     arguments = ["import-mlflow", "--from", source, "--experiment", filled["experiment"], "--model", filled["model"]]
     result = await asyncio.to_thread(CliRunner().invoke, app, arguments)

@@ -321,10 +321,8 @@ def _touched(call: Call) -> dict[str, Any]:
     return {"model": call.touched.get("model"), "version": call.touched.get("version")}
 
 
-def page(
-    items: list[Any], *, max_results: int | None, token: str | None, default: int, limit: int
-) -> tuple[list[Any], str | None]:
-    """One page of a sorted listing; the page token is the offset of the next page."""
+def window(*, max_results: int | None, token: str | None, default: int, limit: int) -> tuple[int, int]:
+    """The offset and size of the page a request asks for; the page token is the offset of the page."""
     size = default if max_results is None else max_results
     if not 0 < size <= limit:
         raise InvalidInput(f"max_results must be between 1 and {limit}", field="max_results")
@@ -336,9 +334,19 @@ def page(
             raise InvalidInput("invalid page_token", field="page_token") from error
         if start < 0:
             raise InvalidInput("invalid page_token", field="page_token")
-    chosen = items[start : start + size]
-    following = start + size
-    return chosen, ids_encode(str(following)) if following < len(items) else None
+    return start, size
+
+
+def next_token(start: int, size: int, *, more: bool) -> str | None:
+    return ids_encode(str(start + size)) if more else None
+
+
+def page(
+    items: list[Any], *, max_results: int | None, token: str | None, default: int, limit: int
+) -> tuple[list[Any], str | None]:
+    """One page of a sorted listing (see window)."""
+    start, size = window(max_results=max_results, token=token, default=default, limit=limit)
+    return items[start : start + size], next_token(start, size, more=start + size < len(items))
 
 
 def ids_encode(value: str) -> str:

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from graph_registry.api.mlflow import shapes
 from graph_registry.api.mlflow.experiments import ARTIFACT_ROOT
-from graph_registry.api.mlflow.protocol import Call, endpoint, page
+from graph_registry.api.mlflow.protocol import Call, endpoint, next_token, page, window
 from graph_registry.domain import mlflow_filter
 from graph_registry.domain import mlflow_limits as limits
 from graph_registry.errors import InvalidInput
@@ -153,31 +153,6 @@ async def metric_history(call: Call) -> dict[str, Any]:
     return {"metrics": [shapes.metric(point) for point in chosen], **({"next_page_token": token} if token else {})}
 
 
-def _lookup(shown: dict[str, Any]) -> mlflow_filter.Lookup:
-    info, data = shown["info"], shown["data"]
-    metrics = {m["key"]: m["value"] for m in data["metrics"]}
-    params = {p["key"]: p["value"] for p in data["params"]}
-    run_tags = {t["key"]: t["value"] for t in data["tags"]}
-    datasets = shown["inputs"]["dataset_inputs"]
-
-    def lookup(kind: str, key: str) -> Any:
-        if kind == "metric":
-            value = metrics.get(key)
-            return float(value) if value is not None else None
-        if kind == "param":
-            return params.get(key)
-        if kind == "tag":
-            return run_tags.get(key)
-        if kind == "dataset":
-            values = [d["dataset"].get(key) for d in datasets]
-            return values[0] if values else None
-        if key in {"run_name"} and key not in info:
-            return run_tags.get("mlflow.runName")
-        return info.get("run_id" if key == "run_uuid" else key)
-
-    return lookup
-
-
 async def search(call: Call) -> dict[str, Any]:
     tracking = call.services.mlflow.tracking
     experiment_ids = call.strings("experiment_ids")
@@ -192,21 +167,26 @@ async def search(call: Call) -> dict[str, Any]:
             "dataset": {"name", "digest", "context"},
         },
     )
+    # MLflow's own order after the caller's: newest first (then the run id, in the query).
     orderings = mlflow_filter.parse_order_by(call.strings("order_by")) + mlflow_filter.parse_order_by(
-        ["start_time DESC", "run_id ASC"]
+        ["start_time DESC"]
     )
     view = call.text("run_view_type", default="ACTIVE_ONLY") or "ACTIVE_ONLY"
     if view not in RUN_VIEWS:
         raise InvalidInput(f"invalid run_view_type {view[:40]!r}", field="run_view_type")
-    run_ids = await tracking.search_run_ids(experiment_ids, lifecycle=RUN_VIEWS[view])
-    found = await tracking.runs(run_ids)
-    shown = [shapes.run(row) for row in found.values()]
-    matched = [item for item in shown if mlflow_filter.matches(comparisons, _lookup(item))]
-    matched.sort(key=lambda item: mlflow_filter.sort_key(orderings, _lookup(item)))
-    chosen, token = page(
-        matched, max_results=call.integer("max_results"), token=call.text("page_token"), default=1000, limit=50000
+    start, size = window(
+        max_results=call.integer("max_results"), token=call.text("page_token"), default=1000, limit=50000
     )
-    return {"runs": chosen, **({"next_page_token": token} if token else {})}
+    found, more = await tracking.search_runs(
+        experiment_ids,
+        lifecycle=RUN_VIEWS[view],
+        comparisons=comparisons,
+        orderings=orderings,
+        offset=start,
+        size=size,
+    )
+    token = next_token(start, size, more=more)
+    return {"runs": [shapes.run(row) for row in found], **({"next_page_token": token} if token else {})}
 
 
 P = "/api/2.0/mlflow"
