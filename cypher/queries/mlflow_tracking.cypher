@@ -82,18 +82,51 @@ CREATE (r)-[:IN]->(e)
 RETURN r {.*} AS run
 
 // name: mlflow_lock_run
-// A run under its write lock until the transaction ends.
+// A run under its write lock until the transaction ends, with what a change merges into (params,
+// tags, the latest metrics).
 MATCH (r:Run {runId: $runId})
 SET r._lock = true
 REMOVE r._lock
-RETURN r {.*} AS run
+RETURN r {.params, .mlflowTags, .metrics} AS run
+
+// name: mlflow_lock_runs
+// Runs under their write locks until the transaction ends (in the order given: sorted ids, so two
+// transactions never wait on each other), with their latest metrics.
+UNWIND $runIds AS runId
+MATCH (r:Run {runId: runId})
+SET r._lock = true
+REMOVE r._lock
+RETURN r.runId AS runId, r.metrics AS metrics
+
+// name: mlflow_log_runs_metrics
+// The metric writes of several runs in one statement: each run's latest metrics (computed under its
+// lock) and its new points (none of them NaN: see mlflow_log_metric_points).
+UNWIND $runs AS run
+MATCH (r:Run {runId: run.runId})
+SET r.metrics = run.metrics
+WITH r, run
+CALL (r, run) {
+  UNWIND run.points AS point
+  MERGE (p:MetricPoint {runId: r.runId, key: point.key, value: point.value, timestamp: point.timestamp,
+                        step: point.step})
+    ON CREATE SET p.modelId = point.modelId
+}
+RETURN count(r) AS runs
 
 // name: mlflow_update_run
-// Sets a run's fields (computed under its lock); endTime in epoch milliseconds when given.
+// Sets a run's fields (computed under its lock) and appends its new metric points ($points, none of
+// them NaN: see mlflow_log_metric_points), in one statement; endTime in epoch milliseconds when given.
 MATCH (r:Run {runId: $runId})
 SET r += $changes
 SET r.endedAt = CASE WHEN $endTime IS NULL THEN r.endedAt ELSE datetime({epochMillis: $endTime}) END
-RETURN r {.*} AS run
+WITH r
+CALL (r) {
+  UNWIND $points AS point
+  MERGE (p:MetricPoint {runId: r.runId, key: point.key, value: point.value, timestamp: point.timestamp,
+                        step: point.step})
+    ON CREATE SET p.modelId = point.modelId
+}
+RETURN r.runId AS runId
 
 // name: mlflow_log_metric_points
 // Appends points to a run's metric histories; a point logged again (same key, time, step and value,

@@ -22,6 +22,7 @@ from graph_registry.domain import mlflow_limits as limits
 from graph_registry.domain.records import pairs_from_strings, pairs_to_strings
 from graph_registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from graph_registry.services.audit import AuditEntry, write_audited, write_one_audited
+from graph_registry.services.mlflow_metric_writes import MetricWrites
 from graph_registry.storage.database import Database, Row, Transaction
 
 # MLflow statuses as the registry's run statuses (the MLflow one is kept beside).
@@ -146,6 +147,7 @@ def _summary(stored: str | None, points: Sequence[MetricPoint]) -> str:
 class MlflowTrackingService:
     def __init__(self, database: Database) -> None:
         self._db = database
+        self._metric_writes = MetricWrites(database, _summary)
 
     # Experiments
 
@@ -305,6 +307,10 @@ class MlflowTrackingService:
         points = [_point_row(p) for p in changes.metrics]
         if changes.status is not None and changes.status not in STATUSES:
             raise InvalidInput(f"invalid run status {changes.status[:40]!r}", field="status")
+        if points and changes == RunChanges(metrics=changes.metrics):
+            # Metrics alone (log-metric, a log-batch of metrics): coalesced with the calls logging at once.
+            await self._metric_writes.log(run_id, changes.metrics, points, audit=audit)
+            return
 
         async def work(tx: Transaction) -> None:
             rows = await tx.run("mlflow_lock_run", runId=run_id)
@@ -330,9 +336,11 @@ class MlflowTrackingService:
                 if missing:
                     raise NotFound(f"no tag {missing[0]!r} on run {run_id}", runId=run_id)
                 update["mlflowTags"] = _merge_tags(stored.get("mlflowTags"), tags, changes.deleted_tags)
+            numbers, nans = _split_nan(points)
             if points:
                 update["metrics"] = _summary(stored.get("metrics"), changes.metrics)
-                await _log_points(tx, run_id, points)
+            if nans:
+                await tx.run("mlflow_log_nan_metric_points", runId=run_id, points=nans)
             if changes.status is not None:
                 update["mlflowStatus"] = changes.status
                 update["status"] = STATUSES[changes.status]
@@ -345,7 +353,7 @@ class MlflowTrackingService:
                 update["lifecycleStage"] = changes.lifecycle_stage
             end_time = None if changes.end_time is None else limits.int64(changes.end_time, what="end_time")
             if update or end_time is not None:
-                await tx.run("mlflow_update_run", runId=run_id, changes=update, endTime=end_time)
+                await tx.run("mlflow_update_run", runId=run_id, changes=update, endTime=end_time, points=numbers)
             if tags:
                 await _link_commit(tx, run_id, tags)
 
@@ -455,9 +463,13 @@ def _point_row(point: MetricPoint) -> dict[str, Any]:
     }
 
 
+def _split_nan(points: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The points MERGE can match, and the NaN ones it cannot (created as they come)."""
+    return [p for p in points if not math.isnan(p["value"])], [p for p in points if math.isnan(p["value"])]
+
+
 async def _log_points(tx: Transaction, run_id: str, points: Sequence[dict[str, Any]]) -> None:
-    numbers = [point for point in points if not math.isnan(point["value"])]
-    nans = [point for point in points if math.isnan(point["value"])]
+    numbers, nans = _split_nan(points)
     if numbers:
         await tx.run("mlflow_log_metric_points", runId=run_id, points=numbers)
     if nans:  # MERGE cannot match NaN: such points are created as they come

@@ -8,6 +8,7 @@ import inspect
 import textwrap
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from mlflow import MlflowClient
@@ -139,3 +140,28 @@ async def test_a_refused_write_leaves_its_refusal(
     assert [(e.operation, e.outcome) for e in await _entries(database, actor)] == [
         ("mlflow.CreateRegisteredModel", "FORBIDDEN")
     ]
+
+
+async def test_metrics_logged_at_once_each_have_their_entry(
+    secure: LiveServer, database: Database, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    """Metric calls that share a transaction (8 clients at once) each commit with their own OK entry; a
+    call on a missing run in the same stream writes its refusal alone."""
+    actor, secret = await _token(database, Role.WRITER)
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", secret)
+    client = MlflowClient(tracking_uri=secure.url, registry_uri=secure.url)
+    run_id = client.create_run(client.create_experiment(f"audit metrics {unique}")).info.run_id
+
+    def log(index: int) -> None:
+        own = MlflowClient(tracking_uri=secure.url)
+        for step in range(5):
+            own.log_metric(run_id, "m", float(step), step=index * 10 + step)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(log, range(8)))
+    with pytest.raises(MlflowException) as missing:
+        client.log_metric("0" * 32, "m", 1.0)
+    assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+    outcomes = [e.outcome for e in await _entries(database, actor) if e.operation == "mlflow.LogMetric"]
+    assert sorted(outcomes) == ["NOT_FOUND"] + ["OK"] * 40
+    assert len(client.get_metric_history(run_id, "m")) == 40

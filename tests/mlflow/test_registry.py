@@ -133,3 +133,25 @@ def test_deletion_follows_the_registry_rules(tracking: MlflowClient, unique: str
         tracking.get_registered_model(name)
     assert _code(deleted) == "RESOURCE_DOES_NOT_EXIST"
     assert name not in {m.name for m in tracking.search_registered_models(f"name = '{name}'")}
+
+
+def test_concurrent_metric_logging_keeps_every_point(tracking: MlflowClient, unique: str) -> None:
+    """8 clients logging at once to 2 runs (their calls share transactions): every point once, the
+    latest value the run's; a run that does not exist is refused."""
+    experiment = tracking.create_experiment(f"concurrent {unique}")
+    runs = [tracking.create_run(experiment).info.run_id for _ in range(2)]
+
+    def log(index: int) -> None:
+        client = MlflowClient(tracking_uri=mlflow.get_tracking_uri())
+        for step in range(5):
+            client.log_metric(runs[index % 2], "m", float(index * 10 + step), step=index * 10 + step)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(log, range(8)))
+    for parity, run_id in enumerate(runs):
+        steps = sorted(index * 10 + step for index in range(8) if index % 2 == parity for step in range(5))
+        assert sorted(m.step for m in tracking.get_metric_history(run_id, "m")) == steps
+        assert tracking.get_run(run_id).data.metrics["m"] == float(steps[-1])
+    with pytest.raises(MlflowException) as missing:
+        tracking.log_metric("0" * 32, "m", 1.0)
+    assert _code(missing) == "RESOURCE_DOES_NOT_EXIST"

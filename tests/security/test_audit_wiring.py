@@ -86,6 +86,9 @@ _NOT_AN_ATTEMPT = {
 # The MLflow import is its own caller: `_audited` prepares one entry per imported entity and hands it
 # to the write (`_version` writes through it, the entry in the version's transaction).
 _OPENS_ITS_OWN_ENTRY = {"mlflow_import.MlflowImport._audited", "mlflow_import.MlflowImport._version"}
+# Coalesced metric logging: one transaction carries the entries of every call in it (each call's
+# `audit=`, handed to MetricWrites.log), each written only with its run's change.
+_CARRIES_ITS_CALLS_ENTRIES = {"mlflow_metric_writes.MetricWrites._write"}
 
 
 def _unplaced_writers() -> set[str]:
@@ -108,7 +111,7 @@ def _unplaced_writers() -> set[str]:
 
 @pytest.mark.unit
 def test_every_service_method_that_writes_names_its_transaction() -> None:
-    assert _unplaced_writers() == _NOT_AN_ATTEMPT | _OPENS_ITS_OWN_ENTRY
+    assert _unplaced_writers() == _NOT_AN_ATTEMPT | _OPENS_ITS_OWN_ENTRY | _CARRIES_ITS_CALLS_ENTRIES
 
 
 # --- live: the governance and webhook mutations, change and entry in one transaction --------------
