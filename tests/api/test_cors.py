@@ -61,6 +61,26 @@ async def test_allowed_origin_reads_answers_and_refusals(cors_api: LiveServer) -
     assert form.headers["access-control-allow-origin"] == PORTAL
 
 
+async def test_one_guard_gives_every_answer_its_headers(cors_api: LiveServer) -> None:
+    """HttpGuard applies the CORS rules, the security headers and the request id with one wrapper of
+    `send`: a preflight (answered by the CORS rules, before any request id) carries nosniff and no id;
+    an answer and a refusal carry all three; a refused host carries nosniff alone."""
+    async with httpx.AsyncClient(base_url=cors_api.url) as http:
+        preflight = await http.options("/graphql", headers={"Origin": PORTAL, **PREFLIGHT})
+        answer = await http.get("/healthz", headers={"Origin": PORTAL})
+        refused = await http.post("/graphql", content=b"{}", headers={"Origin": PORTAL, "Content-Type": "text/plain"})
+        rebound = await http.get("/healthz", headers={"Origin": PORTAL, "Host": "rebind.evil.example"})
+    assert preflight.status_code == 200 and preflight.headers["x-content-type-options"] == "nosniff"
+    assert "x-request-id" not in preflight.headers
+    for response in (answer, refused):
+        assert response.headers["access-control-allow-origin"] == PORTAL
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert len(response.headers["x-request-id"]) == 32
+    assert (answer.status_code, refused.status_code) == (200, 415)
+    assert rebound.status_code == 421 and rebound.headers["x-content-type-options"] == "nosniff"
+    assert "access-control-allow-origin" not in rebound.headers and "x-request-id" not in rebound.headers
+
+
 async def test_no_cross_origin_access_by_default(client: httpx.AsyncClient) -> None:
     response = await client.options("/graphql", headers={"Origin": PORTAL, **PREFLIGHT})
     assert "access-control-allow-origin" not in response.headers
