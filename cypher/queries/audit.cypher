@@ -16,6 +16,14 @@ SET e.outcome = $outcome, e.message = $message, e.finishedAt = datetime.transact
     e.model = coalesce(e.model, $model), e.version = coalesce(e.version, $version)
 RETURN e.id AS id
 
+// name: amend_audit_entry
+// An attempt whose one transaction wrote its entry OK with the change (services/audit.py,
+// concludes_at_commit) and that then failed: its error replaces OK; the change itself committed.
+MATCH (e:AuditEntry {id: $id})
+WHERE e.outcome = 'OK'
+SET e.outcome = $outcome, e.message = $message, e.finishedAt = datetime.transaction()
+RETURN e.id AS id
+
 // name: list_model_audit_entries
 // One page of a model's audit entries (optionally of one version and/or one actor), newest first,
 // after the (at, id) cursor.

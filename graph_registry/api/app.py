@@ -37,9 +37,8 @@ from graph_registry.api.graphql.websocket import LegacyWSHandler, TransportWSHan
 from graph_registry.api.http import artifacts as artifact_routes
 from graph_registry.api.http import metrics, web
 from graph_registry.api.http.auth import authenticate, header_of
-from graph_registry.api.http.cors import cors_middleware
+from graph_registry.api.http.cors import cors_rules
 from graph_registry.api.http.guard import HttpGuard, client_request_id_of, request_id_of
-from graph_registry.api.http.headers import SecurityHeaders
 from graph_registry.api.http.hosts import HostGuard, allowed_hosts
 from graph_registry.api.http.wire import (
     GRAPHQL_RESPONSE,
@@ -225,18 +224,17 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             *mlflow.routes(),
         ],
         middleware=[
-            # nosniff everywhere; CSP and no framing on the HTML pages (every refusal below included).
-            Middleware(SecurityHeaders),
             # A request naming a host not allowed (DNS rebinding) reaches nothing else.
             Middleware(HostGuard, allowed=allowed_hosts(settings)),
-            *cors_middleware(settings),
-            Middleware(metrics.EndpointMetrics),
+            # One wrapper of `send` for the rest: ids, nosniff (CSP and no framing on the HTML pages),
+            # CORS, endpoint timing, body and content-type limits (api/http/guard.py).
             Middleware(
                 HttpGuard,
                 max_body_bytes=settings.max_body_bytes,
                 auth=settings.auth_enabled,
                 body_timeout=settings.request_body_timeout,
                 upload_min_rate=settings.upload_min_bytes_per_second,
+                cors=cors_rules(settings),
             ),
         ],
         lifespan=lifespan,

@@ -6,7 +6,11 @@ it by name (`audit=`) to the use case, whose write transaction runs the entry as
 one of its statements (`write_audited`): outcome PENDING, so no change can commit
 without an entry naming it, and an entry never claims a change that did not
 commit. The attempt's end finishes it with OK or the error code (`conclude`); an
-attempt that failed before writing anything is written once, with its outcome. Attempts refused for want of a role are written on
+attempt that failed before writing anything is written once, with its outcome. An attempt whose one
+transaction is the whole of it (`prepare(..., concludes_at_commit=True)`) has its entry written OK
+by that transaction, after the change, from what the change returned: no second write, and an entry
+that says OK still names a change that committed (if the attempt fails after its commit, the error
+replaces OK: `amend_audit_entry`). Attempts refused for want of a role are written on
 their own (FORBIDDEN). Entries hang off no other node, so deleting models or
 versions leaves them in place, and nothing in the API writes or deletes them
 otherwise. Lifecycle `(:Event)`s stay the history of what a model *was*;
@@ -145,6 +149,9 @@ class AuditEntry:
 
     params: dict[str, Any]
     committed: bool = False
+    # Written OK by the attempt's one transaction (see write_audited); `concluded` once that committed.
+    concludes_at_commit: bool = False
+    concluded: bool = False
     _claimed: bool = field(default=False, repr=False)
     settled: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
@@ -168,23 +175,56 @@ class AuditEntry:
     def settle(self, committed: bool) -> None:
         self._claimed = False
         self.committed = self.committed or committed
+        self.concluded = self.concluded or (committed and self.concludes_at_commit)
         self.settled.set()
 
     async def write(self, tx: Transaction) -> None:
         """The entry's statement, PENDING, in the transaction `tx`."""
         await tx.run("record_audit_entry", **self.params)
 
+    async def write_concluded(self, tx: Transaction, result: object) -> None:
+        """The entry's statement, OK, in the transaction `tx` whose change returned `result`."""
+        model, version, note = conclusion(result)
+        await tx.run("record_audit_entry", **_finished(self.params, OK, note, model, version))
+
+
+def conclusion(result: object) -> tuple[str | None, int | None, str | None]:
+    """What an OK entry records from what its change (or the mutation) returned: the model version it
+    touched (a registration's new number) and a note (a registration that revived a deleted version is
+    a restore)."""
+    record = getattr(result, "record", result)
+    model, version = getattr(record, "model", None), getattr(record, "version", None)
+    if not (isinstance(model, str) and isinstance(version, int)):
+        model, version = None, None
+    note = "restore: the version had been deleted" if getattr(record, "restored", False) else None
+    return model, version, note
+
+
+def _finished(
+    params: dict[str, Any], outcome: str, message: str | None, model: str | None, version: int | None
+) -> dict[str, Any]:
+    """The parameters of record_audit_entry for an entry written whole, with its outcome."""
+    finished = dict(params, outcome=outcome, message=short(message))
+    finished["model"] = finished["model"] or model
+    finished["version"] = finished["version"] if finished["version"] is not None else version
+    return finished
+
 
 async def write_audited(
     database: Database, work: Callable[[Transaction], Awaitable[T]], *, audit: AuditEntry | None
 ) -> T:
     """`work` in one write transaction that also writes the attempt's entry, unless an earlier
-    transaction of the attempt carried it: the change and its entry commit together or not at all."""
+    transaction of the attempt carried it: the change and its entry commit together or not at all.
+    An entry that concludes at commit is written after the change, OK, from what `work` returned."""
     if audit is None or not audit.claim():
         return await database.write_transaction(work)
     entry = audit
 
     async def with_entry(tx: Transaction) -> T:
+        if entry.concludes_at_commit:
+            result = await work(tx)
+            await entry.write_concluded(tx, result)
+            return result
         await entry.write(tx)
         return await work(tx)
 
@@ -207,6 +247,7 @@ __all__ = [
     "AuditEntry",
     "AuditRecord",
     "AuditService",
+    "conclusion",
     "describe_arguments",
     "write_audited",
     "write_one_audited",
@@ -223,10 +264,11 @@ class AuditService:
         # Conclusions of cancelled attempts still waiting for their transaction (kept from collection).
         self._settling: set[asyncio.Future[None]] = set()
 
-    def prepare(self, attempt: Attempt) -> AuditEntry:
+    def prepare(self, attempt: Attempt, *, concludes_at_commit: bool = False) -> AuditEntry:
         """The entry of an attempt about to run, for the attempt's write transactions to carry
-        (`audit=` of the use case); `conclude` it once the attempt has ended."""
-        return AuditEntry(_entry(attempt, outcome=PENDING, message=None))
+        (`audit=` of the use case); `conclude` it once the attempt has ended. `concludes_at_commit`:
+        the attempt is one write transaction and nothing after it, which then writes the entry OK."""
+        return AuditEntry(_entry(attempt, outcome=PENDING, message=None), concludes_at_commit=concludes_at_commit)
 
     async def conclude(
         self,
@@ -237,15 +279,19 @@ class AuditService:
         model: str | None = None,
         version: int | None = None,
     ) -> None:
-        """Finishes an entry its attempt committed, or writes it whole when nothing was committed."""
+        """Finishes an entry its attempt committed, or writes it whole when nothing was committed; an
+        entry its transaction concluded OK is left as it is, unless the attempt failed after all."""
+        if entry.concluded:
+            if outcome != OK:
+                await self._db.write(
+                    "amend_audit_entry", id=entry.params["id"], outcome=outcome, message=short(message)
+                )
+            return
         if entry.committed:
             changes = {"id": entry.params["id"], "model": model, "version": version}
             await self._db.write("finish_audit_entry", **changes, outcome=outcome, message=short(message))
             return
-        params = dict(entry.params, outcome=outcome, message=short(message))
-        params["model"] = params["model"] or model
-        params["version"] = params["version"] if params["version"] is not None else version
-        await self._db.write("record_audit_entry", **params)
+        await self._db.write("record_audit_entry", **_finished(entry.params, outcome, message, model, version))
 
     async def settle(
         self,

@@ -96,69 +96,49 @@ class OpenLineageService:
 
 
 async def _apply_run_event(tx: Transaction, event: RunEvent) -> None:
-    job = {"namespace": event.job.namespace, "name": event.job.name}
-    status = event.status
+    parent, commit = event.parent, event.commit
+    outputs = event.outputs if event.event_type is not None and event.event_type.value == "COMPLETE" else ()
+    # Inputs first, then outputs: a dataset both read and written is two items, the read first.
+    read = [
+        _version(d.source, d.read_digest(), read_facets=facets_json(d.all_facets()), role=INPUT_ROLE)
+        for d in event.inputs
+    ]
+    written = [
+        _version(d.source, d.written_digest(event.run_id), facets=facets_json(d.all_facets()), produced=True)
+        for d in outputs
+    ]
     rows = await tx.run(
         "apply_lineage_run",
-        job=job,
+        job={"namespace": event.job.namespace, "name": event.job.name},
         experiment=event.job.experiment,
         runId=event.run_id,
         eventTime=event.event_time,
         terminal=event.terminal,
-        status=status.value if status else None,
+        status=event.status.value if event.status else None,
         errorMessage=event.error_message,
         runFacets=facets_json(event.run_facets),
         jobFacets=facets_json(event.job.facets),
+        parent=None
+        if parent is None
+        else {
+            "runId": parent.run_id,
+            "namespace": parent.job.namespace,
+            "name": parent.job.name,
+            "experiment": parent.job.experiment,
+        },
+        commit=None if commit is None else {"repo": commit.repo, "sha": commit.sha, "branch": commit.branch},
+        datasets=_datasets([*event.inputs, *outputs]),
+        versions=[*read, *written],
+        firstSeen=FIRST_SEEN,
     )
     owner = (rows[0]["jobNamespace"], rows[0]["jobName"])
     if owner != (event.job.namespace, event.job.name):
         described = "no job" if owner[0] is None else f"job {owner[0]}/{owner[1]}"
         raise Conflict(f"run {event.run_id} is a run of {described}, not {event.job.namespace}/{event.job.name}")
-    parent = event.parent
-    if parent is not None:
-        await tx.run(
-            "link_lineage_parent",
-            runId=event.run_id,
-            eventTime=event.event_time,
-            parent={
-                "runId": parent.run_id,
-                "namespace": parent.job.namespace,
-                "name": parent.job.name,
-                "experiment": parent.job.experiment,
-            },
-        )
-    commit = event.commit
-    if commit is not None:
-        await tx.run(
-            "link_lineage_commit",
-            runId=event.run_id,
-            commit={"repo": commit.repo, "sha": commit.sha, "branch": commit.branch},
-        )
-    outputs = event.outputs if event.event_type is not None and event.event_type.value == "COMPLETE" else ()
-    names = await _merge_datasets(tx, [*event.inputs, *outputs], event.event_time)
-    # Inputs first, then outputs: a dataset both read and written is two items, in two statements.
-    read = [
-        _version(names[d.source], d.read_digest(), read_facets=facets_json(d.all_facets()), role=INPUT_ROLE)
-        for d in event.inputs
-    ]
-    written = [
-        _version(names[d.source], d.written_digest(event.run_id), facets=facets_json(d.all_facets()), produced=True)
-        for d in outputs
-    ]
-    for items, last in ((read, not written), (written, True)):
-        if items:
-            await tx.run(
-                "merge_lineage_versions",
-                versions=items,
-                runId=event.run_id,
-                eventTime=event.event_time,
-                firstSeen=FIRST_SEEN,
-                derive=last,
-            )
 
 
 def _version(
-    dataset: str,
+    source: DatasetSource,
     digest: str | None,
     *,
     facets: str | None = None,
@@ -166,9 +146,10 @@ def _version(
     role: str | None = None,
     produced: bool = False,
 ) -> dict[str, Any]:
-    """One item of merge_lineage_versions."""
+    """One item of apply_lineage_run's $versions."""
     return {
-        "dataset": dataset,
+        "namespace": source.namespace,
+        "name": source.name,
         "digest": digest,
         "facets": facets,
         "readFacets": read_facets,
@@ -177,23 +158,21 @@ def _version(
     }
 
 
-async def _merge_datasets(
-    tx: Transaction, datasets: Sequence[EventDataset], event_time: datetime
-) -> dict[DatasetSource, str]:
-    """The registry name of each dataset's source (created on first use); facets the newest ones."""
-    by_source: dict[DatasetSource, dict[str, Any]] = {}
-    for dataset in datasets:
-        by_source[dataset.source] = {
+def _datasets(datasets: Sequence[EventDataset]) -> list[dict[str, Any]]:
+    """The distinct datasets an event names, sorted (concurrent events lock them in one order)."""
+    by_source = {
+        dataset.source: {
             "namespace": dataset.source.namespace,
             "name": dataset.source.name,
             "registryName": dataset.source.registry_name,
             "facets": facets_json(dataset.facets),
         }
-    if not by_source:
-        return {}
-    rows = await tx.run(
-        "merge_lineage_datasets",
-        datasets=[by_source[source] for source in sorted(by_source, key=lambda s: (s.namespace, s.name))],
-        eventTime=event_time,
-    )
-    return {DatasetSource(row["namespace"], row["name"]): row["dataset"] for row in rows}
+        for dataset in datasets
+    }
+    return [by_source[source] for source in sorted(by_source, key=lambda s: (s.namespace, s.name))]
+
+
+async def _merge_datasets(tx: Transaction, datasets: Sequence[EventDataset], event_time: datetime) -> None:
+    """A DatasetEvent's or JobEvent's datasets (created on first use; facets the newest ones)."""
+    if datasets:
+        await tx.run("merge_lineage_datasets", datasets=_datasets(datasets), eventTime=event_time)

@@ -177,3 +177,57 @@ async def test_a_reader_heard_before_the_writer_ends_up_reading_what_was_written
         assert [d["digest"] for d in output["derivedFrom"]] == [f"openlineage:{a}:{lake}/clean"], order
         raw = (await data(writer, RAW_DERIVATIVES, n=lake))["datasetBySource"]["latestVersion"]
         assert raw["derivatives"] == [{"digest": used["datasetVersion"]["digest"]}], order
+
+
+async def test_a_run_that_reads_and_writes_one_table_derives_the_new_version_from_the_old(
+    writer: httpx.AsyncClient, unique: str
+) -> None:
+    """An incremental model (dbt, Spark MERGE INTO) reads the table it writes: one event, two items."""
+    lake, run_id = f"s3://incremental-{unique}", str(uuid.uuid4())
+    job = (f"incremental-{unique}", "append_orders")
+    table = (lake, "orders")
+    await send(
+        writer,
+        run_event("COMPLETE", run_id=run_id, job=job, time="2026-11-30T11:00:00Z", inputs=[table], outputs=[table]),
+    )
+    run = (await data(writer, RUN_STATE, runId=run_id))["run"]
+    [used] = run["inputs"]
+    assert used["datasetVersion"]["digest"] == "openlineage:first-seen"
+    [output] = run["producedDatasets"]
+    assert output["digest"] == f"openlineage:{run_id}:{lake}/orders"
+    assert [d["digest"] for d in output["derivedFrom"]] == ["openlineage:first-seen"]
+
+
+async def test_readers_racing_the_writer_of_what_they_read_all_end_up_reading_it(
+    writer: httpx.AsyncClient, unique: str
+) -> None:
+    """A wrote `clean` at 10:10; twelve runs read it at 10:20 (no version facet), all sent at once with A's event.
+
+    Whichever commits first, every read ends on A's version and no first-seen version of `clean` is left.
+    """
+    for round_ in range(4):
+        tag = f"{unique}-race{round_}"
+        lake, jobs = f"s3://race-{tag}", f"race-{tag}"
+        a = str(uuid.uuid4())
+        readers = [str(uuid.uuid4()) for _ in range(12)]
+        write = run_event(
+            "COMPLETE",
+            run_id=a,
+            job=(jobs, "clean"),
+            time="2026-11-30T10:10:00Z",
+            inputs=[(lake, "raw")],
+            outputs=[(lake, "clean")],
+        )
+        reads = [
+            run_event(
+                "START", run_id=b, job=(jobs, f"features_{i}"), time="2026-11-30T10:20:00Z", inputs=[(lake, "clean")]
+            )
+            for i, b in enumerate(readers)
+        ]
+        half = len(reads) // 2
+        await asyncio.gather(*(send(writer, event) for event in [*reads[:half], write, *reads[half:]]))
+        for b in readers:
+            [used] = (await data(writer, RUN_STATE, runId=b))["run"]["inputs"]
+            assert used["datasetVersion"]["digest"] == f"openlineage:{a}:{lake}/clean", round_
+        found = await data(writer, VERSIONS, namespace=lake, name="clean")
+        assert found["datasetBySource"]["versions"]["totalCount"] == 1, round_

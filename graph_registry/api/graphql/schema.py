@@ -1,10 +1,12 @@
 """The schema object, the extensions it runs with, and its SDL (exported to schema/schema.graphql).
 
-Extensions (built per request from `schema_extensions`): depth, token and alias
-limits (Strawberry's own, >= 0.315.7 so fragments cannot dodge them), a cost cap
+Extensions (built per request from `schema_extensions`): depth and alias limits
+(Strawberry's rules, >= 0.315.7 so fragments cannot dodge them) and the token cap,
+applied by the parse and validation cache (extensions/parse_cache.py); a cost cap
 over page sizes and walk depths and a length cap on every string argument
-(extensions/limits.py), the parse cache, no introspection in production, and the
-authorization step (extensions/authorization.py).
+(extensions/limits.py); no introspection in production; and the authorization step
+(extensions/authorization.py). Each extension costs every request a context manager
+per hook it defines, so they are few.
 Batching and multipart uploads are off and mutations over GET are refused by
 Strawberry's defaults (api/app.py keeps them so).
 """
@@ -16,13 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxTokensLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.tools import merge_types
@@ -30,9 +26,9 @@ from strawberry.types import ExecutionContext
 
 from graph_registry.api.graphql.errors import RegistryErrors
 from graph_registry.api.graphql.extensions.authorization import Authorization, guard_root_fields
-from graph_registry.api.graphql.extensions.limits import ExpensiveGate, QueryCost, StringLimit
+from graph_registry.api.graphql.extensions.limits import ExpensiveGate, OperationLimits
 from graph_registry.api.graphql.extensions.metrics import OperationMetrics
-from graph_registry.api.graphql.extensions.parse_cache import ParsedDocuments, ParserCache
+from graph_registry.api.graphql.extensions.parse_cache import DocumentCache, Documents
 from graph_registry.api.graphql.resolvers.advisories import AdvisoryMutations, AdvisoryQueries
 from graph_registry.api.graphql.resolvers.artifacts import ArtifactMutations
 from graph_registry.api.graphql.resolvers.audit import AuditQueries
@@ -58,29 +54,30 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
     The depth and alias rules are built once, here: Strawberry's QueryDepthLimiter and
     MaxAliasesLimiter build a new rule class per instance, so every request had a new rule set,
     paid for building it, and could never reuse a validation. With the same rules each time (they
-    depend on the document alone), the parse cache and ValidationCache skip parsing and validating
-    a document already seen: bounded LRU caches, shared by all requests.
+    depend on the document alone), the document cache skips parsing and validating a document
+    already seen: bounded LRU caches, shared by all requests.
     """
-    documents = ParsedDocuments(maxsize=_CACHED_DOCUMENTS)
-    parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-parse")
     rules: list[type[ASTValidationRule]] = [
         max_depth_rule(settings.max_query_depth, None, None),
         max_aliases_rule(settings.max_query_aliases),
     ]
+    documents = Documents(
+        maxsize=_CACHED_DOCUMENTS,
+        parser=ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-parse"),
+        rules=rules,
+        max_tokens=settings.max_query_tokens,
+    )
     gate = ExpensiveGate(threshold=settings.expensive_query_cost, per_caller=settings.max_expensive_per_caller)
     factories: list[Callable[[], SchemaExtension]] = [
-        lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
-        lambda: ParserCache(documents, parser),  # after ValidationCache: see ParserCache
-        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: QueryCost(
+        lambda: DocumentCache(documents),
+        lambda: OperationLimits(
             max_cost=settings.max_query_cost,
             max_page_size=settings.max_page_size,
             max_depth=settings.max_lineage_depth,
+            max_length=settings.max_string_length,
             lineage_weight=settings.lineage_cost_weight,
             gate=gate,
         ),
-        lambda: StringLimit(max_length=settings.max_string_length),
     ]
     if settings.production:
         factories.append(DisableIntrospection)

@@ -1,20 +1,23 @@
-"""The HTTP guard: limits on what one request may send, before GraphQL sees it
-(the GraphQL document limits are schema extensions: api/graphql/schema.py).
+"""The HTTP guard: one ASGI middleware for what every request passes before the app (the GraphQL
+document limits are schema extensions: api/graphql/schema.py).
 
-`HttpGuard`, ASGI middleware: a request id on every request, allocated here (a
-caller's X-Request-Id is kept beside it as the client request id, so no caller
-can give its audit entry another request's id); on
-/graphql a body size limit, a bound on the time the body takes to arrive
-(uvicorn has none: a slowloris client would hold its request open forever;
-it gets 408 and the connection is closed) and, for POST, a JSON content type (a browser
-cannot send that cross-site without a CORS preflight: CSRF); and with
-authentication off, answers on loopback addresses only. Artifact uploads
-(PUT /artifacts/upload/...) have no size cap here (their signed URL names one)
-but a pace: every window of `body_timeout` seconds must bring
-`upload_min_rate` bytes a second on average, or 408 and the connection closed.
-Everywhere, a request framed both by Content-Length and by Transfer-Encoding
-(request smuggling behind a lenient proxy, RFC 9112 6.3) is refused with 400
-and its connection closed.
+`HttpGuard` does, with one wrapper around `send`: a request id on every request, allocated here (a
+caller's X-Request-Id is kept beside it as the client request id, so no caller can give its audit
+entry another request's id); the security headers (api/http/headers.py) and, when configured, the
+CORS headers and preflight answers (api/http/cors.py) on every response; the duration of every
+HTTP request but GraphQL's (api/http/metrics.py; GraphQL operations are timed per operation); on
+/graphql a body size limit, a bound on the time the body takes to arrive (uvicorn has none: a
+slowloris client would hold its request open forever; it gets 408 and the connection is closed)
+and, for POST, a JSON content type (a browser cannot send that cross-site without a CORS
+preflight: CSRF); and with authentication off, answers on loopback addresses only. Artifact
+uploads (PUT /artifacts/upload/...) have no size cap here (their signed URL names one) but a pace:
+every window of `body_timeout` seconds must bring `upload_min_rate` bytes a second on average, or
+408 and the connection closed. Everywhere, a request framed both by Content-Length and by
+Transfer-Encoding (request smuggling behind a lenient proxy, RFC 9112 6.3) is refused with 400 and
+its connection closed. The Host allow-list runs before it (api/http/hosts.py).
+
+One guard instead of a chain of middlewares each wrapping `send` (headers, CORS, metrics, ids):
+every response passed through five wrappers, a fixed cost on every answer (bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -22,18 +25,26 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from graph_registry import metrics
+from graph_registry.api.http.headers import secure
+from graph_registry.api.http.metrics import endpoint_label
 
 GRAPHQL_PATH = "/graphql"
 UPLOAD_PREFIX = "/artifacts/upload/"
 REQUEST_ID_KEY = "graph_registry.request_id"
 CLIENT_REQUEST_ID_KEY = "graph_registry.client_request_id"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_LOOPBACK_ONLY = "authentication is off: this server answers on loopback only"
 
 
 def request_id_of(scope: Mapping[str, Any]) -> str:
@@ -48,7 +59,8 @@ def client_request_id_of(scope: Mapping[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def scope_header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header (`name` in lower case), as text."""
     for key, value in scope.get("headers", ()):
         if key.lower() == name:
             return str(value.decode("latin-1"))
@@ -68,14 +80,31 @@ def _on_loopback(scope: Scope) -> bool:
 
 
 class _Answer:
-    """The app's `send`, noting whether the response has started (until then a refusal can replace it)."""
+    """The app's `send` for one HTTP request: the guard's headers on the response's start, its status
+    noted (for the metrics; until it has started, a refusal can replace the response)."""
 
-    def __init__(self, send: Send) -> None:
+    __slots__ = ("_cors", "_request_headers", "_send", "request_id", "started", "status")
+
+    def __init__(self, send: Send, cors: CORSMiddleware | None, request_headers: Headers | None) -> None:
         self._send = send
+        self._cors = cors
+        self._request_headers = request_headers
+        self.request_id: bytes | None = None  # set once the request has one (not on a loopback refusal)
         self.started = False
+        self.status = 500
 
     async def __call__(self, message: Message) -> None:
-        self.started = self.started or message["type"] == "http.response.start"
+        if message["type"] == "http.response.start":
+            self.started = True
+            self.status = message["status"]
+            headers = list(message.get("headers", ()))
+            if self.request_id is not None:
+                headers.append((b"x-request-id", self.request_id))
+            secure(headers)
+            message["headers"] = headers
+            if self._cors is not None and self._request_headers is not None:
+                await self._cors.send(message, self._send, self._request_headers)
+                return
         await self._send(message)
 
 
@@ -92,7 +121,8 @@ class _ClientGone(Exception):
 
 
 class HttpGuard:
-    """ASGI middleware: request ids everywhere; size and content-type rules on /graphql."""
+    """ASGI middleware: request ids, security and CORS headers, endpoint timing everywhere; size and
+    content-type rules on /graphql; the pace of uploads."""
 
     def __init__(
         self,
@@ -102,59 +132,85 @@ class HttpGuard:
         auth: bool,
         body_timeout: float = 30.0,
         upload_min_rate: int = 1024,
+        cors: CORSMiddleware | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout
         self.upload_min_rate = upload_min_rate
         self.auth = auth
+        # Starlette's CORS rules (api/http/cors.py), applied here rather than as a middleware of their own.
+        self.cors = cors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "websocket":
+            if self._identify(scope):
+                await self.app(scope, receive, send)
+            else:
+                await _refuse(scope, receive, send, 403, _LOOPBACK_ONLY, "FORBIDDEN")
+        else:
             await self.app(scope, receive, send)
-            return
-        given = _header(scope, b"x-request-id")
-        request_id = uuid.uuid4().hex
-        scope[REQUEST_ID_KEY] = request_id
+
+    def _identify(self, scope: Scope) -> bool:
+        """Gives the request its ids; whether it may go on (with auth off, only from loopback)."""
+        given = scope_header(scope, b"x-request-id")
+        scope[REQUEST_ID_KEY] = uuid.uuid4().hex
         scope[CLIENT_REQUEST_ID_KEY] = given if given and _REQUEST_ID.fullmatch(given) else None
-        if not self.auth and not _on_loopback(scope):
-            await _refuse(
-                scope, receive, send, 403, "authentication is off: this server answers on loopback only", "FORBIDDEN"
-            )
-            return
-        if scope["type"] == "websocket":
-            await self.app(scope, receive, send)
-            return
+        return self.auth or _on_loopback(scope)
 
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
-            await send(message)
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request_headers = None
+        if self.cors is not None:
+            request_headers = Headers(scope=scope)
+            if (
+                scope["method"] == "OPTIONS"
+                and "origin" in request_headers
+                and "access-control-request-method" in request_headers
+            ):
+                await self.cors.preflight_response(request_headers)(scope, receive, _Answer(send, None, None))
+                return
+        answer = _Answer(send, self.cors, request_headers)
+        path = scope["path"]
+        if path == GRAPHQL_PATH:
+            await self._guarded(scope, receive, answer)
+            return
+        began = time.perf_counter()
+        try:
+            await self._guarded(scope, receive, answer)
+        finally:
+            label = endpoint_label(path, answer.status)
+            metrics.REQUEST_DURATION.labels("http", label, scope["method"]).observe(time.perf_counter() - began)
 
-        if _header(scope, b"transfer-encoding") is not None and _header(scope, b"content-length") is not None:
+    async def _guarded(self, scope: Scope, receive: Receive, answer: _Answer) -> None:
+        if not self._identify(scope):
+            await _refuse(scope, receive, answer, 403, _LOOPBACK_ONLY, "FORBIDDEN")
+            return
+        answer.request_id = scope[REQUEST_ID_KEY].encode()
+        if scope_header(scope, b"transfer-encoding") is not None and scope_header(scope, b"content-length") is not None:
             message = "a request may not carry both Content-Length and Transfer-Encoding"
-            await _refuse(scope, receive, send_with_id, 400, message, close=True)
+            await _refuse(scope, receive, answer, 400, message, close=True)
             return
         if scope["path"].startswith(UPLOAD_PREFIX) and scope["method"] == "PUT":
-            await self._paced(scope, receive, send_with_id)
+            await self._paced(scope, receive, answer)
             return
         if scope["path"] != GRAPHQL_PATH:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, answer)
             return
         if scope["method"] == "POST":
-            media_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+            media_type = (scope_header(scope, b"content-type") or "").split(";")[0].strip().lower()
             if media_type != "application/json":
-                await _refuse(scope, receive, send_with_id, 415, "POST /graphql needs Content-Type: application/json")
+                await _refuse(scope, receive, answer, 415, "POST /graphql needs Content-Type: application/json")
                 return
-        length = _header(scope, b"content-length")
+        length = scope_header(scope, b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            await _refuse(scope, receive, send_with_id, 413, f"the request body is over {self.max_body_bytes} bytes")
+            await _refuse(scope, receive, answer, 413, f"the request body is over {self.max_body_bytes} bytes")
             return
-        await self._limited(scope, receive, send_with_id)
+        await self._limited(scope, receive, answer)
 
-    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _limited(self, scope: Scope, receive: Receive, answer: _Answer) -> None:
         received = 0
-        answer = _Answer(send)
         body_done = False
         deadline: float | None = None
 
@@ -182,18 +238,18 @@ class HttpGuard:
         except _TooLarge:
             if answer.started:
                 raise
-            await _refuse(scope, receive, send, 413, f"the request body is over {self.max_body_bytes} bytes")
+            await _refuse(scope, receive, answer, 413, f"the request body is over {self.max_body_bytes} bytes")
         except _TooSlow:
             if answer.started:
                 raise
             message = f"the request body did not arrive within {self.body_timeout:g} seconds"
-            await _refuse(scope, receive, send, 408, message, close=True)
+            await _refuse(scope, receive, answer, 408, message, close=True)
         except _ClientGone:
             # The client left before its request was whole: nothing ran, no one to answer.
             if answer.started:
                 raise
 
-    async def _paced(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _paced(self, scope: Scope, receive: Receive, answer: _Answer) -> None:
         """An upload, closed with 408 once a window of body_timeout seconds brings too few bytes."""
         loop = asyncio.get_running_loop()
         window = self.body_timeout
@@ -201,7 +257,6 @@ class HttpGuard:
         window_end: float | None = None
         in_window = 0
         body_done = False
-        answer = _Answer(send)
 
         async def paced_receive() -> Message:
             nonlocal window_end, in_window, body_done
@@ -232,7 +287,7 @@ class HttpGuard:
             if answer.started:
                 raise
             message = f"the upload brought under {self.upload_min_rate} bytes a second for {window:g} seconds"
-            await _refuse(scope, receive, send, 408, message, close=True)
+            await _refuse(scope, receive, answer, 408, message, close=True)
 
 
 async def _refuse(

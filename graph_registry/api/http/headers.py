@@ -12,9 +12,6 @@ browsers that predate it.
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -30,27 +27,19 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_HTML = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
 
 
-class SecurityHeaders:
-    """ASGI middleware adding the headers above to what the app answers."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                if headers.get("content-type", "").startswith("text/html"):
-                    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-                    headers.setdefault("X-Frame-Options", "DENY")
-                    headers.setdefault("Referrer-Policy", "no-referrer")
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def secure(headers: list[tuple[bytes, bytes]]) -> None:
+    """Adds to a response's raw headers (lower-case names, as ASGI responses carry them) those above
+    it does not set itself; api/http/guard.py applies it to every HTTP response."""
+    present = {name for name, _ in headers}
+    html = next((value for name, value in headers if name == b"content-type"), b"").startswith(b"text/html")
+    for name, value in (_NOSNIFF, *(_HTML if html else ())):
+        if name not in present:
+            headers.append((name, value))

@@ -1,25 +1,21 @@
-"""/metrics in the Prometheus text format, and the timing of the HTTP endpoints but GraphQL's.
+"""/metrics in the Prometheus text format, and the labels the HTTP endpoints but GraphQL's are timed by.
 
-GraphQL operations are timed by api/graphql/extensions/metrics.py. `EndpointMetrics` (ASGI
-middleware) times the other HTTP endpoints by route. /metrics may be protected with a bearer token
-of its own (GRAPH_REGISTRY_METRICS_TOKEN), for scrapers.
+GraphQL operations are timed by api/graphql/extensions/metrics.py, the other HTTP endpoints by route
+in HttpGuard (api/http/guard.py). /metrics may be protected with a bearer token of its own
+(GRAPH_REGISTRY_METRICS_TOKEN), for scrapers.
 """
 
 from __future__ import annotations
 
 import hmac
 import os
-import time
 from collections.abc import Awaitable, Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph_registry import metrics
-from graph_registry.api.http.guard import GRAPHQL_PATH
 from graph_registry.settings import Settings
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
@@ -34,32 +30,6 @@ def endpoint_label(path: str, status: int) -> str:
         if path.startswith(prefix):
             return prefix.rstrip("/")
     return path
-
-
-class EndpointMetrics:
-    """ASGI middleware: the duration of every HTTP request but GraphQL's (timed per operation)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] == GRAPHQL_PATH:
-            await self.app(scope, receive, send)
-            return
-        began = time.perf_counter()
-        status = 500
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            label = endpoint_label(scope["path"], status)
-            metrics.REQUEST_DURATION.labels("http", label, scope["method"]).observe(time.perf_counter() - began)
 
 
 def registry() -> CollectorRegistry:

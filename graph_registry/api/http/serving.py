@@ -6,6 +6,12 @@ its connection (and a slot of the server) for as long as it liked. The
 protocol below closes a connection whose request line and headers are not
 whole `header_timeout` seconds after its first byte (or after it opened).
 Bodies are bounded by HttpGuard (api/http/guard.py).
+
+uvicorn writes a response's status line and headers, then its body, as two socket writes: on
+loopback each wakes the client, and the first one woke it for nothing (the answer is not whole
+yet). Writes made in one turn of the event loop go out as one (`CoalescedWrites`): a response
+whose body follows its headers at once (every JSON answer) is one send; a streamed one still
+leaves as it is produced, a turn of the loop later at most.
 """
 
 from __future__ import annotations
@@ -23,6 +29,46 @@ from graph_registry.settings import Settings
 
 # Request line plus headers (h11 refuses more with 400; httptools would read headers without bound).
 MAX_HEADER_BYTES = 64 * 1024
+
+
+class CoalescedWrites:
+    """A transport whose writes within one turn of the event loop reach the socket as one write."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not data:
+            return
+        if not self._pending:
+            self._loop.call_soon(self.flush)
+        self._pending.append(bytes(data))
+
+    def flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    @property
+    def transport(self) -> asyncio.Transport:
+        """The socket's own transport, with nothing left pending before it."""
+        self.flush()
+        return self._transport
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + sum(len(data) for data in self._pending)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything else (reading, addresses, aborting) acts on the socket, after what is pending.
+        return getattr(self.transport, name)
 
 
 class HeaderTimeoutProtocol(H11Protocol):
@@ -43,7 +89,16 @@ class HeaderTimeoutProtocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        # Reading (flow control, peer addresses) stays on the real transport; the responses' writes go
+        # through the coalescing one (every RequestResponseCycle is handed self.transport).
+        self.transport = CoalescedWrites(transport, self.loop)  # type: ignore[assignment]
         self._await_headers()
+
+    def handle_websocket_upgrade(self, event: h11.Request) -> None:
+        # The WebSocket protocol takes the socket over: it gets the socket's own transport.
+        if isinstance(self.transport, CoalescedWrites):
+            self.transport = self.transport.transport
+        super().handle_websocket_upgrade(event)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)

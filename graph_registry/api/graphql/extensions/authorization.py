@@ -55,7 +55,7 @@ from graph_registry.bootstrap import Services
 from graph_registry.domain import validation
 from graph_registry.domain.records import Stage
 from graph_registry.errors import Forbidden, RegistryError, Unauthenticated
-from graph_registry.services.audit import OK, Attempt, describe_arguments
+from graph_registry.services.audit import OK, Attempt, conclusion, describe_arguments
 from graph_registry.services.teams import Need
 from graph_registry.services.tokens import Principal, Role
 
@@ -299,11 +299,9 @@ def may_act(principal: Principal | None, key: str) -> bool:
     return principal is not None and isinstance(rule, Role) and principal.role.allows(rule)
 
 
-def _audit_note(result: object) -> str | None:
-    """What an OK entry says beyond its outcome: a registration that revived a deleted version is a restore."""
-    if getattr(getattr(result, "record", None), "restored", False):
-        return "restore: the version had been deleted"
-    return None
+# Mutations that are one write transaction and nothing after it: their entry is written OK by that
+# transaction (services/audit.py, concludes_at_commit), which saves the registration a second write.
+_CONCLUDED_AT_COMMIT = frozenset({"createModelVersion"})
 
 
 async def needed(rule: Rule, call: Call) -> Need:
@@ -342,10 +340,9 @@ _MODEL_ARGUMENT = {"createModel": "name", "updateModel": "name"}
 
 def _touched(operation: str, arguments: Mapping[str, Any], result: object = None) -> tuple[str | None, int | None]:
     """The model (and version) a mutation names in its arguments or returns, for the audit log."""
-    record = getattr(result, "record", None)
-    returned = (getattr(record, "model", None), getattr(record, "version", None))
-    if isinstance(returned[0], str) and isinstance(returned[1], int):
-        return returned[0], returned[1]
+    returned_model, returned_version, _ = conclusion(result)
+    if returned_model is not None and returned_version is not None:
+        return returned_model, returned_version
     model = arguments.get(_MODEL_ARGUMENT.get(operation, "model"))
     if model is None and isinstance(arguments.get("input"), Mapping):
         model = arguments["input"].get("model")
@@ -470,7 +467,7 @@ async def _mutate(
         raise
     # The resolver hands the entry to its use case (`audit=context.audit`), whose write transaction
     # carries it: no change without an entry. Mutation root fields run one after the other.
-    entry = audit.prepare(attempt)
+    entry = audit.prepare(attempt, concludes_at_commit=info.field_name in _CONCLUDED_AT_COMMIT)
     context.audit = entry
     try:
         result = _next(root, info, **arguments)
@@ -488,7 +485,7 @@ async def _mutate(
     finally:
         context.audit = None
     model, version = _touched(info.field_name, arguments, result)
-    await audit.settle(entry, outcome=OK, message=_audit_note(result), model=model, version=version)
+    await audit.settle(entry, outcome=OK, message=conclusion(result)[2], model=model, version=version)
     return result
 
 

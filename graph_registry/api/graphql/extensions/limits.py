@@ -1,14 +1,14 @@
 """Limits on what one GraphQL operation may ask, checked before it runs (api/graphql/schema.py wires them).
 
-`QueryCost`: each selected field costs 1, plus its children times the rows it
+`OperationLimits`, one extension for both limits below. The cost: each selected field costs 1, plus its children times the rows it
 asks for: page sizes (`first`) and walk lengths (`depth`), at the value the
 resolver will use: as given literally or through a variable, and at the
 field's default when null, omitted or an unset variable (a null costs what
 the default it stands for costs). Page sizes and depths beyond the server's
 caps are refused outright, for every connection and walk, whoever added it.
-`StringLimit`: no string argument over the cap reaches a resolver.
+The string cap: no string argument over the cap reaches a resolver.
 Both answer INVALID_INPUT without executing anything.
-`ExpensiveGate` (used by QueryCost): a caller runs at most so many operations costing at least the
+`ExpensiveGate` (used by the cost check): a caller runs at most so many operations costing at least the
 expensive threshold at once in one worker; one more is refused UNAVAILABLE (retry when one ends),
 so one token's parallel walks cannot take the Neo4j pool from everyone else (bench/RESULTS.md).
 """
@@ -163,9 +163,10 @@ class ExpensiveGate:
             self.running.pop(actor, None)
 
 
-class QueryCost(SchemaExtension):
-    """Refuses, before execution, operations whose cost exceeds the cap (INVALID_INPUT), and expensive
-    ones beyond the caller's share of the `gate` (UNAVAILABLE)."""
+class OperationLimits(SchemaExtension):
+    """Refuses, before execution, operations whose cost exceeds the cap (INVALID_INPUT), expensive
+    ones beyond the caller's share of the `gate` (UNAVAILABLE), and string arguments over
+    `max_length` (INVALID_INPUT)."""
 
     def __init__(
         self,
@@ -173,17 +174,20 @@ class QueryCost(SchemaExtension):
         max_cost: int,
         max_page_size: int,
         max_depth: int,
+        max_length: int,
         lineage_weight: int = 1,
         gate: ExpensiveGate | None = None,
     ) -> None:
         self.max_cost = max_cost
         self.max_page_size = max_page_size
         self.max_depth = max_depth
+        self.max_length = max_length
         self.lineage_weight = lineage_weight
         self.gate = gate
 
     def on_execute(self) -> Iterator[None]:
         admitted = self._admit()
+        self._check_strings()
         try:
             yield
         finally:
@@ -252,6 +256,25 @@ class QueryCost(SchemaExtension):
         )
         return None
 
+    def _check_strings(self) -> None:
+        """No string argument (literal or variable) over the cap, whatever field it feeds.
+
+        Services cap the fields they know (names, descriptions, ...); this is the backstop for a field
+        someone forgot, so no unbounded string reaches a resolver, the graph or an error message. A
+        literal is never longer than the document's text, so a document within the cap is not walked.
+        """
+        execution = self.execution_context
+        document = execution.graphql_document
+        literals = [0]
+        if document is not None and (execution.query is None or len(execution.query) > self.max_length):
+            visit(document, _StringLengths(literals))
+        longest = max(_longest(execution.variables or {}), *literals)
+        if longest > self.max_length and not execution.result:
+            execution.result = ExecutionResult(
+                data=None,
+                errors=[_invalid(f"a string argument of {longest} characters is over the limit of {self.max_length}")],
+            )
+
 
 def _longest(value: Any) -> int:
     if isinstance(value, str):
@@ -261,31 +284,6 @@ def _longest(value: Any) -> int:
     if isinstance(value, list):
         return max((_longest(item) for item in value), default=0)
     return 0
-
-
-class StringLimit(SchemaExtension):
-    """Refuses any string argument (literal or variable) over the cap, whatever field it feeds.
-
-    Services cap the fields they know (names, descriptions, ...); this is the backstop for a field
-    someone forgot, so no unbounded string reaches a resolver, the graph or an error message.
-    """
-
-    def __init__(self, *, max_length: int) -> None:
-        self.max_length = max_length
-
-    def on_execute(self) -> Iterator[None]:
-        execution = self.execution_context
-        document = execution.graphql_document
-        literals = [0]
-        if document is not None:
-            visit(document, _StringLengths(literals))
-        longest = max(_longest(execution.variables or {}), *literals)
-        if longest > self.max_length and not execution.result:
-            execution.result = ExecutionResult(
-                data=None,
-                errors=[_invalid(f"a string argument of {longest} characters is over the limit of {self.max_length}")],
-            )
-        yield
 
 
 class _StringLengths(Visitor):
