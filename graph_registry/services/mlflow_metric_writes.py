@@ -93,7 +93,10 @@ class MetricWrites:
                 if call.run_id not in stored:
                     continue
                 if call.claimed and call.audit is not None:
-                    await call.audit.write(tx)
+                    if call.audit.concludes_at_commit:
+                        await call.audit.write_concluded(tx, None)
+                    else:
+                        await call.audit.write(tx)
                 prior = summaries.get(call.run_id, stored[call.run_id])
                 summaries[call.run_id] = self._summary(prior, call.points)
                 points.setdefault(call.run_id, []).extend(call.rows)

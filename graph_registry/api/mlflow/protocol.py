@@ -236,8 +236,12 @@ def endpoint(
     write: bool,
     policy: PolicyArguments | None = None,
     stream: bool = False,
+    one_transaction: bool = False,
 ) -> Callable[[Request], Awaitable[Response]]:
-    """The Starlette endpoint of an MLflow call named `name` (its policy key is `MLflow.<name>`)."""
+    """The Starlette endpoint of an MLflow call named `name` (its policy key is `MLflow.<name>`).
+
+    `one_transaction`: the write is one transaction and nothing after it, which writes its audit entry
+    OK (no second write to finish it)."""
     key = f"MLflow.{name}"
     known = frozenset(fields)
 
@@ -278,7 +282,7 @@ def endpoint(
             if not write:
                 result = await handler(call)
             else:
-                result = await _audited(call, handler, attempt)
+                result = await _audited(call, handler, attempt, one_transaction=one_transaction)
         except MlflowError as error:
             return error_response(error.code, error.message)
         except RegistryError as error:
@@ -294,9 +298,11 @@ def endpoint(
     return serve
 
 
-async def _audited(call: Call, handler: Handler, attempt: Attempt) -> Mapping[str, Any] | Response:
+async def _audited(
+    call: Call, handler: Handler, attempt: Attempt, *, one_transaction: bool
+) -> Mapping[str, Any] | Response:
     audit = call.services.audit
-    entry = audit.prepare(attempt)
+    entry = audit.prepare(attempt, concludes_at_commit=one_transaction)
     call.audit = entry
     try:
         result = await handler(call)

@@ -214,23 +214,26 @@ routes = [
             log_metric,
             fields=_RUN | {"key", "value", "timestamp", "step", "model_id", "dataset_name", "dataset_digest"},
             write=True,
+            one_transaction=True,
         ),
         methods=["POST"],
     ),
     Route(
         f"{P}/runs/log-parameter",
-        endpoint("LogParam", log_param, fields=_RUN | {"key", "value"}, write=True),
+        endpoint("LogParam", log_param, fields=_RUN | {"key", "value"}, write=True, one_transaction=True),
         methods=["POST"],
     ),
     Route(
-        f"{P}/runs/set-tag", endpoint("SetTag", set_tag, fields=_RUN | {"key", "value"}, write=True), methods=["POST"]
+        f"{P}/runs/set-tag",
+        endpoint("SetTag", set_tag, fields=_RUN | {"key", "value"}, write=True, one_transaction=True),
+        methods=["POST"],
     ),
     Route(
         f"{P}/runs/delete-tag", endpoint("DeleteTag", delete_tag, fields=_RUN | {"key"}, write=True), methods=["POST"]
     ),
     Route(
         f"{P}/runs/log-batch",
-        endpoint("LogBatch", log_batch, fields=_RUN | {"metrics", "params", "tags"}, write=True),
+        endpoint("LogBatch", log_batch, fields=_RUN | {"metrics", "params", "tags"}, write=True, one_transaction=True),
         methods=["POST"],
     ),
     Route(
