@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
-import psutil  # type: ignore[import-untyped]
 
 
 def free_port() -> int:
@@ -54,6 +53,10 @@ def stop_group(process: subprocess.Popen[bytes], *, timeout: float = 30.0) -> No
 
 def tree_rss(pid: int) -> tuple[int, int]:
     """(largest single process RSS, sum over the tree) in bytes, for a process and its children."""
+    # Imported here: the suite (tests/mlflow) starts servers with this module's helpers, and psutil
+    # comes with the bench extra only.
+    import psutil  # type: ignore[import-untyped]
+
     try:
         root = psutil.Process(pid)
         members = [root, *root.children(recursive=True)]
