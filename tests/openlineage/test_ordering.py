@@ -144,6 +144,18 @@ async def test_concurrent_runs_reading_a_new_table_share_its_one_first_seen_vers
     assert found["datasetBySource"]["versions"]["totalCount"] == 1
 
 
+def _clean_written(run_id: str, jobs: str, lake: str) -> dict[str, Any]:
+    """Run `run_id` of job `clean` wrote `clean` from `raw` at 10:10 (the writer both races below read)."""
+    return run_event(
+        "COMPLETE",
+        run_id=run_id,
+        job=(jobs, "clean"),
+        time="2026-11-30T10:10:00Z",
+        inputs=[(lake, "raw")],
+        outputs=[(lake, "clean")],
+    )
+
+
 async def test_a_reader_heard_before_the_writer_ends_up_reading_what_was_written(
     writer: httpx.AsyncClient, unique: str
 ) -> None:
@@ -152,14 +164,7 @@ async def test_a_reader_heard_before_the_writer_ends_up_reading_what_was_written
         tag = f"{unique}-{order.replace(' ', '-')}"
         lake, jobs = f"s3://cross-{tag}", f"cross-{tag}"
         a, b = str(uuid.uuid4()), str(uuid.uuid4())
-        write = run_event(
-            "COMPLETE",
-            run_id=a,
-            job=(jobs, "clean"),
-            time="2026-11-30T10:10:00Z",
-            inputs=[(lake, "raw")],
-            outputs=[(lake, "clean")],
-        )
+        write = _clean_written(a, jobs, lake)
         read = run_event(
             "COMPLETE",
             run_id=b,
@@ -210,14 +215,7 @@ async def test_readers_racing_the_writer_of_what_they_read_all_end_up_reading_it
         lake, jobs = f"s3://race-{tag}", f"race-{tag}"
         a = str(uuid.uuid4())
         readers = [str(uuid.uuid4()) for _ in range(12)]
-        write = run_event(
-            "COMPLETE",
-            run_id=a,
-            job=(jobs, "clean"),
-            time="2026-11-30T10:10:00Z",
-            inputs=[(lake, "raw")],
-            outputs=[(lake, "clean")],
-        )
+        write = _clean_written(a, jobs, lake)
         reads = [
             run_event(
                 "START", run_id=b, job=(jobs, f"features_{i}"), time="2026-11-30T10:20:00Z", inputs=[(lake, "clean")]
