@@ -244,8 +244,16 @@ async def profile(
     return str(out.relative_to(ROOT))
 
 
-async def mixed(url: str, workload: Workload, *, clients: int, seconds: float, index_base: int) -> dict[str, Any]:
-    """`clients` keep-alive clients, reads and writes 9:1 for `seconds`; then one client, reads alone."""
+async def mixed(
+    url: str, workload: Workload, *, clients: int, seconds: float, index_base: int, think_ms: float = 0.0
+) -> dict[str, Any]:
+    """`clients` keep-alive clients, reads and writes 9:1 for `seconds`; then one client, reads alone.
+
+    With `think_ms` each client pauses between its requests (exponentially distributed, that mean), as
+    people and services do: the offered load is then about clients / (think + answer time), and the
+    p99 says how the tail behaves below saturation. Without it every client asks back to back, so the
+    32 requests always in flight queue for the machine's cores (Little's law bounds the wait).
+    """
     limits = httpx.Limits(max_connections=clients + 4, max_keepalive_connections=clients + 4)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
         side = RegistrySide(http, workload)
@@ -274,9 +282,13 @@ async def mixed(url: str, workload: Workload, *, clients: int, seconds: float, i
         loaded: dict[str, list[float]] = {}
 
         async def client(seed: int) -> None:
-            local = random.Random(seed)  # noqa: S311 - which question to ask
+            local = random.Random(seed)  # noqa: S311 - which question to ask, and the pause
+            if think_ms:
+                await asyncio.sleep(local.uniform(0, think_ms) / 1000)  # no synchronised start
             while time.monotonic() < stop:
                 await one(local, loaded)
+                if think_ms:
+                    await asyncio.sleep(local.expovariate(1000 / think_ms))
 
         stop = time.monotonic() + seconds
         began = time.perf_counter()
@@ -292,6 +304,7 @@ async def mixed(url: str, workload: Workload, *, clients: int, seconds: float, i
         "loaded_write_p99_ms": round(percentile(loaded.get("write", []), 99), 2),
         "p99_over_single_p50": round(read_p99 / reads_p50, 2),
         "ops_per_second": round(done / elapsed, 1),
+        "think_ms": think_ms,
         "errors": errors,
     }
 
@@ -342,10 +355,20 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             result["mixed"] = {}
             for workers in (1, 2):
                 server.start_api(workers=workers)
-                result["mixed"][f"workers_{workers}"] = found = await mixed(
-                    server.url, workload, clients=args.clients, seconds=args.mixed_seconds, index_base=workers * 3_000
-                )
-                print(f"  mixed, {args.clients} clients, workers={workers}: {found}", flush=True)
+                for think_ms in (0.0, *args.think_ms):
+                    key = f"workers_{workers}" + (f"_think_{think_ms:g}ms" if think_ms else "")
+                    result["mixed"][key] = found = await mixed(
+                        server.url,
+                        workload,
+                        clients=args.clients,
+                        seconds=args.mixed_seconds,
+                        index_base=workers * 3_000 + int(think_ms) * 7,
+                        think_ms=think_ms,
+                    )
+                    print(
+                        f"  mixed, {args.clients} clients, workers={workers}, think {think_ms:g} ms: {found}",
+                        flush=True,
+                    )
             result["load_average_after_mixed"] = load_average()
     finally:
         await driver.close()
@@ -372,6 +395,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--mixed", action="store_true", help="also the 32-client mixed load, 1 and 2 workers")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--mixed-seconds", type=float, default=20)
+    parser.add_argument(
+        "--think-ms",
+        type=float,
+        nargs="*",
+        default=[],
+        help="also run the mixed load with each client pausing this long on average between requests",
+    )
     parser.add_argument(
         "--server-source",
         type=Path,
