@@ -28,9 +28,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psutil  # type: ignore[import-untyped]
 
+from bench import http_client
 from bench.processes import load_average
 from bench.ratios import QUESTIONS, Ask, Sides, _cpu_seconds, _worker_pid, batch
 from bench.registry_side import RegistryServer
@@ -91,10 +91,9 @@ async def compare(args: argparse.Namespace) -> dict[str, Any]:
             before_server.start_api(workers=1)
         with _source(args.after):
             after_server.start_api(workers=1)
-        limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
         async with (
-            httpx.AsyncClient(base_url=before_server.url, timeout=120, limits=limits) as before_http,
-            httpx.AsyncClient(base_url=after_server.url, timeout=120, limits=limits) as after_http,
+            http_client.client(before_server.url, connections=4) as before_http,
+            http_client.client(after_server.url, connections=4) as after_http,
         ):
             sides = {
                 "before": _asks(Sides(before_http, driver, workload), 0),

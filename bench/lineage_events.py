@@ -31,9 +31,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 
+from bench import http_client
+from bench.http_client import Http
 from bench.processes import free_port, stop_group, tree_rss, wait_http
 from bench.timing import percentile
 from graph_registry.bootstrap import neo4j_credentials, open_database
@@ -96,15 +97,13 @@ async def _clients(work: list[Any], clients: int, send: Any) -> tuple[float, lis
     return time.perf_counter() - began, latencies
 
 
-async def _post(http: httpx.AsyncClient, path: str, **body: Any) -> None:
+async def _post(http: Http, path: str, **body: Any) -> None:
     response = await http.post(path, json=body["json"])
     if response.status_code not in (200, 201) or b'"errors"' in response.content:
         raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
 
 
-async def ingestion_round(
-    http: httpx.AsyncClient, tag: str, pairs: int, clients: int, *, advancing: bool = False
-) -> float:
+async def ingestion_round(http: Http, tag: str, pairs: int, clients: int, *, advancing: bool = False) -> float:
     # Each client sends whole runs (START then COMPLETE), as a producer does.
     runs = [_events(tag, index, advancing=advancing) for index in range(pairs)]
 
@@ -116,7 +115,7 @@ async def ingestion_round(
     return 2 * pairs / elapsed
 
 
-async def single_p50(http: httpx.AsyncClient, tag: str) -> float:
+async def single_p50(http: Http, tag: str) -> float:
     """p50 of one event over HTTP, sent one at a time."""
     single: list[float] = []
     for run in [_events(tag, index) for index in range(60)]:
@@ -127,7 +126,7 @@ async def single_p50(http: httpx.AsyncClient, tag: str) -> float:
     return percentile(single, 50)
 
 
-async def version_round(http: httpx.AsyncClient, tag: str, versions: int, clients: int) -> float:
+async def version_round(http: Http, tag: str, versions: int, clients: int) -> float:
     datasets = []
     for index in range(10):
         name = f"bench-train-{tag}-{index}"
@@ -193,10 +192,9 @@ def start_api(settings: Settings, log: Path) -> tuple[str, subprocess.Popen[byte
 
 async def rounds(args: argparse.Namespace, settings: Settings, url: str, pid: int) -> None:
     tag = uuid.uuid4().hex[:8]
-    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
     events: list[float] = []
     versions: list[float] = []
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
+    async with http_client.client(url, connections=args.clients) as http:
         await ingestion_round(http, f"{tag}w", 20, args.clients)
         await version_round(http, f"{tag}w", 20, args.clients)
         memory = [tree_rss(pid)[1]]

@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from bench.http_client import Http
 from bench.processes import free_port, send_with_retries, stop_group, wait_http
 from bench.workload import (
     LISTING_PAGE,
@@ -146,7 +145,7 @@ class MlflowSide:
 
     name = "mlflow"
 
-    def __init__(self, http: httpx.AsyncClient, workload: Workload) -> None:
+    def __init__(self, http: Http, workload: Workload) -> None:
         self._http = http
         self.workload = workload
         self.calls = 0

@@ -12,8 +12,12 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    from bench.http_client import Answer
 
 
 def free_port() -> int:
@@ -114,17 +118,19 @@ def load_average() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-async def send_with_retries(send: Callable[[], Awaitable[httpx.Response]], *, attempts: int = 6) -> httpx.Response:
+async def send_with_retries(send: Callable[[], Awaitable[Answer]], *, attempts: int = 6) -> Answer:
     """A request, sent again when the connection broke before an answer (bounded).
 
     uvicorn closes idle keep-alive connections after a few seconds and, with several workers,
     restarts a worker that misses its health check (it happens on a loaded machine): a request
     on such a connection gets no answer. Writes the benchmark sends are idempotent or checked.
     """
+    from bench.http_client import CONNECTION_ERRORS  # here: the suite imports this module without aiohttp
+
     for attempt in range(attempts):
         try:
             return await send()
-        except (httpx.RemoteProtocolError, httpx.ConnectError, httpx.ReadError, httpx.WriteError):
+        except CONNECTION_ERRORS:
             if attempt + 1 == attempts:
                 raise
             await asyncio.sleep(0.1 * 2**attempt)

@@ -31,10 +31,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import neo4j
 import psutil  # type: ignore[import-untyped]
 
+from bench import http_client
+from bench.http_client import Http
 from bench.processes import RssWatch, load_average
 from bench.registry_side import RawCypher, RegistryServer, RegistrySide
 from bench.run import BENCH_QUERIES, STATE, _fresh_state, _mark_loaded, verify
@@ -60,7 +61,7 @@ Ask = Callable[[int], Awaitable[object]]
 class Sides:
     """Each question asked both ways: through the API (GraphQL) and as minimal Cypher over Bolt."""
 
-    def __init__(self, http: httpx.AsyncClient, driver: neo4j.AsyncDriver, workload: Workload) -> None:
+    def __init__(self, http: Http, driver: neo4j.AsyncDriver, workload: Workload) -> None:
         self.api = RegistrySide(http, workload)
         self.raw = RawCypher(driver, workload)
         self.driver = driver
@@ -254,8 +255,7 @@ async def mixed(
     p99 says how the tail behaves below saturation. Without it every client asks back to back, so the
     32 requests always in flight queue for the machine's cores (Little's law bounds the wait).
     """
-    limits = httpx.Limits(max_connections=clients + 4, max_keepalive_connections=clients + 4)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
+    async with http_client.client(url, connections=clients + 4) as http:
         side = RegistrySide(http, workload)
         asks = side.questions()
         reads = ("alias", "champion_lineage", "impact_direct", "listing")
@@ -322,8 +322,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         server.start_api(workers=args.workers)
         assert server.api is not None
         with RssWatch(server.api.pid) as rss:
-            limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
-            async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=limits) as http:
+            async with http_client.client(server.url, connections=16) as http:
                 sides = Sides(http, driver, workload)
                 if not loaded:
                     began = time.monotonic()

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import neo4j
 from neo4j import AsyncDriver
 
+from bench.http_client import Http
 from bench.processes import free_port, send_with_retries, stop_group, wait_http
 from bench.workload import (
     CHAIN,
@@ -227,7 +227,7 @@ class RegistrySide:
 
     name = "graph-registry"
 
-    def __init__(self, http: httpx.AsyncClient, workload: Workload) -> None:
+    def __init__(self, http: Http, workload: Workload) -> None:
         self._http = http
         self.workload = workload
         self.calls = 0

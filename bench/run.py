@@ -17,14 +17,16 @@ import platform
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import neo4j
 import psutil  # type: ignore[import-untyped]
 
+from bench import http_client
+from bench.http_client import Http
 from bench.mlflow_side import MlflowServer, MlflowSide, mlflow_version
 from bench.processes import RssWatch, folder_size, load_average, tree_rss
 from bench.registry_side import RawCypher, RegistryServer, RegistrySide, bulk_ingest
@@ -164,9 +166,8 @@ async def time_questions(side: Any, options: Options, only: list[str] | None = N
     return found
 
 
-def _client(url: str, *, keep_alive: bool = True) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64 if keep_alive else 0)
-    return httpx.AsyncClient(base_url=url, timeout=120, limits=limits)
+def _client(url: str, *, keep_alive: bool = True) -> AbstractAsyncContextManager[Http]:
+    return http_client.client(url, connections=64, keep_alive=keep_alive)
 
 
 def _fresh_state(folder: Path, workload: Workload, reuse: bool) -> bool:
@@ -185,7 +186,7 @@ def _mark_loaded(folder: Path, workload: Workload) -> None:
     (folder / "loaded.json").write_text(json.dumps({"scale": str(workload.scale), "seed": workload.seed}))
 
 
-async def keep_alive_check(url: str, make_side: Callable[[httpx.AsyncClient], Any], model: str) -> dict[str, float]:
+async def keep_alive_check(url: str, make_side: Callable[[Http], Any], model: str) -> dict[str, float]:
     """p50 of one cheap question (alias) over a reused connection and over a new connection each time."""
     result = {}
     for label, keep in (("keep_alive_p50_ms", True), ("new_connection_p50_ms", False)):
