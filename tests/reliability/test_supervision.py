@@ -65,7 +65,11 @@ async def test_serve_restarts_its_killed_neo4j_and_loses_no_acknowledged_write(
                 statuses.append(await _ready(serve.url))
                 await asyncio.sleep(0.2)
 
-        await asyncio.wait_for(readiness(), PATIENCE)
+        try:
+            await asyncio.wait_for(readiness(), PATIENCE)
+        except TimeoutError:
+            # What serve and its supervisor did meanwhile is the diagnosis.
+            raise AssertionError(f"/readyz never went 503 then 200: {statuses[-20:]}\n{serve.log()[-4000:]}") from None
         ready_again_at = time.monotonic()
 
         def written_since(moment: float) -> list[float]:
