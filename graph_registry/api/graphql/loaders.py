@@ -61,7 +61,7 @@ def _pages(
             found.update({(owner, first, after): listed[owner] for owner in owners})
         return found
 
-    empty: Page[V] = Page(items=(), cursors=(), has_next_page=False, total_count=0)
+    empty: Page[V] = Page(items=(), positions=(), has_next_page=False, total_count=0)
     return _loader(pages, empty)
 
 
@@ -123,7 +123,7 @@ class Loaders:
                 found.update({(name, first, after, stage): pages[name] for name in names})
             return found
 
-        no_page: Page[VersionRecord] = Page(items=(), cursors=(), has_next_page=False, total_count=0)
+        no_page: Page[VersionRecord] = Page(items=(), positions=(), has_next_page=False, total_count=0)
         return _loader(versions_pages, no_page)
 
     @cached_property
