@@ -24,25 +24,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.http_client import _Read
+
 STATE = Path(__file__).resolve().parents[1] / ".bench"
 QUESTIONS = ("overhead", "alias", "champion_lineage", "listing", "impact_direct")
-
-
-@dataclass(frozen=True)
-class _Answer:
-    status_code: int
-    content: bytes
-
-    @property
-    def text(self) -> str:
-        return self.content.decode()
-
-    def json(self) -> Any:
-        return json.loads(self.content)
 
 
 class AsgiHttp:
@@ -51,7 +39,7 @@ class AsgiHttp:
     def __init__(self, app: Any) -> None:
         self._app = app
 
-    async def post(self, url: str, *, json: Any = None) -> _Answer:
+    async def post(self, url: str, *, json: Any = None) -> _Read:
         body = _dumps(json)
         headers = [
             (b"host", b"127.0.0.1"),
@@ -60,10 +48,10 @@ class AsgiHttp:
         ]
         return await self._call("POST", url, headers, body)
 
-    async def get(self, url: str, *, params: Mapping[str, Any] | None = None) -> _Answer:
+    async def get(self, url: str, *, params: Mapping[str, Any] | None = None) -> _Read:
         return await self._call("GET", url, [(b"host", b"127.0.0.1")], b"")
 
-    async def _call(self, method: str, path: str, headers: list[tuple[bytes, bytes]], body: bytes) -> _Answer:
+    async def _call(self, method: str, path: str, headers: list[tuple[bytes, bytes]], body: bytes) -> _Read:
         scope = {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -98,7 +86,7 @@ class AsgiHttp:
                 chunks.append(message.get("body", b""))
 
         await self._app(scope, receive, send)
-        return _Answer(status_code=status, content=b"".join(chunks))
+        return _Read(status_code=status, content=b"".join(chunks))
 
 
 def _dumps(value: Any) -> bytes:
