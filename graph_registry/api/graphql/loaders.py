@@ -46,6 +46,11 @@ def _loader(fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]], default: V
     return DataLoader(load_fn=load)
 
 
+def _optional(fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]]) -> DataLoader[K, V | None]:
+    """A loader of things that may not exist: None for a key `fetch` did not find."""
+    return _loader(fetch, None)
+
+
 def _pages(
     fetch: Callable[[list[str], int, str | None], Awaitable[Mapping[str, Page[V]]]],
 ) -> DataLoader[PageKey, Page[V]]:
@@ -85,18 +90,15 @@ class Loaders:
 
     @cached_property
     def model(self) -> DataLoader[str, ModelRecord | None]:
-        none: ModelRecord | None = None
-        return _loader(self.services.models.models_by_name, none)
+        return _optional(self.services.models.models_by_name)
 
     @cached_property
     def version(self) -> DataLoader[VersionKey, VersionRecord | None]:
-        none: VersionRecord | None = None
-        return _loader(self.services.models.versions_by_key, none)
+        return _optional(self.services.models.versions_by_key)
 
     @cached_property
     def latest_version(self) -> DataLoader[str, VersionRecord | None]:
-        none: VersionRecord | None = None
-        return _loader(self.services.models.latest_versions, none)
+        return _optional(self.services.models.latest_versions)
 
     @cached_property
     def production_version(self) -> DataLoader[str, VersionRecord | None]:
@@ -105,8 +107,7 @@ class Loaders:
         async def production(names: Sequence[str]) -> Mapping[str, VersionRecord]:
             return await models.stage_holders(names, Stage.PRODUCTION)
 
-        none: VersionRecord | None = None
-        return _loader(production, none)
+        return _optional(production)
 
     @cached_property
     def versions(self) -> DataLoader[VersionsPageKey, Page[VersionRecord]]:
@@ -144,18 +145,15 @@ class Loaders:
 
     @cached_property
     def dataset(self) -> DataLoader[str, DatasetRecord | None]:
-        none: DatasetRecord | None = None
-        return _loader(self.services.datasets.datasets_by_name, none)
+        return _optional(self.services.datasets.datasets_by_name)
 
     @cached_property
     def dataset_version(self) -> DataLoader[VersionKey, DatasetVersionRecord | None]:
-        none: DatasetVersionRecord | None = None
-        return _loader(self.services.datasets.versions_by_key, none)
+        return _optional(self.services.datasets.versions_by_key)
 
     @cached_property
     def latest_dataset_version(self) -> DataLoader[str, DatasetVersionRecord | None]:
-        none: DatasetVersionRecord | None = None
-        return _loader(self.services.datasets.latest_versions, none)
+        return _optional(self.services.datasets.latest_versions)
 
     @cached_property
     def dataset_version_links(self) -> DataLoader[VersionKey, DatasetVersionLinks]:
@@ -163,8 +161,7 @@ class Loaders:
 
     @cached_property
     def run(self) -> DataLoader[str, RunRecord | None]:
-        none: RunRecord | None = None
-        return _loader(self.services.runs.runs_by_id, none)
+        return _optional(self.services.runs.runs_by_id)
 
     @cached_property
     def run_links(self) -> DataLoader[str, RunLinks]:
@@ -172,18 +169,15 @@ class Loaders:
 
     @cached_property
     def experiment(self) -> DataLoader[str, ExperimentRecord | None]:
-        none: ExperimentRecord | None = None
-        return _loader(self.services.runs.experiments_by_name, none)
+        return _optional(self.services.runs.experiments_by_name)
 
     @cached_property
     def commit(self) -> DataLoader[tuple[str, str], CommitRecord | None]:
-        none: CommitRecord | None = None
-        return _loader(self.services.runs.commits_by_key, none)
+        return _optional(self.services.runs.commits_by_key)
 
     @cached_property
     def job(self) -> DataLoader[tuple[str, str], JobRecord | None]:
-        none: JobRecord | None = None
-        return _loader(self.services.openlineage.jobs_by_key, none)
+        return _optional(self.services.openlineage.jobs_by_key)
 
     @cached_property
     def provenance(self) -> DataLoader[VersionKey, VersionProvenance]:
@@ -223,13 +217,11 @@ class Loaders:
     # Governance: a model's team, a team with its members, a version's transition requests.
     @cached_property
     def team(self) -> DataLoader[str, TeamRecord | None]:
-        none: TeamRecord | None = None
-        return _loader(self.services.teams.teams_by_name, none)
+        return _optional(self.services.teams.teams_by_name)
 
     @cached_property
     def model_team(self) -> DataLoader[str, TeamRecord | None]:
-        none: TeamRecord | None = None
-        return _loader(self.services.teams.teams_of_models, none)
+        return _optional(self.services.teams.teams_of_models)
 
     @cached_property
     def version_requests(self) -> DataLoader[VersionKey, list[RequestRecord]]:
