@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from graph_registry.settings import Settings
 from tests.live_server import LiveServer
 
+HEADER_TIMEOUT = 1.0  # strict_api's header deadline, seconds
 GIVE_UP = 60  # rounds of trickling before the test calls the connection "held open"
 
 
@@ -29,7 +33,7 @@ def strict_api(neo4j_settings: Settings) -> Iterator[LiveServer]:
         update={
             "auth": False,
             "require_provenance": False,
-            "header_timeout": 1.0,
+            "header_timeout": HEADER_TIMEOUT,
             "request_body_timeout": 1.0,
             "upload_min_bytes_per_second": 1024,
         }
@@ -98,6 +102,18 @@ async def test_trickled_headers_of_a_kept_connections_next_request_are_cut_off(s
         assert first.startswith(b"HTTP/1.1 200"), first
         writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         assert await _trickle_until_closed(reader, writer, b"X-Slow: a\r\n") == b""
+
+
+async def test_a_websocket_outlives_the_header_deadline(strict_api: LiveServer) -> None:
+    # The upgrade's headers were whole: the deadline of its request (1 s here) must not close the
+    # socket the WebSocket protocol took over. Still answering after three deadlines have passed.
+    url = strict_api.url.replace("http", "ws", 1) + "/graphql"
+    async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
+        await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await asyncio.wait_for(socket.recv(), 30))["type"] == "connection_ack"
+        await asyncio.sleep(3 * HEADER_TIMEOUT)
+        await socket.send(json.dumps({"type": "ping"}))
+        assert json.loads(await asyncio.wait_for(socket.recv(), 30))["type"] == "pong"
 
 
 async def _headers_answer(api: LiveServer, header_bytes: int) -> bytes:

@@ -62,8 +62,6 @@ class BoundedHeadersProtocol(HttpToolsProtocol):
         super().data_received(data)
         if self.in_headers and not self.transport.is_closing():
             self._await_headers()  # a request has begun (or a pipelined one waits): its headers are due
-        elif self.cycle is not None:
-            self._headers_arrived()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._headers_arrived()
@@ -91,7 +89,10 @@ class BoundedHeadersProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
+        # The headers are whole: cancelled here, as a WebSocket upgrade creates no request cycle and
+        # hands the transport to another protocol, which this deadline must never close.
         self.in_headers = False
+        self._headers_arrived()
         super().on_headers_complete()
 
     def send_400_response(self, msg: str) -> None:
