@@ -37,7 +37,7 @@ class LiveServer:
         """`database` (closed with the server) replaces the one the settings would open."""
         port = free_port()
         app = create_app(settings, database=database)
-        # The options `graph-registry serve` uses (h11 with its header deadline), so tests see what users get.
+        # The options `graph-registry serve` uses (httptools with its header deadline and size bound), so tests see what users get.
         options = uvicorn_options(settings)
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **options)
         server = uvicorn.Server(config)

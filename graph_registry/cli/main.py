@@ -111,7 +111,7 @@ def serve(
             # its 5 s default killed every worker of a busy machine before it had imported the app.
             timeout_worker_healthcheck=30,
             timeout_graceful_shutdown=max(1, math.ceil(settings.shutdown_timeout)),
-            # h11 with a header deadline and size limit; slow bodies are bounded by HttpGuard (408).
+            # httptools with a header deadline and size bound; slow bodies are bounded by HttpGuard (408).
             **uvicorn_options(settings),
         )
         if workers > 1:

@@ -22,7 +22,8 @@ class Page(Generic[T]):
     every match, so registry-wide listings count only when asked."""
 
     items: tuple[T, ...]
-    cursors: tuple[str, ...]
+    # Where each item sits in its listing; its cursor (`ids.cursor`) is made only when asked for.
+    positions: tuple[str | int, ...]
     has_next_page: bool
     total_count: int | None
 
@@ -79,11 +80,11 @@ def moment_position(at: datetime, key: str) -> str:
 def page(
     rows: Sequence[T], first: int, position: Callable[[T], str | int], *, total_count: int | None = None
 ) -> Page[T]:
-    """The page of `first` items out of the `first + 1` rows read, a cursor for each."""
+    """The page of `first` items out of the `first + 1` rows read, the position of each."""
     shown = tuple(rows[:first])
     return Page(
         items=shown,
-        cursors=tuple(ids.cursor(position(item)) for item in shown),
+        positions=tuple(position(item) for item in shown),
         has_next_page=len(rows) > first,
         total_count=total_count,
     )

@@ -97,7 +97,9 @@ class VersionRecord:
     stage: Stage
     description: str | None
     tags: tuple[tuple[str, str], ...]
-    metrics: tuple[Metric, ...]
+    # The metrics as stored (JSON, metrics_to_json), parsed when read (`metrics`): a page of versions
+    # parsed 100 of them per answer though listings rarely ask for them.
+    metrics_json: str | None
     created_at: datetime
     deleted: bool
     request_id: str | None
@@ -107,6 +109,10 @@ class VersionRecord:
     @property
     def key(self) -> tuple[str, int]:
         return (self.model, self.version)
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        return metrics_from_json(self.metrics_json)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> VersionRecord:
@@ -126,7 +132,7 @@ class VersionRecord:
             stage=Stage(row.get("stage") or "NONE"),
             description=row.get("description"),
             tags=pairs_from_strings(row.get("tags")),
-            metrics=metrics_from_json(row.get("metrics")),
+            metrics_json=row.get("metrics"),
             created_at=moment(row["createdAt"]),
             deleted=bool(row.get("deleted")),
             request_id=row.get("requestId"),

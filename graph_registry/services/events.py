@@ -64,7 +64,7 @@ def _gone(event: dict[str, Any]) -> VersionRecord:
         stage=Stage.NONE,
         description=None,
         tags=(),
-        metrics=(),
+        metrics_json=None,
         created_at=event["at"],
         deleted=True,
         request_id=None,

@@ -89,7 +89,7 @@ class RequestRecord:
             stage=Stage.NONE,
             description=None,
             tags=(),
-            metrics=(),
+            metrics_json=None,
             created_at=self.requested_at,
             deleted=True,
             request_id=None,

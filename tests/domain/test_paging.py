@@ -25,8 +25,8 @@ def test_sizes_outside_zero_to_the_limit_are_refused() -> None:
 
 
 def test_a_page_that_counts_on_demand_says_so() -> None:
-    counted = Page(items=(1, 2), cursors=("a", "b"), has_next_page=True, total_count=7)
+    counted = Page(items=(1, 2), positions=("a", "b"), has_next_page=True, total_count=7)
     assert counted.counted() == 7
-    uncounted = Page(items=(1,), cursors=("a",), has_next_page=False, total_count=None)
+    uncounted = Page(items=(1,), positions=("a",), has_next_page=False, total_count=None)
     with pytest.raises(ValueError, match="on demand"):
         uncounted.counted()

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from graph_registry.settings import Settings
 from tests.live_server import LiveServer
 
+HEADER_TIMEOUT = 1.0  # strict_api's header deadline, seconds
 GIVE_UP = 60  # rounds of trickling before the test calls the connection "held open"
 
 
@@ -29,7 +33,7 @@ def strict_api(neo4j_settings: Settings) -> Iterator[LiveServer]:
         update={
             "auth": False,
             "require_provenance": False,
-            "header_timeout": 1.0,
+            "header_timeout": HEADER_TIMEOUT,
             "request_body_timeout": 1.0,
             "upload_min_bytes_per_second": 1024,
         }
@@ -78,6 +82,61 @@ async def test_trickled_headers_are_cut_off(strict_api: LiveServer) -> None:
 async def test_a_silent_connection_is_cut_off(strict_api: LiveServer) -> None:
     async with _socket(strict_api) as (reader, _):
         assert await asyncio.wait_for(reader.read(), 30) == b""
+
+
+async def test_headers_that_stop_coming_are_cut_off(strict_api: LiveServer) -> None:
+    # A request begun and never finished: no byte after the first header line, so only the header
+    # deadline (1 s here) can close it; read() returns b"" once the server has.
+    async with _socket(strict_api) as (reader, writer):
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half: a")
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), 30) == b""
+
+
+async def test_trickled_headers_of_a_kept_connections_next_request_are_cut_off(strict_api: LiveServer) -> None:
+    # Each byte a client sends stops the keep-alive timeout, so only the next request's own header
+    # deadline closes a connection that trickles it after a first answer.
+    async with _socket(strict_api) as (reader, writer):
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        first = await asyncio.wait_for(reader.readuntil(b'{"status":"ok"}'), 30)
+        assert first.startswith(b"HTTP/1.1 200"), first
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        assert await _trickle_until_closed(reader, writer, b"X-Slow: a\r\n") == b""
+
+
+async def test_a_websocket_outlives_the_header_deadline(strict_api: LiveServer) -> None:
+    # The upgrade's headers were whole: the deadline of its request (1 s here) must not close the
+    # socket the WebSocket protocol took over. Still answering after three deadlines have passed.
+    url = strict_api.url.replace("http", "ws", 1) + "/graphql"
+    async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
+        await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await asyncio.wait_for(socket.recv(), 30))["type"] == "connection_ack"
+        await asyncio.sleep(3 * HEADER_TIMEOUT)
+        await socket.send(json.dumps({"type": "ping"}))
+        assert json.loads(await asyncio.wait_for(socket.recv(), 30))["type"] == "pong"
+
+
+async def _headers_answer(api: LiveServer, header_bytes: int) -> bytes:
+    """The answer to a GET whose headers (beside Host) are `header_bytes` long, read until the server closes."""
+    line = b"X-Pad-%05d: " + b"a" * 985 + b"\r\n"  # 1000 bytes a line
+    count, rest = divmod(header_bytes, 1000)
+    padding = b"".join(line % i for i in range(count)) + (b"X-Rest: " + b"b" * (rest - 10) + b"\r\n" if rest else b"")
+    async with _socket(api) as (reader, writer):
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + padding + b"\r\n")
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), 30)
+
+
+async def test_headers_over_64_kib_are_refused(strict_api: LiveServer) -> None:
+    answered = await _headers_answer(strict_api, 66 * 1024)
+    assert answered.startswith(b"HTTP/1.1 400"), answered[:200]
+    assert answered.endswith(b"Request headers too large."), answered[-200:]
+
+
+async def test_headers_under_64_kib_are_served(strict_api: LiveServer) -> None:
+    answered = await _headers_answer(strict_api, 60 * 1024)
+    assert answered.startswith(b"HTTP/1.1 200"), answered[:200]
+    assert answered.endswith(b'{"status":"ok"}'), answered[-200:]
 
 
 async def test_prompt_requests_on_a_kept_connection_still_work(strict_api: LiveServer) -> None:

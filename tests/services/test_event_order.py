@@ -20,7 +20,7 @@ def event(model: str, seq: int, second: int) -> EventRecord:
         stage=Stage.NONE,
         description=None,
         tags=(),
-        metrics=(),
+        metrics_json=None,
         created_at=at,
         deleted=False,
         request_id=None,

@@ -20,7 +20,7 @@ def version(number: int, stage: Stage = Stage.NONE, *, deleted: bool = False) ->
         stage=stage,
         description=None,
         tags=(),
-        metrics=(),
+        metrics_json=None,
         created_at=datetime(2026, 3, 3, tzinfo=UTC),
         deleted=deleted,
         request_id=None,

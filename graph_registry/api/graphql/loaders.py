@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from functools import cached_property
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -45,6 +46,11 @@ def _loader(fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]], default: V
     return DataLoader(load_fn=load)
 
 
+def _optional(fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]]) -> DataLoader[K, V | None]:
+    """A loader of things that may not exist: None for a key `fetch` did not find."""
+    return _loader(fetch, None)
+
+
 def _pages(
     fetch: Callable[[list[str], int, str | None], Awaitable[Mapping[str, Page[V]]]],
 ) -> DataLoader[PageKey, Page[V]]:
@@ -60,7 +66,7 @@ def _pages(
             found.update({(owner, first, after): listed[owner] for owner in owners})
         return found
 
-    empty: Page[V] = Page(items=(), cursors=(), has_next_page=False, total_count=0)
+    empty: Page[V] = Page(items=(), positions=(), has_next_page=False, total_count=0)
     return _loader(pages, empty)
 
 
@@ -76,21 +82,36 @@ ImpactKey = tuple[str, int, Stage | None, str | None, int]
 
 
 class Loaders:
-    """Created for each request, so nothing cached outlives it."""
+    """Created for each request, so nothing cached outlives it. Each loader is made on its first use:
+    a request reads a few of them, and making all ~30 up front was ~1% of a small answer's samples."""
 
     def __init__(self, services: Services) -> None:
-        models, lifecycle = services.models, services.lifecycle
-        datasets, runs, provenance, lineage = services.datasets, services.runs, services.provenance, services.lineage
-        none_model: ModelRecord | None = None
-        none_version: VersionRecord | None = None
-        self.model: DataLoader[str, ModelRecord | None] = _loader(models.models_by_name, none_model)
-        self.version: DataLoader[VersionKey, VersionRecord | None] = _loader(models.versions_by_key, none_version)
-        self.latest_version: DataLoader[str, VersionRecord | None] = _loader(models.latest_versions, none_version)
+        self.services = services
+
+    @cached_property
+    def model(self) -> DataLoader[str, ModelRecord | None]:
+        return _optional(self.services.models.models_by_name)
+
+    @cached_property
+    def version(self) -> DataLoader[VersionKey, VersionRecord | None]:
+        return _optional(self.services.models.versions_by_key)
+
+    @cached_property
+    def latest_version(self) -> DataLoader[str, VersionRecord | None]:
+        return _optional(self.services.models.latest_versions)
+
+    @cached_property
+    def production_version(self) -> DataLoader[str, VersionRecord | None]:
+        models = self.services.models
 
         async def production(names: Sequence[str]) -> Mapping[str, VersionRecord]:
             return await models.stage_holders(names, Stage.PRODUCTION)
 
-        self.production_version: DataLoader[str, VersionRecord | None] = _loader(production, none_version)
+        return _optional(production)
+
+    @cached_property
+    def versions(self) -> DataLoader[VersionsPageKey, Page[VersionRecord]]:
+        models = self.services.models
 
         async def versions_pages(keys: Sequence[VersionsPageKey]) -> Mapping[VersionsPageKey, Page[VersionRecord]]:
             # One query per distinct (first, after, stage) in the request: a listing of models is one query.
@@ -103,34 +124,68 @@ class Loaders:
                 found.update({(name, first, after, stage): pages[name] for name in names})
             return found
 
-        no_page: Page[VersionRecord] = Page(items=(), cursors=(), has_next_page=False, total_count=0)
-        self.versions: DataLoader[VersionsPageKey, Page[VersionRecord]] = _loader(versions_pages, no_page)
-        self.version_aliases: DataLoader[VersionKey, list[str]] = _loader(lifecycle.aliases_of_versions, [])
-        self.model_aliases: DataLoader[str, list[tuple[str, int]]] = _loader(lifecycle.aliases_of_models, [])
-        self.stage_history: DataLoader[VersionKey, list[StageTransitionRecord]] = _loader(lifecycle.stage_histories, [])
-        self.alias_history: DataLoader[VersionKey, list[AliasAssignmentRecord]] = _loader(lifecycle.alias_histories, [])
-        none_dataset: DatasetRecord | None = None
-        none_dataset_version: DatasetVersionRecord | None = None
-        none_run: RunRecord | None = None
-        none_experiment: ExperimentRecord | None = None
-        none_commit: CommitRecord | None = None
-        self.dataset: DataLoader[str, DatasetRecord | None] = _loader(datasets.datasets_by_name, none_dataset)
-        self.dataset_version: DataLoader[VersionKey, DatasetVersionRecord | None] = _loader(
-            datasets.versions_by_key, none_dataset_version
-        )
-        self.latest_dataset_version: DataLoader[str, DatasetVersionRecord | None] = _loader(
-            datasets.latest_versions, none_dataset_version
-        )
-        self.dataset_version_links: DataLoader[VersionKey, DatasetVersionLinks] = _loader(
-            datasets.links, DatasetVersionLinks()
-        )
-        self.run: DataLoader[str, RunRecord | None] = _loader(runs.runs_by_id, none_run)
-        self.run_links: DataLoader[str, RunLinks] = _loader(runs.links, RunLinks())
-        self.experiment: DataLoader[str, ExperimentRecord | None] = _loader(runs.experiments_by_name, none_experiment)
-        self.commit: DataLoader[tuple[str, str], CommitRecord | None] = _loader(runs.commits_by_key, none_commit)
-        none_job: JobRecord | None = None
-        self.job: DataLoader[tuple[str, str], JobRecord | None] = _loader(services.openlineage.jobs_by_key, none_job)
-        self.provenance: DataLoader[VersionKey, VersionProvenance] = _loader(provenance.provenance, EMPTY_PROVENANCE)
+        no_page: Page[VersionRecord] = Page(items=(), positions=(), has_next_page=False, total_count=0)
+        return _loader(versions_pages, no_page)
+
+    @cached_property
+    def version_aliases(self) -> DataLoader[VersionKey, list[str]]:
+        return _loader(self.services.lifecycle.aliases_of_versions, [])
+
+    @cached_property
+    def model_aliases(self) -> DataLoader[str, list[tuple[str, int]]]:
+        return _loader(self.services.lifecycle.aliases_of_models, [])
+
+    @cached_property
+    def stage_history(self) -> DataLoader[VersionKey, list[StageTransitionRecord]]:
+        return _loader(self.services.lifecycle.stage_histories, [])
+
+    @cached_property
+    def alias_history(self) -> DataLoader[VersionKey, list[AliasAssignmentRecord]]:
+        return _loader(self.services.lifecycle.alias_histories, [])
+
+    @cached_property
+    def dataset(self) -> DataLoader[str, DatasetRecord | None]:
+        return _optional(self.services.datasets.datasets_by_name)
+
+    @cached_property
+    def dataset_version(self) -> DataLoader[VersionKey, DatasetVersionRecord | None]:
+        return _optional(self.services.datasets.versions_by_key)
+
+    @cached_property
+    def latest_dataset_version(self) -> DataLoader[str, DatasetVersionRecord | None]:
+        return _optional(self.services.datasets.latest_versions)
+
+    @cached_property
+    def dataset_version_links(self) -> DataLoader[VersionKey, DatasetVersionLinks]:
+        return _loader(self.services.datasets.links, DatasetVersionLinks())
+
+    @cached_property
+    def run(self) -> DataLoader[str, RunRecord | None]:
+        return _optional(self.services.runs.runs_by_id)
+
+    @cached_property
+    def run_links(self) -> DataLoader[str, RunLinks]:
+        return _loader(self.services.runs.links, RunLinks())
+
+    @cached_property
+    def experiment(self) -> DataLoader[str, ExperimentRecord | None]:
+        return _optional(self.services.runs.experiments_by_name)
+
+    @cached_property
+    def commit(self) -> DataLoader[tuple[str, str], CommitRecord | None]:
+        return _optional(self.services.runs.commits_by_key)
+
+    @cached_property
+    def job(self) -> DataLoader[tuple[str, str], JobRecord | None]:
+        return _optional(self.services.openlineage.jobs_by_key)
+
+    @cached_property
+    def provenance(self) -> DataLoader[VersionKey, VersionProvenance]:
+        return _loader(self.services.provenance.provenance, EMPTY_PROVENANCE)
+
+    @cached_property
+    def impacted(self) -> DataLoader[ImpactKey, list[ImpactHit]]:
+        lineage = self.services.lineage
 
         async def impacted(keys: Sequence[ImpactKey]) -> Mapping[ImpactKey, list[ImpactHit]]:
             # One query per distinct (stage, alias, depth) in the request: a fixed, small number.
@@ -147,35 +202,54 @@ class Loaders:
                     found[key] = hits.get((key[0], key[1]), [])
             return found
 
-        self.impacted: DataLoader[ImpactKey, list[ImpactHit]] = _loader(impacted, [])
-        self.dataset_versions: DataLoader[PageKey, Page[DatasetVersionRecord]] = _pages(
-            lambda names, first, after: datasets.list_versions_of(names, first=first, after=after)
-        )
-        self.experiment_runs: DataLoader[PageKey, Page[RunRecord]] = _pages(
-            lambda names, first, after: runs.list_runs_of(names, first=first, after=after)
-        )
+        return _loader(impacted, [])
 
-        # Governance: a model's team, a team with its members, a version's transition requests.
-        none_team: TeamRecord | None = None
-        self.team: DataLoader[str, TeamRecord | None] = _loader(services.teams.teams_by_name, none_team)
-        self.model_team: DataLoader[str, TeamRecord | None] = _loader(services.teams.teams_of_models, none_team)
-        self.version_requests: DataLoader[VersionKey, list[RequestRecord]] = _loader(services.requests.of_versions, [])
+    @cached_property
+    def dataset_versions(self) -> DataLoader[PageKey, Page[DatasetVersionRecord]]:
+        datasets = self.services.datasets
+        return _pages(lambda names, first, after: datasets.list_versions_of(names, first=first, after=after))
 
-        # Supply chain: a version's known vulnerabilities (by minSeverity) and its card sections.
+    @cached_property
+    def experiment_runs(self) -> DataLoader[PageKey, Page[RunRecord]]:
+        runs = self.services.runs
+        return _pages(lambda names, first, after: runs.list_runs_of(names, first=first, after=after))
+
+    # Governance: a model's team, a team with its members, a version's transition requests.
+    @cached_property
+    def team(self) -> DataLoader[str, TeamRecord | None]:
+        return _optional(self.services.teams.teams_by_name)
+
+    @cached_property
+    def model_team(self) -> DataLoader[str, TeamRecord | None]:
+        return _optional(self.services.teams.teams_of_models)
+
+    @cached_property
+    def version_requests(self) -> DataLoader[VersionKey, list[RequestRecord]]:
+        return _loader(self.services.requests.of_versions, [])
+
+    # Supply chain: a version's known vulnerabilities (by minSeverity) and its card sections.
+    @cached_property
+    def vulnerabilities(self) -> DataLoader[VulnerabilityKey, list[Vulnerability]]:
+        advisories = self.services.advisories
+
         async def vulnerabilities(keys: Sequence[VulnerabilityKey]) -> list[list[Vulnerability]]:
             by_minimum: dict[Severity | None, list[VersionKey]] = {}
             for model, version, minimum in keys:
                 by_minimum.setdefault(minimum, []).append((model, version))
             found: dict[VulnerabilityKey, list[Vulnerability]] = {}
             for minimum, versions in by_minimum.items():
-                for key, hits in (await services.advisories.vulnerabilities_of(versions, minimum)).items():
+                for key, hits in (await advisories.vulnerabilities_of(versions, minimum)).items():
                     found[(*key, minimum)] = hits
             return [found.get(key, []) for key in keys]
 
-        self.vulnerabilities: DataLoader[VulnerabilityKey, list[Vulnerability]] = DataLoader(load_fn=vulnerabilities)
+        return DataLoader(load_fn=vulnerabilities)
+
+    @cached_property
+    def cards(self) -> DataLoader[VersionKey, CardSections]:
+        cards = self.services.cards
 
         async def load_cards(keys: Sequence[VersionKey]) -> list[CardSections]:
-            found = await services.cards.cards(keys)
+            found = await cards.cards(keys)
             return [found.get(key, CardSections()) for key in keys]
 
-        self.cards: DataLoader[VersionKey, CardSections] = DataLoader(load_fn=load_cards)
+        return DataLoader(load_fn=load_cards)

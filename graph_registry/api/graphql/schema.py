@@ -6,7 +6,8 @@ applied by the parse and validation cache (extensions/parse_cache.py); a cost ca
 over page sizes and walk depths and a length cap on every string argument
 (extensions/limits.py); no introspection in production; and the authorization step
 (extensions/authorization.py). Each extension costs every request a context manager
-per hook it defines, so they are few.
+per hook it defines, so they are few; the hooks a class does not define cost nothing
+(extensions/hooks.py).
 Batching and multipart uploads are off and mutations over GET are refused by
 Strawberry's defaults (api/app.py keeps them so).
 """
@@ -21,11 +22,13 @@ from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graph_registry.api.graphql.errors import RegistryErrors
 from graph_registry.api.graphql.extensions.authorization import Authorization, guard_root_fields
+from graph_registry.api.graphql.extensions.hooks import HookRunner
 from graph_registry.api.graphql.extensions.limits import ExpensiveGate, OperationLimits
 from graph_registry.api.graphql.extensions.metrics import OperationMetrics
 from graph_registry.api.graphql.extensions.parse_cache import DocumentCache, Documents
@@ -85,6 +88,12 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
 
 
 class RegistrySchema(strawberry.Schema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        """Hooks looked up once per extension class, not per request (extensions/hooks.py)."""
+        return HookRunner(execution_context=execution_context, extensions=extensions)
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Errors are logged once, by `RegistryErrors`: expected ones are not noise in the server log."""
 

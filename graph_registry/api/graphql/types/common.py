@@ -7,17 +7,20 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from graph_registry.domain import paging, records
+from graph_registry.domain import ids, paging, records
 from graph_registry.domain.records import Stage
 
-__all__ = ["Count", "Metric", "MetricInput", "Node", "PageInfo", "Stage", "Tag", "TagInput"]
+__all__ = ["NODE_ID", "Count", "Metric", "MetricInput", "Node", "PageInfo", "Stage", "Tag", "TagInput"]
 
 strawberry.enum(Stage)
 
 
+NODE_ID = "Opaque global ID, stable for the object's lifetime (Relay)."
+
+
 @strawberry.interface
 class Node:
-    id: strawberry.ID = strawberry.field(description="Opaque global ID, stable for the object's lifetime (Relay).")
+    id: strawberry.ID = strawberry.field(description=NODE_ID)
 
 
 @strawberry.type
@@ -73,17 +76,25 @@ class PageInfo:
 
     @classmethod
     def of(cls, page: paging.Page[Any]) -> PageInfo:
-        return cls(has_next_page=page.has_next_page, end_cursor=page.cursors[-1] if page.cursors else None)
+        return cls(
+            has_next_page=page.has_next_page, end_cursor=ids.cursor(page.positions[-1]) if page.positions else None
+        )
 
 
 N = TypeVar("N")
 R = TypeVar("R")
 
 
+def _edge_cursor(root: Edge[Any]) -> str:
+    return ids.cursor(root.position)
+
+
 @strawberry.type
 class Edge(Generic[N]):
-    cursor: str
+    # Made when asked (a listing of 100 rarely asks for 100 cursors).
+    cursor: str = strawberry.field(resolver=_edge_cursor)
     node: N
+    position: strawberry.Private[str | int]
 
 
 @strawberry.type
@@ -108,5 +119,7 @@ def connection(page: paging.Page[R], node: Callable[[R], N], count: Count | None
             return total
 
         count = counted
-    edges = [Edge(cursor=cursor, node=node(item)) for item, cursor in zip(page.items, page.cursors, strict=True)]
+    edges = [
+        Edge(node=node(item), position=position) for item, position in zip(page.items, page.positions, strict=True)
+    ]
     return Connection(edges=edges, page_info=PageInfo.of(page), count=count)

@@ -13,6 +13,7 @@ from graph_registry.api.graphql.context import Info
 from graph_registry.api.graphql.types import tokens as _graphql_role  # noqa: F401 (registers the Role enum)
 from graph_registry.api.graphql.types.artifacts import Artifact
 from graph_registry.api.graphql.types.common import (
+    NODE_ID,
     Connection,
     Metric,
     Node,
@@ -130,6 +131,14 @@ class Alias:
         return ModelVersion.from_record(record)
 
 
+def _version_id(root: ModelVersion) -> strawberry.ID:
+    return strawberry.ID(ids.global_id("ModelVersion", root.record.model, root.record.version))
+
+
+def _version_metrics(root: ModelVersion) -> list[Metric]:
+    return metrics_of(root.record.metrics)
+
+
 @strawberry.type
 class ModelVersion(Node):
     record: strawberry.Private[VersionRecord]
@@ -139,20 +148,20 @@ class ModelVersion(Node):
     stage: Stage
     description: str | None
     tags: list[Tag]
-    metrics: list[Metric]
+    # The id and the metrics are made when asked (a page of 100 versions made 100 of each per answer).
+    id: strawberry.ID = strawberry.field(description=NODE_ID, resolver=_version_id)
+    metrics: list[Metric] = strawberry.field(resolver=_version_metrics)
     created_at: datetime
     deleted: bool = strawberry.field(description="SOFT-deleted versions stay in lineage but leave listings.")
 
     @classmethod
     def from_record(cls, record: VersionRecord) -> ModelVersion:
         return cls(
-            id=strawberry.ID(ids.global_id("ModelVersion", record.model, record.version)),
             record=record,
             version=record.version,
             stage=record.stage,
             description=record.description,
             tags=tags_of(record.tags),
-            metrics=metrics_of(record.metrics),
             created_at=record.created_at,
             deleted=record.deleted,
         )
