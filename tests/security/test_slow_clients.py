@@ -133,6 +133,20 @@ async def test_headers_over_64_kib_are_refused(strict_api: LiveServer) -> None:
     assert answered.endswith(b"Request headers too large."), answered[-200:]
 
 
+async def test_an_unterminated_header_over_64_kib_is_refused(strict_api: LiveServer) -> None:
+    # One header that never ends: the parser holds it whole until its CRLF, so only the raw bytes of
+    # the unfinished request can bound it. Exactly one byte over the bound, sent at once and nothing
+    # after: the server has read all of it when it answers, so the 400 arrives (no reset), well
+    # before the header deadline would close the connection without an answer.
+    start = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Endless: "
+    async with _socket(strict_api) as (reader, writer):
+        writer.write(start + b"a" * (64 * 1024 + 1 - len(start)))
+        await writer.drain()
+        answered = await asyncio.wait_for(reader.read(), 30)
+    assert answered.startswith(b"HTTP/1.1 400"), answered[:200]
+    assert answered.endswith(b"Request headers too large."), answered[-200:]
+
+
 async def test_headers_under_64_kib_are_served(strict_api: LiveServer) -> None:
     answered = await _headers_answer(strict_api, 60 * 1024)
     assert answered.startswith(b"HTTP/1.1 200"), answered[:200]

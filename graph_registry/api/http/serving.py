@@ -10,6 +10,9 @@ by the protocol below:
   closed.
 - no bound on their size (h11 refused more than `h11_max_incomplete_event_size`): a request line
   plus headers over MAX_HEADER_BYTES is answered 400 and its connection closed, before the app.
+  Counted twice: each header as the parser completes it, and the raw bytes of a request whose
+  headers are not whole yet (httptools buffers an unterminated header without limit and calls
+  back only when it ends).
 
 Bodies are bounded by HttpGuard (api/http/guard.py).
 """
@@ -51,7 +54,8 @@ class BoundedHeadersProtocol(HttpToolsProtocol):
         self.header_timeout = header_timeout
         self.header_deadline: asyncio.TimerHandle | None = None
         self.in_headers = False  # a request has begun and its headers are not whole yet
-        self.header_bytes = 0
+        self.header_bytes = 0  # of the headers parsed so far
+        self.unparsed_bytes = 0  # received while this request's headers are not whole
         self.headers_too_large = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -61,6 +65,13 @@ class BoundedHeadersProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         if self.in_headers and not self.transport.is_closing():
+            # The whole chunk counts: its part before the request began (a pipelined request's
+            # predecessor) makes this an upper bound.
+            self.unparsed_bytes += len(data)
+            if self.unparsed_bytes > MAX_HEADER_BYTES:
+                self.headers_too_large = True
+                self.send_400_response(HEADERS_TOO_LARGE)
+                return
             self._await_headers()  # a request has begun (or a pipelined one waits): its headers are due
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -78,6 +89,7 @@ class BoundedHeadersProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         self.in_headers = True
         self.header_bytes = 0
+        self.unparsed_bytes = 0
         super().on_message_begin()
 
     def on_url(self, url: bytes) -> None:
