@@ -241,10 +241,14 @@ def start_api(settings: Settings, log: Path, source: Path | None = None) -> tupl
     }
     if source is not None:
         env["PYTHONPATH"] = str(source.resolve())
+    # `python -m` puts the working directory first on sys.path: the tree served must be that directory.
+    cwd = ROOT if source is None else source.resolve()
     command = [sys.executable, "-m", "uvicorn", "--factory", "graph_registry.api.app:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     with log.open("wb") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/readyz", process, timeout=120, log=log)
     return url, process
