@@ -21,8 +21,8 @@ GRAPH_REGISTRY_HOME/PORT (or NEO4J_URI) at a scratch one.
 `--control DIR` serves a second API from another source tree (`git archive <commit> graph_registry
 cypher | tar -x -C DIR`) on the same Neo4j: every round then ingests through both, the order flipped
 each round, so a before/after comparison sees the same load (the version rounds go to this tree's
-API). `--profile NAME` records a py-spy flame graph of this tree's API worker during the first
-counted ingestion round into bench/profiles/NAME.svg.
+API). `--profile NAME` records a py-spy flame graph of this tree's API worker during an extra
+ingestion round (not counted) into bench/profiles/NAME.svg; `--control-profile NAME` the control's.
 """
 
 from __future__ import annotations
@@ -297,8 +297,8 @@ async def rounds(
             for side, (url, _) in apis.items()
         }
         for number, http in enumerate(https.values()):
-            await ingestion_round(http, f"{tag}w{number}", 20, args.clients)
-        await version_round(https[THIS], f"{tag}w", 20, args.clients)
+            await ingestion_round(http, f"{tag}w{number}", args.warmup, args.clients)
+        await version_round(https[THIS], f"{tag}w", args.warmup, args.clients)
         memory = [tree_rss(pid)[1]]
         for index in range(args.rounds):
             order = list(enumerate(apis)) if index % 2 == 0 else list(reversed(list(enumerate(apis))))
@@ -311,11 +311,13 @@ async def rounds(
             await versions.measure(version_timed(https[THIS], f"{tag}v{index}", args.pairs, args.clients), pid, neo4j)
             memory.append(tree_rss(pid)[1])
         p50 = await single_p50(https[THIS], f"{tag}-p50")
-        if args.profile:
-            profile_round = ingestion_round(
-                https[THIS], f"{tag}-profile", args.pairs, args.clients, advancing=args.advancing
-            )
-            await profiled(pid, args.profile, profile_round)
+        profiles = {THIS: args.profile, **{side: args.control_profile for side in apis if side != THIS}}
+        for number, (side, name) in enumerate(profiles.items()):
+            if name:
+                extra = ingestion_round(
+                    https[side], f"{tag}p{number}", args.pairs, args.clients, advancing=args.advancing
+                )
+                await profiled(apis[side][1], name, extra)
     direct = await in_process_p50(settings, tag)
     print(f"{args.clients} clients each, {args.pairs} runs (2 events each) or versions a round, load {load_average()}")
     for side, usage in events.items():
@@ -339,6 +341,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3, help="ingestion rounds, each followed by a version round")
     parser.add_argument(
+        "--warmup",
+        type=int,
+        default=20,
+        help="runs and versions of the uncounted first round of each kind (Neo4j's JIT compiles each new plan's"
+        " code for thousands of executions: its compiler threads cost more CPU than the queries until then)",
+    )
+    parser.add_argument(
         "--advancing",
         action="store_true",
         help="each run one second after the one before (every event then carries newer facets of the shared tables)",
@@ -348,9 +357,8 @@ def main() -> None:
         type=Path,
         help="a second API served from this source tree (git archive), ingesting beside this one",
     )
-    parser.add_argument(
-        "--profile", help="py-spy flame graph of the first counted ingestion round: bench/profiles/NAME.svg"
-    )
+    parser.add_argument("--profile", help="py-spy flame graph of an extra ingestion round: bench/profiles/NAME.svg")
+    parser.add_argument("--control-profile", help="the same of the control API")
     args = parser.parse_args()
     base = Settings(load_demo=False)
     uri, user, password = neo4j_credentials(base)
