@@ -18,6 +18,7 @@ so replays change nothing, reordered events converge and concurrent events of on
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -44,15 +45,24 @@ INPUT_ROLE = "input"
 
 
 class OpenLineageService:
-    def __init__(self, database: Database, *, max_page_size: int = 100) -> None:
+    def __init__(self, database: Database, *, max_page_size: int = 100, concurrency: int | None = None) -> None:
         self._db = database
         self._max_page_size = max_page_size
+        # At most `concurrency` events in Neo4j at once (settings.openlineage_concurrency); None: no limit.
+        self._gate = asyncio.Semaphore(concurrency) if concurrency is not None else None
 
     async def ingest(self, event: Event, *, audit: AuditEntry | None = None) -> None:
         """Apply one event with the attempt's `audit` entry (prepared with concludes_at_commit): a run
         event is one auto-commit statement that writes the entry OK with the change (the events come
         one per request, and most are run events); a dataset or job event one transaction whose last
-        statement writes it."""
+        statement writes it. Events beyond the service's concurrency wait for their turn here."""
+        if self._gate is None:
+            await self._apply(event, audit)
+            return
+        async with self._gate:
+            await self._apply(event, audit)
+
+    async def _apply(self, event: Event, audit: AuditEntry | None) -> None:
         if isinstance(event, RunEvent):
             await _apply_run_event(self._db, event, audit)
             return
