@@ -227,8 +227,11 @@ class Usage:
         )
 
 
-def start_api(settings: Settings, log: Path, source: Path | None = None) -> tuple[str, subprocess.Popen[bytes]]:
-    """The API in a subprocess; with `source`, imported from that tree (PYTHONPATH before the editable install)."""
+def start_api(
+    settings: Settings, log: Path, source: Path | None = None, extra_env: dict[str, str] | None = None
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """The API in a subprocess; with `source`, imported from that tree (PYTHONPATH before the editable
+    install); `extra_env` set in its environment."""
     uri, user, password = neo4j_credentials(settings)
     port = free_port()
     env = {
@@ -239,6 +242,7 @@ def start_api(settings: Settings, log: Path, source: Path | None = None) -> tupl
         "GRAPH_REGISTRY_AUTH": "off",
         "GRAPH_REGISTRY_LOAD_DEMO": "false",
     }
+    env.update(extra_env or {})
     if source is not None:
         env["PYTHONPATH"] = str(source.resolve())
     # `python -m` puts the working directory first on sys.path: the tree served must be that directory.
@@ -359,6 +363,13 @@ def main() -> None:
     )
     parser.add_argument("--profile", help="py-spy flame graph of an extra ingestion round: bench/profiles/NAME.svg")
     parser.add_argument("--control-profile", help="the same of the control API")
+    parser.add_argument(
+        "--control-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set in the control API's environment (e.g. the same tree with another setting)",
+    )
     args = parser.parse_args()
     base = Settings(load_demo=False)
     uri, user, password = neo4j_credentials(base)
@@ -372,7 +383,10 @@ def main() -> None:
         processes.append(process)
         apis = {THIS: (url, process.pid)}
         if args.control is not None:
-            control_url, control = start_api(settings, state / "lineage-api-control.log", source=args.control)
+            control_env = dict(item.split("=", 1) for item in args.control_env)
+            control_url, control = start_api(
+                settings, state / "lineage-api-control.log", source=args.control, extra_env=control_env
+            )
             processes.append(control)
             apis[f"control {args.control.name}"] = (control_url, control.pid)
         neo4j = local_neo4j(base).status().pid if base.embedded else None
