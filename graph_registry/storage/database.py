@@ -186,21 +186,26 @@ class Database:
         manager with every write, so a read still sees every write committed before it.
         """
         with translated_errors(), metrics.neo4j_call(query_name):
-            rows: list[Row] = await _finish_even_if_cancelled(self._auto_read(self._queries(query_name), params))
+            rows: list[Row] = await _finish_even_if_cancelled(
+                self._auto_commit(self._queries(query_name), params, neo4j.READ_ACCESS)
+            )
             return rows
 
-    async def _auto_read(self, text: str, params: dict[str, Any]) -> list[Row]:
+    async def _auto_commit(self, text: str, params: dict[str, Any], access: str) -> list[Row]:
+        """One statement in an implicit transaction, sent again while the error is retryable (reads
+        are idempotent; writes sent through here must be): where the driver would retry its own
+        transactions, for at most its retry time, backing off with jitter (two statements that
+        deadlocked each other, retried in step, would meet again)."""
         deadline = asyncio.get_running_loop().time() + self._retry_time
-        delay = 0.05
+        delay = 0.01
         while True:
             try:
-                async with self._session(access=neo4j.READ_ACCESS) as session:
+                async with self._session(access=access) as session:
                     return await _rows(await session.run(text, params))
             except (Neo4jError, DriverError) as error:
-                # Reads are idempotent: retried where the driver would retry its own transactions.
                 if not error.is_retryable() or asyncio.get_running_loop().time() + delay > deadline:
                     raise
-            await asyncio.sleep(delay)
+            await asyncio.sleep(delay * _JITTER.uniform(0.5, 1.5))
             delay = min(delay * 2, 1.0)
 
     async def write(self, query_name: str, /, **params: Any) -> list[Row]:
@@ -228,7 +233,7 @@ class Database:
 
         async def in_session() -> list[Row]:
             try:
-                rows = await self._auto_write(self._queries(query_name), params)
+                rows = await self._auto_commit(self._queries(query_name), params, neo4j.WRITE_ACCESS)
             except BaseException:
                 if settled is not None:
                     settled(None)
@@ -239,20 +244,6 @@ class Database:
 
         with translated_errors(), metrics.neo4j_call(query_name):
             return await _finish_even_if_cancelled(in_session())
-
-    async def _auto_write(self, text: str, params: dict[str, Any]) -> list[Row]:
-        deadline = asyncio.get_running_loop().time() + self._retry_time
-        delay = 0.01
-        while True:
-            try:
-                async with self._session() as session:
-                    return await _rows(await session.run(text, params))
-            except (Neo4jError, DriverError) as error:
-                if not error.is_retryable() or asyncio.get_running_loop().time() + delay > deadline:
-                    raise
-            # Jittered: two statements that deadlocked each other, retried in step, would meet again.
-            await asyncio.sleep(delay * _JITTER.uniform(0.5, 1.5))
-            delay = min(delay * 2, 1.0)
 
     async def _execute(self, query_name: str, params: dict[str, Any], routing: RoutingControl) -> list[Row]:
         with translated_errors(), metrics.neo4j_call(query_name):
