@@ -10,8 +10,9 @@ attempt that failed before writing anything is written once, with its outcome. A
 transaction is the whole of it (`prepare(..., concludes_at_commit=True)`) has its entry written OK
 by that transaction, after the change, from what the change returned: no second write, and an entry
 that says OK still names a change that committed (if the attempt fails after its commit, the error
-replaces OK: `amend_audit_entry`). Attempts refused for want of a role are written on
-their own (FORBIDDEN). Entries hang off no other node, so deleting models or
+replaces OK: `amend_audit_entry`); an attempt that is one auto-commit statement writes its entry OK in
+that statement (`write_one_concluded`: the OpenLineage run events). Attempts refused for want of a
+role are written on their own (FORBIDDEN). Entries hang off no other node, so deleting models or
 versions leaves them in place, and nothing in the API writes or deletes them
 otherwise. Lifecycle `(:Event)`s stay the history of what a model *was*;
 this log is the record of what callers *tried*.
