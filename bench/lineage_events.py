@@ -13,20 +13,33 @@ implicit run). Alternating short rounds keeps the ratio fair on a shared machine
 by the minute. It prints events/s against versions/s per round and the ratio of their medians (the
 issue asks for at least 3x), the p50 of one event over HTTP against the p50 of the same merge run
 in-process as one transaction (OpenLineageService.ingest, no HTTP: asked within 2x), and the API's
-memory (RSS) before and after each round. Names are fresh per run (nothing collides), but
-they stay in the Neo4j it writes to: point GRAPH_REGISTRY_HOME/PORT (or NEO4J_URI) at a scratch one.
+memory (RSS) before and after each round, and the CPU each event and each version cost the API
+worker and Neo4j (the scheduler's counters of each process over the round, divided by its count).
+Names are fresh per run (nothing collides), but they stay in the Neo4j it writes to: point
+GRAPH_REGISTRY_HOME/PORT (or NEO4J_URI) at a scratch one.
+
+`--control DIR` serves a second API from another source tree (`git archive <commit> graph_registry
+cypher | tar -x -C DIR`) on the same Neo4j: every round then ingests through both, the order flipped
+each round, so a before/after comparison sees the same load (the version rounds go to this tree's
+API). `--profile NAME` records a py-spy flame graph of this tree's API worker during an extra
+ingestion round (not counted) into bench/profiles/NAME.svg; `--control-profile NAME` the control's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,9 +48,9 @@ import orjson
 
 from bench import http_client
 from bench.http_client import Http
-from bench.processes import free_port, stop_group, tree_rss, wait_http
+from bench.processes import free_port, load_average, stop_group, tree_rss, wait_http
 from bench.timing import percentile
-from graph_registry.bootstrap import neo4j_credentials, open_database
+from graph_registry.bootstrap import local_neo4j, neo4j_credentials, open_database
 from graph_registry.domain.openlineage import parse_event
 from graph_registry.services.openlineage import OpenLineageService
 from graph_registry.settings import Settings
@@ -170,7 +183,55 @@ async def in_process_p50(settings: Settings, tag: str) -> float:
     return percentile(timings, 50)
 
 
-def start_api(settings: Settings, log: Path) -> tuple[str, subprocess.Popen[bytes]]:
+ROOT = Path(__file__).resolve().parents[1]
+PROFILES = ROOT / "bench" / "profiles"
+THIS = "this tree"
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time of all of a process's threads, from the scheduler's nanosecond counters (0 when unknown)."""
+    if pid is None:
+        return 0.0
+    total = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                total += int((task / "schedstat").read_text().split()[0])
+            except (OSError, ValueError):
+                continue  # a thread that ended meanwhile
+    except OSError:
+        return 0.0
+    return total / 1e9
+
+
+@dataclass
+class Usage:
+    """What one kind of round cost: the rates and the CPU per item of the API worker and of Neo4j."""
+
+    rates: list[float] = field(default_factory=list)
+    api_ms: list[float] = field(default_factory=list)
+    neo4j_ms: list[float] = field(default_factory=list)
+
+    async def measure(self, work: Awaitable[tuple[int, float]], api: int, neo4j: int | None) -> None:
+        api_before, neo4j_before = cpu_seconds(api), cpu_seconds(neo4j)
+        items, elapsed = await work
+        self.rates.append(items / elapsed)
+        self.api_ms.append((cpu_seconds(api) - api_before) * 1000 / items)
+        self.neo4j_ms.append((cpu_seconds(neo4j) - neo4j_before) * 1000 / items)
+
+    def line(self, what: str) -> str:
+        rates = ", ".join(f"{rate:.1f}" for rate in self.rates)
+        return (
+            f"{what}: {rates} (median {statistics.median(self.rates):.1f}); CPU per item: API"
+            f" {statistics.median(self.api_ms):.2f} ms, Neo4j {statistics.median(self.neo4j_ms):.2f} ms"
+        )
+
+
+def start_api(
+    settings: Settings, log: Path, source: Path | None = None, extra_env: dict[str, str] | None = None
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """The API in a subprocess; with `source`, imported from that tree (PYTHONPATH before the editable
+    install); `extra_env` set in its environment."""
     uri, user, password = neo4j_credentials(settings)
     port = free_port()
     env = {
@@ -181,35 +242,94 @@ def start_api(settings: Settings, log: Path) -> tuple[str, subprocess.Popen[byte
         "GRAPH_REGISTRY_AUTH": "off",
         "GRAPH_REGISTRY_LOAD_DEMO": "false",
     }
+    env.update(extra_env or {})
+    if source is not None:
+        env["PYTHONPATH"] = str(source.resolve())
+    # `python -m` puts the working directory first on sys.path: the tree served must be that directory.
+    cwd = ROOT if source is None else source.resolve()
     command = [sys.executable, "-m", "uvicorn", "--factory", "graph_registry.api.app:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     with log.open("wb") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/readyz", process, timeout=120, log=log)
     return url, process
 
 
-async def rounds(args: argparse.Namespace, settings: Settings, url: str, pid: int) -> None:
+async def ingestion_timed(http: Http, tag: str, pairs: int, clients: int, *, advancing: bool) -> tuple[int, float]:
+    rate = await ingestion_round(http, tag, pairs, clients, advancing=advancing)
+    return 2 * pairs, 2 * pairs / rate
+
+
+async def version_timed(http: Http, tag: str, versions: int, clients: int) -> tuple[int, float]:
+    rate = await version_round(http, tag, versions, clients)
+    return versions, versions / rate
+
+
+async def profiled(pid: int, name: str, work: Awaitable[object]) -> None:
+    """py-spy of the process `pid` while `work` runs, into bench/profiles/`name`.svg."""
+    PROFILES.mkdir(exist_ok=True)
+    out = PROFILES / f"{name}.svg"
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    recorder = await asyncio.create_subprocess_exec(
+        spy, "record", "--pid", str(pid), "--rate", "250", "--format", "flamegraph", "--output", str(out),
+        "--nonblocking", stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    await asyncio.sleep(1.0)  # py-spy attaches
+    try:
+        await work
+    finally:
+        recorder.send_signal(signal.SIGINT)  # py-spy writes what it recorded
+        _, error = await asyncio.wait_for(recorder.communicate(), timeout=60)
+    if not out.exists():
+        raise RuntimeError(f"py-spy wrote no profile: {error.decode(errors='replace')[-2000:]}")
+    print(f"profile of the API worker during an ingestion round (not counted): {out.relative_to(ROOT)}")
+
+
+async def rounds(
+    args: argparse.Namespace, settings: Settings, apis: dict[str, tuple[str, int]], neo4j: int | None
+) -> None:
     tag = uuid.uuid4().hex[:8]
-    events: list[float] = []
-    versions: list[float] = []
-    async with http_client.client(url, connections=args.clients) as http:
-        await ingestion_round(http, f"{tag}w", 20, args.clients)
-        await version_round(http, f"{tag}w", 20, args.clients)
+    events = {side: Usage() for side in apis}
+    versions = Usage()
+    pid = apis[THIS][1]
+    async with contextlib.AsyncExitStack() as stack:
+        https = {
+            side: await stack.enter_async_context(http_client.client(url, connections=args.clients))
+            for side, (url, _) in apis.items()
+        }
+        for number, http in enumerate(https.values()):
+            await ingestion_round(http, f"{tag}w{number}", args.warmup, args.clients)
+        await version_round(https[THIS], f"{tag}w", args.warmup, args.clients)
         memory = [tree_rss(pid)[1]]
         for index in range(args.rounds):
-            rate = await ingestion_round(http, f"{tag}e{index}", args.pairs, args.clients, advancing=args.advancing)
-            events.append(rate)
+            order = list(enumerate(apis)) if index % 2 == 0 else list(reversed(list(enumerate(apis))))
+            for number, side in order:
+                work = ingestion_timed(
+                    https[side], f"{tag}e{index}s{number}", args.pairs, args.clients, advancing=args.advancing
+                )
+                await events[side].measure(work, apis[side][1], neo4j)
             memory.append(tree_rss(pid)[1])
-            versions.append(await version_round(http, f"{tag}v{index}", args.pairs, args.clients))
+            await versions.measure(version_timed(https[THIS], f"{tag}v{index}", args.pairs, args.clients), pid, neo4j)
             memory.append(tree_rss(pid)[1])
-        p50 = await single_p50(http, f"{tag}-p50")
+        p50 = await single_p50(https[THIS], f"{tag}-p50")
+        profiles = {THIS: args.profile, **{side: args.control_profile for side in apis if side != THIS}}
+        for number, (side, name) in enumerate(profiles.items()):
+            if name:
+                extra = ingestion_round(
+                    https[side], f"{tag}p{number}", args.pairs, args.clients, advancing=args.advancing
+                )
+                await profiled(apis[side][1], name, extra)
     direct = await in_process_p50(settings, tag)
-    ratio = statistics.median(events) / statistics.median(versions)
-    print(f"events/s ({args.clients} clients): " + ", ".join(f"{rate:.1f}" for rate in events))
-    print(f"createModelVersion/s ({args.clients} clients): " + ", ".join(f"{rate:.1f}" for rate in versions))
-    print(f"ratio of the medians events/s : versions/s = {ratio:.2f} (asked: >= 3)")
+    print(f"{args.clients} clients each, {args.pairs} runs (2 events each) or versions a round, load {load_average()}")
+    for side, usage in events.items():
+        print(usage.line(f"events/s ({side})"))
+    print(versions.line("createModelVersion/s"))
+    for side, usage in events.items():
+        ratio = statistics.median(usage.rates) / statistics.median(versions.rates)
+        print(f"ratio of the medians events/s : versions/s ({side}) = {ratio:.2f} (asked: >= 3)")
     print(
         f"p50 one event over HTTP {p50 * 1000:.1f} ms; same merge in-process {direct * 1000:.1f} ms; "
         f"ratio {p50 / direct:.2f} (asked: <= 2)"
@@ -225,9 +345,30 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3, help="ingestion rounds, each followed by a version round")
     parser.add_argument(
+        "--warmup",
+        type=int,
+        default=20,
+        help="runs and versions of the uncounted first round of each kind (Neo4j's JIT compiles each new plan's"
+        " code for thousands of executions: its compiler threads cost more CPU than the queries until then)",
+    )
+    parser.add_argument(
         "--advancing",
         action="store_true",
         help="each run one second after the one before (every event then carries newer facets of the shared tables)",
+    )
+    parser.add_argument(
+        "--control",
+        type=Path,
+        help="a second API served from this source tree (git archive), ingesting beside this one",
+    )
+    parser.add_argument("--profile", help="py-spy flame graph of an extra ingestion round: bench/profiles/NAME.svg")
+    parser.add_argument("--control-profile", help="the same of the control API")
+    parser.add_argument(
+        "--control-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set in the control API's environment (e.g. the same tree with another setting)",
     )
     args = parser.parse_args()
     base = Settings(load_demo=False)
@@ -235,11 +376,24 @@ def main() -> None:
     settings = Settings(neo4j_uri=uri, neo4j_user=user, neo4j_password=password, load_demo=False)
     state = Path(__file__).resolve().parents[1] / ".bench"
     state.mkdir(exist_ok=True)
-    url, process = start_api(settings, state / "lineage-api.log")
+    print(f"bench.lineage_events, load {load_average()}", flush=True)
+    processes = []
     try:
-        asyncio.run(rounds(args, settings, url, process.pid))
+        url, process = start_api(settings, state / "lineage-api.log")
+        processes.append(process)
+        apis = {THIS: (url, process.pid)}
+        if args.control is not None:
+            control_env = dict(item.split("=", 1) for item in args.control_env)
+            control_url, control = start_api(
+                settings, state / "lineage-api-control.log", source=args.control, extra_env=control_env
+            )
+            processes.append(control)
+            apis[f"control {args.control.name}"] = (control_url, control.pid)
+        neo4j = local_neo4j(base).status().pid if base.embedded else None
+        asyncio.run(rounds(args, settings, apis, neo4j))
     finally:
-        stop_group(process)
+        for process in processes:
+            stop_group(process)
 
 
 if __name__ == "__main__":

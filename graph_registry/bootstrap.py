@@ -163,7 +163,9 @@ def build_services(settings: Settings, database: Database, store: ArtifactStore)
         deletion=deletion,
         tokens=TokenService(database),
         audit=AuditService(database, max_page_size=settings.max_page_size),
-        openlineage=OpenLineageService(database, max_page_size=settings.max_page_size),
+        openlineage=OpenLineageService(
+            database, max_page_size=settings.max_page_size, concurrency=settings.openlineage_concurrency
+        ),
         webhooks=WebhookService(database, webhook_policy(settings)),
         mlflow=MlflowServices.build(
             database,

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # Model card sections (field names, e.g. intendedUse,limitations) a version needs to enter PRODUCTION.
     required_card_fields: Annotated[tuple[str, ...], NoDecode] = ()
     max_page_size: int = 100
+    # OpenLineage events applied at once per API process; more wait their turn in the API. Event
+    # statements running side by side in Neo4j each cost it more CPU (2 cores, 8 at once: about 2.5x
+    # one at a time; bench/RESULTS.md, session 5), so a queue here is cheaper than one in Neo4j.
+    openlineage_concurrency: int = Field(default=2, ge=1)
     load_demo: bool = True
 
     artifact_store: ArtifactStoreKind = ArtifactStoreKind.LOCAL

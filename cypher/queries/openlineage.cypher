@@ -1,8 +1,10 @@
 // name: apply_lineage_run
-// A run event, whole, in one statement (one round trip).
-// The run: found or created (with its job, and its experiment named after the job's namespace), and
-// its write lock taken, so the events of one run are applied one after the other. Returns the job
-// the run belongs to; only when it is the event's job is the rest applied. startedAt is the earliest
+// A run event, whole, with its audit entry, in one statement (one round trip, its own auto-commit
+// transaction: services/audit.write_one_concluded).
+// The run: found or created, and its write lock taken, so the events of one run are applied one
+// after the other. Returns the job the run belongs to; only when it is the event's job is the rest
+// applied (its job, its experiment named after the job's namespace, and everything below), and
+// otherwise nothing at all is written (the caller refuses the event). startedAt is the earliest
 // eventTime seen; a terminal event (COMPLETE, FAIL, ABORT) sets status, endedAt and errorMessage
 // unless a later terminal event already did (equal times: the greater status wins); facets are the
 // newest non-empty ones (ties: the greater text); shared nodes (the job) are written only when they
@@ -24,24 +26,27 @@
 // at; facets (written by a run) and readFacets (as a run read it) are the newest non-empty ones. The
 // run used the version (item.role, at the event's time) or produced it (item.produced). Last, each
 // version the run produced is derived from each version it used (marked with the run, so that
-// impact explains the derivation through the run).
+// impact explains the derivation through the run). Last of all, with $audit (record_audit_entry's
+// parameters, outcome OK), the attempt's audit entry, MERGEd on its id (a retried statement that had
+// committed writes no second one); `audited` says it was written.
 // The run's edges are created when missing, not MERGEd: a MERGE of a relationship locks both of its
 // nodes until commit, so every new run of a namespace would wait on its one experiment, every child
 // on its parent, every reader of a shared table on the version it read. The run's own lock keeps
 // its edges single; a parent's edges exist once it does (the statement that created it wrote them).
-MERGE (j:Job {namespace: $job.namespace, name: $job.name})
-  ON CREATE SET j.createdAt = datetime.transaction()
-MERGE (e:Experiment {name: $experiment})
-  ON CREATE SET e.createdAt = datetime.transaction()
 MERGE (r:Run {runId: $runId})
   ON CREATE SET r.name = $job.name, r.experiment = $experiment, r.status = 'RUNNING', r.params = [],
                 r.metrics = '[]', r.startedAt = $eventTime, r.jobNamespace = $job.namespace,
                 r.jobName = $job.name
 SET r._lock = true
 REMOVE r._lock
-WITH j, e, r, coalesce(r.jobNamespace = $job.namespace AND r.jobName = $job.name, false) AS mine
-CALL (j, e, r, mine) {
-  WITH j, e, r WHERE mine
+WITH r, coalesce(r.jobNamespace = $job.namespace AND r.jobName = $job.name, false) AS mine
+CALL (r, mine) {
+  WITH r WHERE mine
+  MERGE (j:Job {namespace: $job.namespace, name: $job.name})
+    ON CREATE SET j.createdAt = datetime.transaction()
+  MERGE (e:Experiment {name: $experiment})
+    ON CREATE SET e.createdAt = datetime.transaction()
+  WITH r, j, e
   CALL (r, j) {
     WITH r, j WHERE NOT EXISTS { (r)-[:RUN_OF]->(j) }
     CREATE (r)-[:RUN_OF]->(j)
@@ -225,7 +230,16 @@ CALL (r, mine) {
   WHERE i <> o AND NOT EXISTS { (o)-[:DERIVED_FROM {run: $runId}]->(i) }
   CREATE (o)-[:DERIVED_FROM {run: $runId}]->(i)
 }
-RETURN r.jobNamespace AS jobNamespace, r.jobName AS jobName
+CALL (mine) {
+  WITH mine WHERE mine AND $audit IS NOT NULL
+  MERGE (entry:AuditEntry {id: $audit.id})
+    ON CREATE SET entry.at = datetime.truncate('microsecond', datetime.transaction()), entry.actor = $audit.actor,
+                  entry.role = $audit.role, entry.operation = $audit.operation, entry.outcome = $audit.outcome,
+                  entry.model = $audit.model, entry.version = $audit.version, entry.arguments = $audit.arguments,
+                  entry.requestId = $audit.requestId, entry.clientRequestId = $audit.clientRequestId,
+                  entry.message = $audit.message
+}
+RETURN r.jobNamespace AS jobNamespace, r.jobName AS jobName, mine AND $audit IS NOT NULL AS audited
 
 // name: merge_lineage_datasets
 // The datasets a DatasetEvent or JobEvent names (a run event's are merged by apply_lineage_run), found by their OpenLineage identity or created with their registry

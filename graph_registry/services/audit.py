@@ -10,8 +10,9 @@ attempt that failed before writing anything is written once, with its outcome. A
 transaction is the whole of it (`prepare(..., concludes_at_commit=True)`) has its entry written OK
 by that transaction, after the change, from what the change returned: no second write, and an entry
 that says OK still names a change that committed (if the attempt fails after its commit, the error
-replaces OK: `amend_audit_entry`). Attempts refused for want of a role are written on
-their own (FORBIDDEN). Entries hang off no other node, so deleting models or
+replaces OK: `amend_audit_entry`); an attempt that is one auto-commit statement writes its entry OK in
+that statement (`write_one_concluded`: the OpenLineage run events). Attempts refused for want of a
+role are written on their own (FORBIDDEN). Entries hang off no other node, so deleting models or
 versions leaves them in place, and nothing in the API writes or deletes them
 otherwise. Lifecycle `(:Event)`s stay the history of what a model *was*;
 this log is the record of what callers *tried*.
@@ -231,6 +232,32 @@ async def write_audited(
     return await database.write_transaction(with_entry, settled=entry.settle)
 
 
+async def write_one_concluded(
+    database: Database, query_name: str, /, *, audit: AuditEntry | None, **params: Any
+) -> list[Row]:
+    """One named statement, the whole of an attempt, as its own auto-commit transaction, that writes
+    the attempt's entry OK itself (`$audit`: record_audit_entry's parameters; null when the entry is
+    not to be written): no BEGIN, COMMIT or entry statement of their own.
+
+    The statement writes the entry only with its change, in the same statement (so an entry that says
+    OK names a change that committed) and returns `audited`: whether it wrote the entry (a statement
+    that found it must refuse its change writes neither, and `conclude` then records the refusal). It
+    MERGEs the entry on its id: the statement is retried on transient errors (storage,
+    write_auto_commit), and a retry of one that did commit must not write a second entry. The entry
+    must be prepared with `concludes_at_commit` (`conclude` then amends it if the attempt fails after)."""
+    if audit is not None and not audit.concludes_at_commit:
+        raise ValueError("write_one_concluded needs an entry prepared with concludes_at_commit")
+    if audit is None or not audit.claim():
+        return await database.write_auto_commit(query_name, audit=None, **params)
+    entry = audit
+
+    def settled(rows: list[Row] | None) -> None:
+        entry.settle(rows is not None and len(rows) > 0 and rows[0].get("audited") is True)
+
+    ok = _finished(entry.params, OK, None, None, None)
+    return await database.write_auto_commit(query_name, audit=ok, settled=settled, **params)
+
+
 async def write_one_audited(
     database: Database, query_name: str, /, *, audit: AuditEntry | None, **params: Any
 ) -> list[Row]:
@@ -251,6 +278,7 @@ __all__ = [
     "describe_arguments",
     "write_audited",
     "write_one_audited",
+    "write_one_concluded",
 ]
 
 

@@ -18,6 +18,7 @@ so replays change nothing, reordered events converge and concurrent events of on
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -36,7 +37,7 @@ from graph_registry.domain.openlineage import (
 from graph_registry.domain.paging import Page
 from graph_registry.domain.records import DatasetRecord, JobRecord, RunRecord
 from graph_registry.errors import Conflict
-from graph_registry.services.audit import AuditEntry, write_audited
+from graph_registry.services.audit import AuditEntry, write_audited, write_one_concluded
 from graph_registry.services.runs import run_cursor, run_page
 from graph_registry.storage.database import Database, Transaction
 
@@ -44,17 +45,30 @@ INPUT_ROLE = "input"
 
 
 class OpenLineageService:
-    def __init__(self, database: Database, *, max_page_size: int = 100) -> None:
+    def __init__(self, database: Database, *, max_page_size: int = 100, concurrency: int | None = None) -> None:
         self._db = database
         self._max_page_size = max_page_size
+        # At most `concurrency` events in Neo4j at once (settings.openlineage_concurrency); None: no limit.
+        self._gate = asyncio.Semaphore(concurrency) if concurrency is not None else None
 
     async def ingest(self, event: Event, *, audit: AuditEntry | None = None) -> None:
-        """Apply one event; the `audit` entry is a statement of the same transaction (it commits with the change)."""
+        """Apply one event with the attempt's `audit` entry (prepared with concludes_at_commit): a run
+        event is one auto-commit statement that writes the entry OK with the change (the events come
+        one per request, and most are run events); a dataset or job event one transaction whose last
+        statement writes it. Events beyond the service's concurrency wait for their turn here."""
+        if self._gate is None:
+            await self._apply(event, audit)
+            return
+        async with self._gate:
+            await self._apply(event, audit)
+
+    async def _apply(self, event: Event, audit: AuditEntry | None) -> None:
+        if isinstance(event, RunEvent):
+            await _apply_run_event(self._db, event, audit)
+            return
 
         async def work(tx: Transaction) -> None:
             match event:
-                case RunEvent():
-                    await _apply_run_event(tx, event)
                 case DatasetEvent():
                     await _merge_datasets(tx, [event.dataset], event.event_time)
                 case JobEvent():
@@ -95,7 +109,8 @@ class OpenLineageService:
         return run_page(rows[0], first)
 
 
-async def _apply_run_event(tx: Transaction, event: RunEvent) -> None:
+async def _apply_run_event(database: Database, event: RunEvent, audit: AuditEntry | None) -> None:
+    """The event as one statement (idempotent: replays change nothing, so retrying it is safe)."""
     parent, commit = event.parent, event.commit
     outputs = event.outputs if event.event_type is not None and event.event_type.value == "COMPLETE" else ()
     # Inputs first, then outputs: a dataset both read and written is two items, the read first.
@@ -107,8 +122,10 @@ async def _apply_run_event(tx: Transaction, event: RunEvent) -> None:
         _version(d.source, d.written_digest(event.run_id), facets=facets_json(d.all_facets()), produced=True)
         for d in outputs
     ]
-    rows = await tx.run(
+    rows = await write_one_concluded(
+        database,
         "apply_lineage_run",
+        audit=audit,
         job={"namespace": event.job.namespace, "name": event.job.name},
         experiment=event.job.experiment,
         runId=event.run_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
@@ -32,6 +33,7 @@ from graph_registry.storage.queries import query
 
 T = TypeVar("T")
 Row = dict[str, Any]
+_JITTER = random.SystemRandom()
 
 
 def _native(value: Any) -> Any:
@@ -184,26 +186,64 @@ class Database:
         manager with every write, so a read still sees every write committed before it.
         """
         with translated_errors(), metrics.neo4j_call(query_name):
-            rows: list[Row] = await _finish_even_if_cancelled(self._auto_read(self._queries(query_name), params))
+            rows: list[Row] = await _finish_even_if_cancelled(
+                self._auto_commit(self._queries(query_name), params, neo4j.READ_ACCESS)
+            )
             return rows
 
-    async def _auto_read(self, text: str, params: dict[str, Any]) -> list[Row]:
+    async def _auto_commit(self, text: str, params: dict[str, Any], access: str) -> list[Row]:
+        """One statement in an implicit transaction, sent again while the error is retryable (reads
+        are idempotent; writes sent through here must be): where the driver would retry its own
+        transactions, for at most its retry time, backing off with jitter (two statements that
+        deadlocked each other, retried in step, would meet again)."""
         deadline = asyncio.get_running_loop().time() + self._retry_time
-        delay = 0.05
+        delay = 0.01
         while True:
             try:
-                async with self._session(access=neo4j.READ_ACCESS) as session:
+                async with self._session(access=access) as session:
                     return await _rows(await session.run(text, params))
             except (Neo4jError, DriverError) as error:
-                # Reads are idempotent: retried where the driver would retry its own transactions.
                 if not error.is_retryable() or asyncio.get_running_loop().time() + delay > deadline:
                     raise
-            await asyncio.sleep(delay)
+            await asyncio.sleep(delay * _JITTER.uniform(0.5, 1.5))
             delay = min(delay * 2, 1.0)
 
     async def write(self, query_name: str, /, **params: Any) -> list[Row]:
         """One statement in its own transaction (use write_transaction for a unit of several)."""
         return await self._execute(query_name, params, RoutingControl.WRITE)
+
+    async def write_auto_commit(
+        self,
+        query_name: str,
+        /,
+        *,
+        settled: Callable[[list[Row] | None], None] | None = None,
+        **params: Any,
+    ) -> list[Row]:
+        """One write statement as an auto-commit transaction: the statement's own round trip commits it.
+
+        `write` (a managed transaction) sends a BEGIN and a COMMIT besides the statement, and holds the
+        statement's locks until the COMMIT arrives. The driver never retries an auto-commit statement: it
+        is retried here while the error is retryable (a deadlock, a lost connection), so the statement
+        must be idempotent: a retry may follow an attempt that did commit (the connection broke before
+        its answer). `settled` is told the rows once the statement committed, or None when it did not
+        (also when the caller was cancelled meanwhile; storage runs it to its end all the same). An
+        answer that never came settles as None even though the statement may have committed.
+        """
+
+        async def in_session() -> list[Row]:
+            try:
+                rows = await self._auto_commit(self._queries(query_name), params, neo4j.WRITE_ACCESS)
+            except BaseException:
+                if settled is not None:
+                    settled(None)
+                raise
+            if settled is not None:
+                settled(rows)
+            return rows
+
+        with translated_errors(), metrics.neo4j_call(query_name):
+            return await _finish_even_if_cancelled(in_session())
 
     async def _execute(self, query_name: str, params: dict[str, Any], routing: RoutingControl) -> list[Row]:
         with translated_errors(), metrics.neo4j_call(query_name):

@@ -67,7 +67,14 @@ def test_every_mutation_passes_its_audit_entry_on() -> None:
     assert {name for name, function in _mutations().items() if not _passes_the_entry(function)} == set()
 
 
-_WRITES = {"write", "write_transaction", "write_audited", "write_one_audited"}
+_WRITES = {
+    "write",
+    "write_auto_commit",
+    "write_transaction",
+    "write_audited",
+    "write_one_audited",
+    "write_one_concluded",
+}
 # Writes that are no caller's attempt, so carry no entry: the audit log's own, the offline backup and
 # restore of the CLI, the demo's seed, the webhook delivery loop (what it delivers committed with its entry).
 _NOT_AN_ATTEMPT = {

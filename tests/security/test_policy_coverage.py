@@ -76,6 +76,9 @@ AUDIT_WRITES = {
     "finish_audit_entry": "graph_registry/services/audit.py",
     "amend_audit_entry": "graph_registry/services/audit.py",  # a change concluded at commit that failed after it
     "import_audit_entry_nodes": "graph_registry/services/backup.py",  # restoring a backup, from the CLI
+    # An OpenLineage run event is one auto-commit statement that writes its entry OK with the change
+    # (services/audit.write_one_concluded carries the entry's parameters).
+    "apply_lineage_run": "graph_registry/services/openlineage.py",
 }
 PACKAGE = Path(__file__).resolve().parents[2] / "graph_registry"
 _CHANGES = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE)\b")

@@ -4,8 +4,8 @@ Answers in the shape OpenLineage clients expect from an HTTP backend: 201 with a
 success; otherwise a status and `{"code", "message", "field"}` (400 INVALID_INPUT naming the field
 of a malformed event, 401, 403, 408 for a body that does not arrive in time, 409, 413 for a body
 over the limit (gzip bodies inflated, under the same limit), 503). A malformed event writes
-nothing, not even an audit entry (its body was never an event); a well-formed one is audited in its
-own transaction (services/audit.py), refusals for want of a role in their own write.
+nothing, not even an audit entry (its body was never an event); a well-formed one is audited by its
+own statement (services/audit.py, write_one_concluded), refusals for want of a role in their own write.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from graph_registry.errors import (
     Unauthenticated,
     Unavailable,
 )
-from graph_registry.services.audit import OK, Attempt, AuditEntry, describe_arguments
+from graph_registry.services.audit import Attempt, AuditEntry, describe_arguments
 from graph_registry.services.tokens import Principal
 
 log = logging.getLogger("graph_registry.openlineage")
@@ -149,12 +149,11 @@ async def post_lineage(request: Request) -> Response:
         request_id=request_id_of(request.scope),
         arguments=_described(event),
     )
-    # The entry is written as OK in the event's own transaction; if that fails, it is written alone
-    # with the error.
-    prepared = services.audit.prepare(attempt)
-    entry = AuditEntry({**prepared.params, "outcome": OK})
+    # The entry is written as OK by the event's own statement (or transaction); if that fails, it is
+    # written alone with the error.
+    prepared = services.audit.prepare(attempt, concludes_at_commit=True)
     try:
-        await services.openlineage.ingest(event, audit=entry)
+        await services.openlineage.ingest(event, audit=prepared)
     except RegistryError as error:
         await _conclude(services, prepared, error.code, error.message)
         return _error(error)
