@@ -1,0 +1,145 @@
+"""The Neo4j work of each MLflow call: transactions, statements and Bolt round trips, counted in the API.
+
+Run by hand (the graph of GRAPH_REGISTRY_HOME's local Neo4j, as bench.mlflow_api):
+
+    .venv/bin/python -m bench.mlflow_calls --rounds 5
+
+The API is served in this process (uvicorn on 127.0.0.1, a background thread, auth off as `serve`
+has it on loopback) with its storage calls counted; the stock `mlflow` client runs bench.mlflow_api's
+rounds against it, one call at a time, so what the counters moved during a call is that call's. Per
+call (the median over the rounds after the first): write transactions, auto-commit reads and
+single-statement writes, the statements run inside transactions, and the Bolt round trips (flushes
+of the driver's outbox that sent something; BEGIN travels with the first statement, COMMIT alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import functools
+import os
+import statistics
+import tempfile
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+os.environ.update(MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true", MLFLOW_HTTP_REQUEST_MAX_RETRIES="0")
+
+from neo4j._async.io._bolt import AsyncBolt
+
+from bench.mlflow_api import CALLS, Rounds
+from graph_registry.settings import Settings
+from graph_registry.storage import database
+from tests.live_server import LiveServer
+
+Counts = collections.Counter[str]
+
+
+class Counted:
+    """Counters the patched storage calls move (the server's thread writes them; nothing else runs)."""
+
+    def __init__(self) -> None:
+        self.counts: Counts = collections.Counter()
+        self.lock = threading.Lock()
+
+    def add(self, key: str) -> None:
+        with self.lock:
+            self.counts[key] += 1
+
+    def snapshot(self) -> Counts:
+        with self.lock:
+            return collections.Counter(self.counts)
+
+
+@contextmanager
+def counting(counted: Counted) -> Iterator[None]:
+    """Database.read/write/write_transaction, Transaction.run and the driver's flushes, counted."""
+    saved = {
+        "read": database.Database.read,
+        "_execute": database.Database._execute,
+        "_transaction": database.Database._transaction,
+        "run": database.Transaction.run,
+        "_send_all": AsyncBolt._send_all,
+    }
+
+    def wrap(kind: str, original: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        @functools.wraps(original)
+        async def counted_call(self: Any, name: str, /, *args: Any, **kwargs: Any) -> Any:
+            counted.add(f"{kind}:{name}")
+            return await original(self, name, *args, **kwargs)
+
+        return counted_call
+
+    async def transaction(self: Any, work: Any, **kwargs: Any) -> Any:
+        counted.add("transactions" if kwargs.get("write") else "read transactions")
+        return await saved["_transaction"](self, work, **kwargs)
+
+    async def send_all(self: Any) -> None:
+        if self.outbox._chunked_data:  # what flush() sends; an empty outbox sends nothing
+            counted.add("round trips")
+        await saved["_send_all"](self)
+
+    database.Database.read = wrap("read", saved["read"])  # type: ignore[method-assign]
+    database.Database._execute = wrap("write", saved["_execute"])  # type: ignore[method-assign]
+    database.Database._transaction = transaction  # type: ignore[method-assign]
+    database.Transaction.run = wrap("statement", saved["run"])  # type: ignore[method-assign]
+    AsyncBolt._send_all = send_all  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        database.Database.read = saved["read"]  # type: ignore[method-assign]
+        database.Database._execute = saved["_execute"]  # type: ignore[method-assign]
+        database.Database._transaction = saved["_transaction"]  # type: ignore[method-assign]
+        database.Transaction.run = saved["run"]  # type: ignore[method-assign]
+        AsyncBolt._send_all = saved["_send_all"]  # type: ignore[method-assign]
+
+
+class CountedRounds(Rounds):
+    """bench.mlflow_api's rounds, each call's counter moves recorded beside its time."""
+
+    def __init__(self, url: str, counted: Counted) -> None:
+        super().__init__(url)
+        self.counted = counted
+        self.moves: dict[str, list[Counts]] = collections.defaultdict(list)
+
+    def _timed(self, index: int, name: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        before = self.counted.snapshot()
+        result = super()._timed(index, name, call, *args, **kwargs)
+        if index > 0:
+            self.moves[name].append(self.counted.snapshot() - before)
+        return result
+
+
+def report(moves: dict[str, list[Counts]]) -> None:
+    for call in CALLS:
+        samples = moves.get(call, [])
+        if not samples:
+            continue
+        keys = sorted({key for sample in samples for key in sample})
+        median = {key: statistics.median(sample.get(key, 0) for sample in samples) for key in keys}
+        summary = ", ".join(f"{key} {median[key]:g}" for key in ("transactions", "round trips") if key in median)
+        print(f"{call}: {summary}")
+        for key in keys:
+            if key not in {"transactions", "round trips"}:
+                print(f"    {key:52} {median[key]:g}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    arguments = parser.parse_args()
+    artifacts = Path(tempfile.mkdtemp(prefix="bench-mlflow-calls-"))
+    settings = Settings(load_demo=False, artifacts_dir=artifacts, webhook_deliveries=False)
+    counted = Counted()
+    with counting(counted), LiveServer.serving(settings) as server:
+        rounds = CountedRounds(server.url, counted)
+        for index in range(arguments.rounds):
+            rounds.round(index)
+    report(rounds.moves)
+
+
+if __name__ == "__main__":
+    main()
