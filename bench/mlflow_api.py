@@ -27,6 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +134,19 @@ class Rounds:
         return calls[call]
 
 
-def write_rate(url: str, *, clients: int = 8, each: int = 40) -> float:
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """8 clients logging metrics at once: writes/s, and the CPU ms per write of the server and the client."""
+
+    writes_per_second: float
+    server_ms: float
+    client_ms: float
+    neo4j_ms: float | None
+
+
+def write_rate(url: str, pid: int, neo4j: int | None, *, clients: int = 8, each: int = 40) -> Rate:
+    """`neo4j`: the pid of the registry's Neo4j, whose CPU per write is measured too (MLflow's SQLite
+    runs inside its server)."""
     client = MlflowClient(tracking_uri=url)
     experiment = client.create_experiment(f"bench-rate-{uuid.uuid4().hex[:8]}")
     runs = [client.create_run(experiment).info.run_id for _ in range(clients)]
@@ -144,12 +157,19 @@ def write_rate(url: str, *, clients: int = 8, each: int = 40) -> float:
             own.log_metric(run_id, "rate", float(step), step=step)
 
     threads = [threading.Thread(target=log, args=(run_id,)) for run_id in runs]
-    start = time.perf_counter()
+    server, own, start = _tree_cpu(pid), time.process_time(), time.perf_counter()
+    database = _tree_cpu(neo4j) if neo4j is not None else 0.0
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return clients * each / (time.perf_counter() - start)
+    writes = clients * each
+    return Rate(
+        writes_per_second=writes / (time.perf_counter() - start),
+        server_ms=1000 * (_tree_cpu(pid) - server) / writes,
+        client_ms=1000 * (time.process_time() - own) / writes,
+        neo4j_ms=1000 * (_tree_cpu(neo4j) - database) / writes if neo4j is not None else None,
+    )
 
 
 def log_artifact_at(url: str, megabytes: int) -> None:
@@ -211,6 +231,32 @@ def profile(process: subprocess.Popen[bytes], repeat: Callable[[int], None], out
     return count
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its children so far."""
+    import psutil  # type: ignore[import-untyped]  # the bench extra
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for member in [root, *root.children(recursive=True)]:
+        times = member.cpu_times()
+        total += times.user + times.system
+    return total
+
+
+def cpu_per_call(pid: int, repeat: Callable[[int], None], calls: int) -> tuple[float, float, float]:
+    """One client repeating a call back to back: the server's CPU ms per call (its process tree), the
+    client's own CPU ms per call, and the wall ms per call."""
+    for index in range(5):
+        repeat(index)
+    server, client, wall = _tree_cpu(pid), time.process_time(), time.perf_counter()
+    for index in range(5, 5 + calls):
+        repeat(index)
+    return tuple(  # type: ignore[return-value]
+        1000 * value / calls
+        for value in (_tree_cpu(pid) - server, time.process_time() - client, time.perf_counter() - wall)
+    )
+
+
 def _serve(name: str, home: Path, env: dict[str, str], source: Path | None) -> tuple[subprocess.Popen[bytes], str]:
     """`graph-registry serve` (one worker) on a free port; `source`: a tree to import graph_registry from
     (a `git archive` of an earlier commit, served beside this tree's against the same Neo4j)."""
@@ -236,6 +282,8 @@ def main() -> None:
     parser.add_argument("--rate-repeats", type=int, default=1, help="8-client write rate runs per system (median)")
     parser.add_argument("--profile", nargs="*", default=[], help="calls to py-spy on each registry server")
     parser.add_argument("--profile-seconds", type=int, default=20)
+    parser.add_argument("--cpu", nargs="*", default=[], help="calls whose server and client CPU per call to measure")
+    parser.add_argument("--cpu-calls", type=int, default=200)
     parser.add_argument("--label", default="", help="suffix of the flame graphs' names (bench/profiles/)")
     parser.add_argument("--skip-import", action="store_true")
     arguments = parser.parse_args()
@@ -269,21 +317,36 @@ def main() -> None:
             for name in others:
                 line += f" {p50[name][call]:9.1f} {p50['mlflow'][call] / p50[name][call]:6.2f}"
             print(line)
-        rates: dict[str, list[float]] = {name: [] for name in names}
+        pids = {"mlflow": mlflow_process.pid, **{name: process.pid for name, (process, _) in servers.items()}}
+        neo4j_pid = bootstrap.local_neo4j(Settings()).status().pid
+        rates: dict[str, list[Rate]] = {name: [] for name in names}
         for repeat in range(arguments.rate_repeats):
             shift = repeat % len(names)
             for name in names[shift:] + names[:shift]:
-                rates[name].append(write_rate(urls[name]))
-        rate = {name: statistics.median(values) for name, values in rates.items()}
-        print(
-            "8 concurrent clients, log_metric/s (median of "
-            f"{arguments.rate_repeats}): mlflow {rate['mlflow']:.0f} {[round(v) for v in rates['mlflow']]}"
-            + "".join(
-                f", {name} {rate[name]:.0f} {[round(v) for v in rates[name]]} ratio {rate[name] / rate['mlflow']:.2f}"
-                for name in others
-            ),
-            flush=True,
-        )
+                rates[name].append(write_rate(urls[name], pids[name], None if name == "mlflow" else neo4j_pid))
+        rate = {name: statistics.median(r.writes_per_second for r in values) for name, values in rates.items()}
+        print(f"8 concurrent clients logging metrics (median of {arguments.rate_repeats}), load {os.getloadavg()}:")
+        for name in names:
+            values = rates[name]
+            print(
+                f"  {name}: {rate[name]:.0f} writes/s {[round(r.writes_per_second) for r in values]}, ratio "
+                f"{rate[name] / rate['mlflow']:.2f}; server CPU {statistics.median(r.server_ms for r in values):.2f} "
+                f"ms/write, client CPU {statistics.median(r.client_ms for r in values):.2f} ms/write"
+                + (
+                    f", Neo4j CPU {statistics.median(r.neo4j_ms for r in values if r.neo4j_ms is not None):.2f} ms/write"
+                    if name != "mlflow"
+                    else ""
+                ),
+                flush=True,
+            )
+        for call in arguments.cpu:
+            for name in names:
+                server_ms, client_ms, wall_ms = cpu_per_call(pids[name], rounds[name].repeat(call), arguments.cpu_calls)
+                print(
+                    f"{call} on {name}: server CPU {server_ms:.2f} ms/call, client CPU {client_ms:.2f} ms/call, "
+                    f"wall {wall_ms:.2f} ms/call ({arguments.cpu_calls} calls) [load {os.getloadavg()[0]:.1f}]",
+                    flush=True,
+                )
         for call in arguments.profile:
             for name in others:
                 suffix = f"-{arguments.label}" if arguments.label else ""

@@ -15,12 +15,14 @@ of the driver's outbox that sent something; BEGIN travels with the first stateme
 from __future__ import annotations
 
 import argparse
+import asyncio
 import collections
 import functools
 import os
 import statistics
 import tempfile
 import threading
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,11 +30,14 @@ from typing import Any
 
 os.environ.update(MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true", MLFLOW_HTTP_REQUEST_MAX_RETRIES="0")
 
+import neo4j
 from neo4j._async.io._bolt import AsyncBolt
 
 from bench.mlflow_api import CALLS, Rounds
+from graph_registry import bootstrap
 from graph_registry.settings import Settings
 from graph_registry.storage import database
+from graph_registry.storage.queries import query
 from tests.live_server import LiveServer
 
 Counts = collections.Counter[str]
@@ -44,10 +49,14 @@ class Counted:
     def __init__(self) -> None:
         self.counts: Counts = collections.Counter()
         self.lock = threading.Lock()
+        # The parameters each named statement ran with last (for --profile).
+        self.params: dict[str, dict[str, Any]] = {}
 
-    def add(self, key: str) -> None:
+    def add(self, key: str, params: dict[str, Any] | None = None) -> None:
         with self.lock:
             self.counts[key] += 1
+            if params is not None:
+                self.params[key] = params
 
     def snapshot(self) -> Counts:
         with self.lock:
@@ -68,7 +77,7 @@ def counting(counted: Counted) -> Iterator[None]:
     def wrap(kind: str, original: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         @functools.wraps(original)
         async def counted_call(self: Any, name: str, /, *args: Any, **kwargs: Any) -> Any:
-            counted.add(f"{kind}:{name}")
+            counted.add(f"{kind}:{name}", kwargs)
             return await original(self, name, *args, **kwargs)
 
         return counted_call
@@ -127,9 +136,47 @@ def report(moves: dict[str, list[Counts]]) -> None:
                 print(f"    {key:52} {median[key]:g}")
 
 
+def _hits(step: dict[str, Any], operators: list[str]) -> int:
+    """The db hits of a profiled plan, each operator that had some noted in `operators`."""
+    hits = int(step.get("dbHits", 0))
+    if hits:
+        operators.append(f"{str(step.get('operatorType', '?')).split('@')[0]} {hits}")
+    return hits + sum(_hits(child, operators) for child in step.get("children", []))
+
+
+async def profile_statements(settings: Settings, counted: Counted, names: list[str]) -> None:
+    """PROFILE of each statement named (as `statement:<name>` or `read:<name>`), with the parameters it
+    last ran with, in a transaction rolled back: its db hits and the operators that touched the store."""
+    uri, user, password = bootstrap.neo4j_credentials(settings)
+    driver = neo4j.AsyncGraphDatabase.driver(uri, auth=(user, password))
+    try:
+        async with driver.session(database=settings.neo4j_database) as session:
+            for key in names:
+                name = key.partition(":")[2]
+                params = dict(counted.params[key])
+                if "id" in params:  # a new node's own id (an audit entry): unique, so a fresh one
+                    params["id"] = uuid.uuid4().hex
+                tx = await session.begin_transaction()
+                try:
+                    summary = await (await tx.run("PROFILE " + query(name), params)).consume()
+                except neo4j.exceptions.Neo4jError as error:
+                    print(f"PROFILE {name}: failed ({error.code})")
+                    continue
+                finally:
+                    await tx.rollback()
+                operators: list[str] = []
+                total = _hits(summary.profile or {}, operators)
+                print(f"PROFILE {name}: {total} db hits: {', '.join(operators)}")
+    finally:
+        await driver.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--profile", nargs="*", default=[], help="PROFILE these calls' statements and reads afterwards (rolled back)"
+    )
     arguments = parser.parse_args()
     artifacts = Path(tempfile.mkdtemp(prefix="bench-mlflow-calls-"))
     settings = Settings(load_demo=False, artifacts_dir=artifacts, webhook_deliveries=False)
@@ -139,6 +186,12 @@ def main() -> None:
         for index in range(arguments.rounds):
             rounds.round(index)
     report(rounds.moves)
+    names = sorted(
+        {key for call in arguments.profile for sample in rounds.moves.get(call, []) for key in sample if ":" in key}
+    )
+    profiled = [key for key in names if key in counted.params and not key.startswith("write:")]
+    if profiled:
+        asyncio.run(profile_statements(settings, counted, profiled))
 
 
 if __name__ == "__main__":
