@@ -1,9 +1,18 @@
+// name: mlflow_version_context
+// What an MLflow version creation checks first, in its own transaction, before anything is written:
+// whether the registered model exists, and the run it names (null when it names none, or none such),
+// whose latest metrics the version takes.
+OPTIONAL MATCH (m:Model {name: $model})
+OPTIONAL MATCH (r:Run {runId: $runId})
+RETURN m IS NOT NULL AS modelExists, r {.*} AS run
+
 // name: mlflow_describe_version
 // What MLflow knows of a version it registered (source, run, logged model), set in the transaction
-// that creates it; a version whose logged model's files were all measured is READY at once.
-MATCH (v:ModelVersion {model: $model, version: $version})
+// that creates it; a version whose logged model's files were all measured is READY at once. The model
+// is touched too (MLflow's last_updated_timestamp).
+MATCH (v:ModelVersion {model: $model, version: $version})-[:VERSION_OF]->(m:Model)
 SET v.mlflowSource = $source, v.mlflowRunId = $runId, v.mlflowModelId = $modelId, v.mlflowRunLink = $runLink,
-    v.updatedAt = datetime.transaction()
+    v.updatedAt = datetime.transaction(), m.updatedAt = datetime.transaction()
 SET v.artifactKey = CASE WHEN $ready THEN $artifactKey ELSE v.artifactKey END,
     v.artifactStatus = CASE WHEN $ready THEN 'READY' ELSE v.artifactStatus END
 RETURN v {.*} AS version
@@ -53,12 +62,6 @@ MATCH (v:ModelVersion {model: $model, version: $version})
 WHERE NOT v.deleted
 SET v.description = $description, v.updatedAt = datetime.transaction()
 RETURN v {.*} AS version
-
-// name: mlflow_touch_model
-// Notes that a model changed (MLflow's last_updated_timestamp).
-MATCH (m:Model {name: $model})
-SET m.updatedAt = datetime.transaction()
-RETURN m {.*} AS model
 
 // name: mlflow_get_models
 // Registered models by name (those MLflow deleted left out).

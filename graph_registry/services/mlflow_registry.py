@@ -10,6 +10,7 @@ model's requirements.txt becomes the version's packages.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -60,12 +61,13 @@ class MlflowSource:
     files: ModelFiles | None
 
 
-def describe(source: MlflowSource) -> Callable[[Transaction, VersionRecord], Awaitable[None]]:
-    """The step that records MLflow's description of a version, in the transaction that creates it."""
+def describe(source: MlflowSource, described: list[Row]) -> Callable[[Transaction, VersionRecord], Awaitable[None]]:
+    """The step that records MLflow's description of a version, in the transaction that creates it (and
+    touches its model); the version as it then stands goes to `described`."""
 
     async def step(tx: Transaction, version: VersionRecord) -> None:
         files = source.files
-        await tx.run(
+        rows = await tx.run(
             "mlflow_describe_version",
             model=version.model,
             version=version.version,
@@ -76,7 +78,7 @@ def describe(source: MlflowSource) -> Callable[[Transaction, VersionRecord], Awa
             ready=files is not None,
             artifactKey=files.key if files is not None else None,
         )
-        await tx.run("mlflow_touch_model", model=version.model)
+        described.extend(row["version"] for row in rows)
 
     return step
 
@@ -124,41 +126,53 @@ class MlflowRegistryService:
         actor: str,
         audit: AuditEntry | None = None,
     ) -> Row:
+        """A version of an existing registered model, READY at once, in one transaction (with the call's
+        audit entry): the model and the run are checked and the run's metrics read by its first
+        statement, so a missing one is NotFound before anything is written; the answer is the version
+        as that transaction left it (a new version has no aliases)."""
         limits.model_name(model)
         limits.text(source, what="source", limit=4096)
-        if await self._models.get_model(model) is None:
-            raise NotFound(f"registered model {model!r} does not exist", model=model)
         files = None
         if model_id:
             logged = await self._logged_models.get(model_id)
             files = await self._artifacts.model_files(logged["experimentId"], model_id)
             run_id = run_id or logged.get("sourceRunId")
-        run: Row | None = None
         if run_id:
             limits.run_id(run_id)
-            rows = await self._db.read("get_runs", runIds=[run_id])
-            if not rows:
-                raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
-            run = rows[0]["run"]
         packages = files.packages if files is not None else ()
         lineage = VersionLineage(run_id=run_id or None, trained_on=(), commit=None, base_model=None, packages=packages)
-        described = MlflowSource(source=source, run_id=run_id, model_id=model_id, run_link=run_link, files=files)
+        described: list[Row] = []
         manifest = files.manifest if files is not None else None
+        new = NewVersion(
+            model=model,
+            description=description,
+            tags=tags,
+            artifact_sha256=manifest.sha256 if manifest else None,
+            artifact_size=manifest.size if manifest else None,
+        )
+
+        async def prepare(tx: Transaction) -> NewVersion:
+            described.clear()  # the driver may run the transaction again: only its last attempt commits
+            context = (await tx.run("mlflow_version_context", model=model, runId=run_id or None))[0]
+            if not context["modelExists"]:
+                raise NotFound(f"registered model {model!r} does not exist", model=model)
+            if run_id and context["run"] is None:
+                raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
+            return dataclasses.replace(new, metrics=_run_metrics(context["run"]))
+
         record = await self._versions.register(
-            NewVersion(
-                model=model,
-                description=description,
-                tags=tags,
-                metrics=_run_metrics(run),
-                artifact_sha256=manifest.sha256 if manifest else None,
-                artifact_size=manifest.size if manifest else None,
-            ),
+            new,
             actor=actor,
             audit=audit,
             lineage=lineage,
-            also=describe(described),
+            prepare=prepare,
+            also=describe(
+                MlflowSource(source=source, run_id=run_id, model_id=model_id, run_link=run_link, files=files), described
+            ),
         )
-        return await self.version(model, record.version)
+        if not described:  # a replay: nothing was described, the version is read as it stands
+            return await self.version(model, record.version)
+        return {"version": described[0], "aliases": []}
 
     async def version(self, model: str, version: int) -> Row:
         limits.model_name(model)
