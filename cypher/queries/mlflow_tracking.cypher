@@ -157,21 +157,20 @@ MERGE (c:Commit {repo: $repo, sha: $sha})
   ON CREATE SET c.branch = $branch, c.createdAt = datetime.transaction()
 MERGE (r)-[:RAN]->(c)
 
-// name: mlflow_describe_dataset_version
-// MLflow's own description of a dataset version, kept on it when it is first logged.
-MATCH (v:DatasetVersion {dataset: $dataset, version: $version})
-SET v.mlflowSourceType = coalesce(v.mlflowSourceType, $sourceType),
-    v.mlflowSource = coalesce(v.mlflowSource, $source),
-    v.mlflowSchema = coalesce(v.mlflowSchema, $schema),
-    v.mlflowProfile = coalesce(v.mlflowProfile, $profile),
-    v.mlflowDigest = coalesce(v.mlflowDigest, $mlflowDigest)
-
-// name: mlflow_add_run_input
-// A dataset version the run used, with its context as the role (one edge per role).
+// name: mlflow_record_run_inputs
+// The dataset versions a run used (registered before, in the same transaction): MLflow's own
+// description of each, kept as it was first logged, and the input's context as the role (one edge
+// per role) with the input's tags.
 MATCH (r:Run {runId: $runId})
-MATCH (d:DatasetVersion {dataset: $dataset, version: $version})
-MERGE (r)-[u:USED {role: $role}]->(d)
-SET u.mlflowTags = $tags
+UNWIND $inputs AS input
+MATCH (v:DatasetVersion {dataset: input.dataset, version: input.version})
+SET v.mlflowSourceType = coalesce(v.mlflowSourceType, input.sourceType),
+    v.mlflowSource = coalesce(v.mlflowSource, input.source),
+    v.mlflowSchema = coalesce(v.mlflowSchema, input.schema),
+    v.mlflowProfile = coalesce(v.mlflowProfile, input.profile),
+    v.mlflowDigest = coalesce(v.mlflowDigest, input.mlflowDigest)
+MERGE (r)-[u:USED {role: input.role}]->(v)
+SET u.mlflowTags = input.tags
 
 // name: mlflow_get_runs
 // Runs with what MLflow shows of them: experiment id, inputs and outputs.

@@ -491,6 +491,9 @@ def _prepare_inputs(datasets: Sequence[DatasetInput]) -> list[Prepared]:
 
 
 async def _record_inputs(tx: Transaction, run_id: str, prepared: Sequence[Prepared]) -> None:
+    """Each dataset registered (same digest, same version), then all of them described and linked to
+    the run by one statement."""
+    inputs = []
     for dataset, digest, role, tags in prepared:
         registered = await tx.run(
             "register_dataset_version",
@@ -509,24 +512,21 @@ async def _record_inputs(tx: Transaction, run_id: str, prepared: Sequence[Prepar
                 dataset=dataset.name,
                 version=version,
             )
-        await tx.run(
-            "mlflow_describe_dataset_version",
-            dataset=dataset.name,
-            version=version,
-            sourceType=dataset.source_type,
-            source=dataset.source,
-            schema=dataset.schema,
-            profile=dataset.profile,
-            mlflowDigest=dataset.digest,
+        inputs.append(
+            {
+                "dataset": dataset.name,
+                "version": version,
+                "sourceType": dataset.source_type,
+                "source": dataset.source,
+                "schema": dataset.schema,
+                "profile": dataset.profile,
+                "mlflowDigest": dataset.digest,
+                "role": role,
+                "tags": pairs_to_strings(tags),
+            }
         )
-        await tx.run(
-            "mlflow_add_run_input",
-            runId=run_id,
-            dataset=dataset.name,
-            version=version,
-            role=role,
-            tags=pairs_to_strings(tags),
-        )
+    if inputs:
+        await tx.run("mlflow_record_run_inputs", runId=run_id, inputs=inputs)
 
 
 async def _link_commit(tx: Transaction, run_id: str, tags: Sequence[tuple[str, str]]) -> None:

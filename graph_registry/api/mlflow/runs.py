@@ -238,7 +238,7 @@ routes = [
     ),
     Route(
         f"{P}/runs/log-inputs",
-        endpoint("LogInputs", log_inputs, fields=_RUN | {"datasets", "models"}, write=True),
+        endpoint("LogInputs", log_inputs, fields=_RUN | {"datasets", "models"}, write=True, one_transaction=True),
         methods=["POST"],
     ),
     Route(
