@@ -279,6 +279,7 @@ def main() -> None:
     parser.add_argument(
         "--before", type=Path, help="also serve this source tree (git archive of a commit): before/after in one run"
     )
+    parser.add_argument("--after", type=Path, help="with --before: the tree of the 'after' side (default: this one)")
     parser.add_argument("--rate-repeats", type=int, default=1, help="8-client write rate runs per system (median)")
     parser.add_argument("--profile", nargs="*", default=[], help="calls to py-spy on each registry server")
     parser.add_argument("--profile-seconds", type=int, default=20)
@@ -296,7 +297,7 @@ def main() -> None:
     try:
         if arguments.before is not None:
             servers["before"] = _serve("before", home, env, arguments.before)
-            servers["after"] = _serve("after", home, env, None)
+            servers["after"] = _serve("after", home, env, arguments.after)
         else:
             servers["registry"] = _serve("registry", home, env, None)
         urls = {"mlflow": source, **{name: url for name, (_, url) in servers.items()}}
