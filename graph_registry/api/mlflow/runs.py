@@ -195,18 +195,32 @@ routes = [
     Route(
         f"{P}/runs/create",
         endpoint(
-            "CreateRun", create, fields={"experiment_id", "user_id", "run_name", "start_time", "tags"}, write=True
+            "CreateRun",
+            create,
+            fields={"experiment_id", "user_id", "run_name", "start_time", "tags"},
+            write=True,
+            one_transaction=True,
         ),
         methods=["POST"],
     ),
     Route(f"{P}/runs/get", endpoint("GetRun", get, fields=_RUN, write=False), methods=["GET"]),
     Route(
         f"{P}/runs/update",
-        endpoint("UpdateRun", update, fields=_RUN | {"status", "end_time", "run_name"}, write=True),
+        endpoint(
+            "UpdateRun", update, fields=_RUN | {"status", "end_time", "run_name"}, write=True, one_transaction=True
+        ),
         methods=["POST"],
     ),
-    Route(f"{P}/runs/delete", endpoint("DeleteRun", delete, fields=_RUN, write=True), methods=["POST"]),
-    Route(f"{P}/runs/restore", endpoint("RestoreRun", restore, fields=_RUN, write=True), methods=["POST"]),
+    Route(
+        f"{P}/runs/delete",
+        endpoint("DeleteRun", delete, fields=_RUN, write=True, one_transaction=True),
+        methods=["POST"],
+    ),
+    Route(
+        f"{P}/runs/restore",
+        endpoint("RestoreRun", restore, fields=_RUN, write=True, one_transaction=True),
+        methods=["POST"],
+    ),
     Route(
         f"{P}/runs/log-metric",
         endpoint(
@@ -229,7 +243,9 @@ routes = [
         methods=["POST"],
     ),
     Route(
-        f"{P}/runs/delete-tag", endpoint("DeleteTag", delete_tag, fields=_RUN | {"key"}, write=True), methods=["POST"]
+        f"{P}/runs/delete-tag",
+        endpoint("DeleteTag", delete_tag, fields=_RUN | {"key"}, write=True, one_transaction=True),
+        methods=["POST"],
     ),
     Route(
         f"{P}/runs/log-batch",
