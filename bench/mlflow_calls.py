@@ -154,8 +154,8 @@ async def profile_statements(settings: Settings, counted: Counted, names: list[s
             for key in names:
                 name = key.partition(":")[2]
                 params = dict(counted.params[key])
-                if "id" in params:  # a new node's own id (an audit entry): unique, so a fresh one
-                    params["id"] = uuid.uuid4().hex
+                if "entries" in params:  # audit entries have unique ids: fresh ones
+                    params["entries"] = [dict(entry, id=uuid.uuid4().hex) for entry in params["entries"]]
                 tx = await session.begin_transaction()
                 try:
                     summary = await (await tx.run("PROFILE " + query(name), params)).consume()

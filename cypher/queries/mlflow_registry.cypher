@@ -17,6 +17,13 @@ SET v.artifactKey = CASE WHEN $ready THEN $artifactKey ELSE v.artifactKey END,
     v.artifactStatus = CASE WHEN $ready THEN 'READY' ELSE v.artifactStatus END
 RETURN v {.*} AS version
 
+// name: mlflow_version_by_alias
+// The version an alias of a model points at now (a version an alias holds cannot be deleted), with
+// the names of all the aliases pointing at it.
+MATCH (:Alias {model: $model, name: $alias})-[:POINTS_TO]->(v:ModelVersion)
+WHERE NOT v.deleted
+RETURN v {.*} AS version, [(a:Alias)-[:POINTS_TO]->(v) | a.name] AS aliases
+
 // name: mlflow_model_versions
 // The versions of some models (deleted ones left out), with their aliases, for MLflow's listings.
 UNWIND $models AS model
@@ -62,6 +69,25 @@ MATCH (v:ModelVersion {model: $model, version: $version})
 WHERE NOT v.deleted
 SET v.description = $description, v.updatedAt = datetime.transaction()
 RETURN v {.*} AS version
+
+// name: mlflow_registered_models
+// Registered models by name (those MLflow deleted left out), each with what MLflow shows of it, in
+// one read: its latest non-deleted version in each stage, with the aliases pointing at that version,
+// and the model's aliases as [alias, version] pairs.
+UNWIND $names AS name
+MATCH (m:Model {name: name})
+WHERE NOT coalesce(m.deleted, false)
+CALL (m) {
+  UNWIND ['NONE', 'STAGING', 'PRODUCTION', 'ARCHIVED'] AS stage
+  CALL (m, stage) {
+    MATCH (v:ModelVersion {model: m.name, stage: stage})
+    WHERE NOT v.deleted
+    RETURN v ORDER BY v.version DESC LIMIT 1
+  }
+  RETURN collect({version: v {.*}, aliases: [(a:Alias)-[:POINTS_TO]->(v) | a.name]}) AS latest
+}
+RETURN m {.*} AS model, latest,
+       [(a:Alias {model: m.name})-[:POINTS_TO]->(v:ModelVersion) | [a.name, v.version]] AS aliases
 
 // name: mlflow_get_models
 // Registered models by name (those MLflow deleted left out).

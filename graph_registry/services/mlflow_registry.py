@@ -183,11 +183,23 @@ class MlflowRegistryService:
         aliases = (await self._lifecycle.aliases_of_versions([(model, version)])).get((model, version), [])
         return {"version": rows[0]["version"], "aliases": aliases}
 
+    async def version_by_alias(self, model: str, alias: str) -> Row | None:
+        """The version an alias points at, with its aliases, in one read (None when the alias points nowhere)."""
+        limits.model_name(model)
+        validation.alias(alias)
+        rows = await self._db.read("mlflow_version_by_alias", model=model, alias=alias)
+        return rows[0] if rows else None
+
     async def versions_of(self, models: Sequence[str]) -> list[Row]:
         return await self._db.read("mlflow_model_versions", models=list(models))
 
     async def search_versions(self, models: Sequence[str] | None) -> list[Row]:
         return await self._db.read("mlflow_search_versions", models=list(models) if models is not None else None)
+
+    async def registered_models(self, names: Sequence[str]) -> list[Row]:
+        """Registered models by name (those MLflow deleted left out), each with its latest version per
+        stage (`latest`: {version, aliases} rows) and its (alias, version) pairs, in one read."""
+        return await self._db.read("mlflow_registered_models", names=list(names))
 
     async def models_named(self, names: Sequence[str]) -> list[Row]:
         return [row["model"] for row in await self._db.read("mlflow_get_models", names=list(names))]
