@@ -22,6 +22,7 @@ import os
 import statistics
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ os.environ.update(MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true", MLFLOW_H
 
 import neo4j
 from neo4j._async.io._bolt import AsyncBolt
+from neo4j._async.work.transaction import AsyncTransactionBase
 
 from bench.mlflow_api import CALLS, Rounds
 from graph_registry import bootstrap
@@ -51,6 +53,11 @@ class Counted:
         self.lock = threading.Lock()
         # The parameters each named statement ran with last (for --profile).
         self.params: dict[str, dict[str, Any]] = {}
+
+    def spent(self, key: str, began: float) -> None:
+        """Wall milliseconds spent in `key` since `began` (perf_counter), added up."""
+        with self.lock:
+            self.counts[f"ms {key}"] += (time.perf_counter() - began) * 1000  # type: ignore[assignment]
 
     def add(self, key: str, params: dict[str, Any] | None = None) -> None:
         with self.lock:
@@ -72,19 +79,35 @@ def counting(counted: Counted) -> Iterator[None]:
         "_transaction": database.Database._transaction,
         "run": database.Transaction.run,
         "_send_all": AsyncBolt._send_all,
+        "_commit": AsyncTransactionBase._commit,
     }
 
     def wrap(kind: str, original: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         @functools.wraps(original)
         async def counted_call(self: Any, name: str, /, *args: Any, **kwargs: Any) -> Any:
             counted.add(f"{kind}:{name}", kwargs)
-            return await original(self, name, *args, **kwargs)
+            began = time.perf_counter()
+            try:
+                return await original(self, name, *args, **kwargs)
+            finally:
+                counted.spent(f"{kind}:{name}", began)
 
         return counted_call
 
     async def transaction(self: Any, work: Any, **kwargs: Any) -> Any:
         counted.add("transactions" if kwargs.get("write") else "read transactions")
-        return await saved["_transaction"](self, work, **kwargs)
+        began = time.perf_counter()
+        try:
+            return await saved["_transaction"](self, work, **kwargs)
+        finally:
+            counted.spent("transactions", began)
+
+    async def commit(self: Any) -> None:
+        began = time.perf_counter()
+        try:
+            await saved["_commit"](self)
+        finally:
+            counted.spent("commit", began)
 
     async def send_all(self: Any) -> None:
         if self.outbox._chunked_data:  # what flush() sends; an empty outbox sends nothing
@@ -96,6 +119,7 @@ def counting(counted: Counted) -> Iterator[None]:
     database.Database._transaction = transaction  # type: ignore[method-assign]
     database.Transaction.run = wrap("statement", saved["run"])  # type: ignore[method-assign]
     AsyncBolt._send_all = send_all  # type: ignore[method-assign]
+    AsyncTransactionBase._commit = commit  # type: ignore[method-assign]
     try:
         yield
     finally:
@@ -104,6 +128,7 @@ def counting(counted: Counted) -> Iterator[None]:
         database.Database._transaction = saved["_transaction"]  # type: ignore[method-assign]
         database.Transaction.run = saved["run"]  # type: ignore[method-assign]
         AsyncBolt._send_all = saved["_send_all"]  # type: ignore[method-assign]
+        AsyncTransactionBase._commit = saved["_commit"]  # type: ignore[method-assign]
 
 
 class CountedRounds(Rounds):
@@ -133,7 +158,7 @@ def report(moves: dict[str, list[Counts]]) -> None:
         print(f"{call}: {summary}")
         for key in keys:
             if key not in {"transactions", "round trips"}:
-                print(f"    {key:52} {median[key]:g}")
+                print(f"    {key:52} {median[key]:.2f}" if key.startswith("ms ") else f"    {key:52} {median[key]:g}")
 
 
 def _hits(step: dict[str, Any], operators: list[str]) -> int:

@@ -1,10 +1,10 @@
 // name: mlflow_version_context
 // What an MLflow version creation checks first, in its own transaction, before anything is written:
-// whether the registered model exists, and the run it names (null when it names none, or none such),
-// whose latest metrics the version takes.
+// whether the registered model exists, whether the run it names does, and that run's latest metrics
+// (which the version takes; `run` is null when it names none, or none such).
 OPTIONAL MATCH (m:Model {name: $model})
 OPTIONAL MATCH (r:Run {runId: $runId})
-RETURN m IS NOT NULL AS modelExists, r {.*} AS run
+RETURN m IS NOT NULL AS modelExists, r IS NOT NULL AS runExists, r {.metrics} AS run
 
 // name: mlflow_describe_version
 // What MLflow knows of a version it registered (source, run, logged model), set in the transaction

@@ -156,7 +156,7 @@ class MlflowRegistryService:
             context = (await tx.run("mlflow_version_context", model=model, runId=run_id or None))[0]
             if not context["modelExists"]:
                 raise NotFound(f"registered model {model!r} does not exist", model=model)
-            if run_id and context["run"] is None:
+            if run_id and not context["runExists"]:
                 raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
             return dataclasses.replace(new, metrics=_run_metrics(context["run"]))
 
