@@ -89,6 +89,29 @@ SET r._lock = true
 REMOVE r._lock
 RETURN r {.params, .mlflowTags, .metrics} AS run
 
+// name: mlflow_set_run_values
+// Logs params and sets tags of a run in one statement (log-parameter, set-tag, a log-batch of params
+// and tags), under the run's write lock, taken before anything is read (so what it merges into is
+// the latest committed). $params and $tags: [{key, value}], each key once. A param already set to
+// another value is a conflict: the conflicts are returned (with the stored values) and nothing is
+// written. A tag set again keeps its place with its new value; new params and tags are appended.
+// No row: the run does not exist.
+MATCH (r:Run {runId: $runId})
+SET r._lock = true
+REMOVE r._lock
+WITH r, coalesce(r.params, []) AS params, coalesce(r.mlflowTags, []) AS tags
+WITH r, params, tags,
+     [p IN $params WHERE any(s IN params WHERE s STARTS WITH p.key + '=' AND s <> p.key + '=' + p.value)
+      | {key: p.key, stored: substring(head([s IN params WHERE s STARTS WITH p.key + '=']), size(p.key) + 1)}]
+       AS conflicts
+CALL (r, params, tags, conflicts) {
+  WITH r, params, tags WHERE size(conflicts) = 0
+  SET r.params = params + [p IN $params WHERE NOT (p.key + '=' + p.value) IN params | p.key + '=' + p.value],
+      r.mlflowTags = [t IN tags | coalesce(head([n IN $tags WHERE t STARTS WITH n.key + '=' | n.key + '=' + n.value]), t)]
+                     + [n IN $tags WHERE none(t IN tags WHERE t STARTS WITH n.key + '=') | n.key + '=' + n.value]
+}
+RETURN conflicts
+
 // name: mlflow_lock_runs
 // Runs under their write locks until the transaction ends (in the order given: sorted ids, so two
 // transactions never wait on each other), with their latest metrics.

@@ -9,6 +9,7 @@ Every change of a run is one write transaction under the run's lock.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import uuid
 from collections.abc import Sequence
@@ -311,9 +312,15 @@ class MlflowTrackingService:
         points = [_point_row(p) for p in changes.metrics]
         if changes.status is not None and changes.status not in STATUSES:
             raise InvalidInput(f"invalid run status {changes.status[:40]!r}", field="status")
-        if points and changes == RunChanges(metrics=changes.metrics):
+        # What the change holds besides metrics, params and tags (a log-batch sends its empty lists too).
+        others = dataclasses.replace(changes, metrics=(), params=(), tags=()) != RunChanges()
+        if points and not (others or params or tags):
             # Metrics alone (log-metric, a log-batch of metrics): coalesced with the calls logging at once.
             await self._metric_writes.log(run_id, changes.metrics, points, audit=audit)
+            return
+        if (params or tags) and not (others or points):
+            # Params and tags alone (log-parameter, set-tag): merged by one statement under the run's lock.
+            await self._set_values(run_id, params, tags, audit=audit)
             return
 
         async def work(tx: Transaction) -> None:
@@ -326,12 +333,7 @@ class MlflowTrackingService:
                 merged = dict(pairs_from_strings(stored.get("params")))
                 for key, value in params:
                     if merged.get(key, value) != value:
-                        raise InvalidInput(
-                            f"changing param values is not allowed: param {key!r} of run {run_id} is already "
-                            f"{merged[key][:80]!r}",
-                            runId=run_id,
-                            key=key,
-                        )
+                        raise _param_conflict(run_id, key, merged[key])
                     merged[key] = value
                 update["params"] = pairs_to_strings(list(merged.items()))
             if tags or changes.deleted_tags:
@@ -358,6 +360,38 @@ class MlflowTrackingService:
             end_time = None if changes.end_time is None else limits.int64(changes.end_time, what="end_time")
             if update or end_time is not None:
                 await tx.run("mlflow_update_run", runId=run_id, changes=update, endTime=end_time, points=numbers)
+            if tags:
+                await _link_commit(tx, run_id, tags)
+
+        await write_audited(self._db, work, audit=audit)
+
+    async def _set_values(
+        self,
+        run_id: str,
+        params: Sequence[tuple[str, str]],
+        tags: Sequence[tuple[str, str]],
+        *,
+        audit: AuditEntry | None,
+    ) -> None:
+        """change_run's params and tags, as `mlflow_set_run_values` merges them (a param set twice in
+        one request with two values conflicts as it would across requests; a tag given twice, the last)."""
+        merged: dict[str, str] = {}
+        for key, value in params:
+            if merged.setdefault(key, value) != value:
+                raise _param_conflict(run_id, key, merged[key])
+
+        async def work(tx: Transaction) -> None:
+            rows = await tx.run(
+                "mlflow_set_run_values",
+                runId=run_id,
+                params=[{"key": key, "value": value} for key, value in merged.items()],
+                tags=[{"key": key, "value": value} for key, value in dict(tags).items()],
+            )
+            if not rows:
+                raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
+            if rows[0]["conflicts"]:
+                conflict = rows[0]["conflicts"][0]
+                raise _param_conflict(run_id, conflict["key"], conflict["stored"])
             if tags:
                 await _link_commit(tx, run_id, tags)
 
@@ -455,6 +489,15 @@ class MlflowTrackingService:
         run_ids = [row["runId"] for row in rows[:size]]
         found = await self.runs(run_ids)
         return [found[run_id] for run_id in run_ids if run_id in found], len(rows) > size
+
+
+def _param_conflict(run_id: str, key: str, stored: str) -> InvalidInput:
+    """As MLflow: a param is set once (the same value again is fine)."""
+    return InvalidInput(
+        f"changing param values is not allowed: param {key!r} of run {run_id} is already {stored[:80]!r}",
+        runId=run_id,
+        key=key,
+    )
 
 
 def _point_row(point: MetricPoint) -> dict[str, Any]:
