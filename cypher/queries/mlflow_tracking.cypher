@@ -139,6 +139,7 @@ RETURN count(r) AS runs
 // name: mlflow_update_run
 // Sets a run's fields (computed under its lock) and appends its new metric points ($points, none of
 // them NaN: see mlflow_log_metric_points), in one statement; endTime in epoch milliseconds when given.
+// Returns the run as it then stands, with its experiment's MLflow id (update-run answers with it).
 MATCH (r:Run {runId: $runId})
 SET r += $changes
 SET r.endedAt = CASE WHEN $endTime IS NULL THEN r.endedAt ELSE datetime({epochMillis: $endTime}) END
@@ -149,7 +150,7 @@ CALL (r) {
                         step: point.step})
     ON CREATE SET p.modelId = point.modelId
 }
-RETURN r.runId AS runId
+RETURN r {.*} AS run, head([(r)-[:IN]->(e:Experiment) | e.mlflowId]) AS experimentId
 
 // name: mlflow_log_metric_points
 // Appends points to a run's metric histories; a point logged again (same key, time, step and value,

@@ -296,8 +296,9 @@ class MlflowTrackingService:
             raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
         return found
 
-    async def change_run(self, run_id: str, changes: RunChanges, *, audit: AuditEntry | None = None) -> None:
-        """Log metrics, params and tags, and update status, name or times of a run, all or nothing.
+    async def change_run(self, run_id: str, changes: RunChanges, *, audit: AuditEntry | None = None) -> Row | None:
+        """Log metrics, params and tags, and update status, name or times of a run, all or nothing; the
+        run's fields and experiment id as the change left them when it updated any (None otherwise).
 
         A param is set once (the same value again is fine), as MLflow has it. MLflow may log to a
         finished run: so may this.
@@ -317,13 +318,13 @@ class MlflowTrackingService:
         if points and not (others or params or tags):
             # Metrics alone (log-metric, a log-batch of metrics): coalesced with the calls logging at once.
             await self._metric_writes.log(run_id, changes.metrics, points, audit=audit)
-            return
+            return None
         if (params or tags) and not (others or points):
             # Params and tags alone (log-parameter, set-tag): merged by one statement under the run's lock.
             await self._set_values(run_id, params, tags, audit=audit)
-            return
+            return None
 
-        async def work(tx: Transaction) -> None:
+        async def work(tx: Transaction) -> Row | None:
             rows = await tx.run("mlflow_lock_run", runId=run_id)
             if not rows:
                 raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
@@ -358,12 +359,15 @@ class MlflowTrackingService:
             if changes.lifecycle_stage is not None:
                 update["lifecycleStage"] = changes.lifecycle_stage
             end_time = None if changes.end_time is None else limits.int64(changes.end_time, what="end_time")
+            updated = None
             if update or end_time is not None:
-                await tx.run("mlflow_update_run", runId=run_id, changes=update, endTime=end_time, points=numbers)
+                rows = await tx.run("mlflow_update_run", runId=run_id, changes=update, endTime=end_time, points=numbers)
+                updated = rows[0]
             if tags:
                 await _link_commit(tx, run_id, tags)
+            return updated
 
-        await write_audited(self._db, work, audit=audit)
+        return await write_audited(self._db, work, audit=audit)
 
     async def _set_values(
         self,

@@ -67,8 +67,9 @@ async def _change(call: Call, changes: RunChanges) -> dict[str, Any]:
 async def update(call: Call) -> dict[str, Any]:
     run_id = _run_id(call)
     changes = RunChanges(status=call.text("status"), end_time=call.integer("end_time"), name=call.text("run_name"))
-    await call.services.mlflow.tracking.change_run(run_id, changes, audit=call.audit)
-    found = await call.services.mlflow.tracking.run(run_id)
+    found = await call.services.mlflow.tracking.change_run(run_id, changes, audit=call.audit)
+    if found is None:  # nothing to update: the run as it stands
+        found = await call.services.mlflow.tracking.run(run_id)
     return {"run_info": shapes.run(found)["info"]}
 
 
