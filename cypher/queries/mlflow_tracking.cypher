@@ -166,14 +166,6 @@ MATCH (p:MetricPoint {runId: $runId, key: $key})
 RETURN p.key AS key, p.value AS value, p.timestamp AS timestamp, p.step AS step
 ORDER BY p.step, p.timestamp
 
-// name: mlflow_latest_metrics
-// The latest point of every metric of each run: highest step, then latest time, then highest value.
-UNWIND $runIds AS runId
-MATCH (p:MetricPoint {runId: runId})
-WITH runId, p ORDER BY p.step DESC, p.timestamp DESC, p.value DESC
-WITH runId, p.key AS key, head(collect(p)) AS latest
-RETURN runId, collect({key: key, value: latest.value, timestamp: latest.timestamp, step: latest.step}) AS metrics
-
 // name: mlflow_link_commit
 // The commit a run ran (MLflow's git tags), recorded once per (repo, sha).
 MATCH (r:Run {runId: $runId})
@@ -201,6 +193,21 @@ SET u.mlflowTags = input.tags
 UNWIND $runIds AS runId
 MATCH (r:Run {runId: runId})-[:IN]->(e:Experiment)
 RETURN r {.*} AS run, e.mlflowId AS experimentId,
+       [(r)-[u:USED]->(d:DatasetVersion) | {role: u.role, tags: u.mlflowTags, version: d {.*}}] AS inputs,
+       [(r)-[o:OUTPUT]->(m:LoggedModel) | {modelId: m.modelId, step: o.step}] AS outputs
+
+// name: mlflow_runs
+// Runs with all MLflow shows of them, in one read: experiment id, inputs, outputs, and the latest point
+// of every metric (highest step, then latest time, then highest value).
+UNWIND $runIds AS runId
+MATCH (r:Run {runId: runId})-[:IN]->(e:Experiment)
+CALL (r) {
+  MATCH (p:MetricPoint {runId: r.runId})
+  WITH p ORDER BY p.step DESC, p.timestamp DESC, p.value DESC
+  WITH p.key AS key, head(collect(p)) AS latest
+  RETURN collect({key: key, value: latest.value, timestamp: latest.timestamp, step: latest.step}) AS metrics
+}
+RETURN r {.*} AS run, e.mlflowId AS experimentId, metrics,
        [(r)-[u:USED]->(d:DatasetVersion) | {role: u.role, tags: u.mlflowTags, version: d {.*}}] AS inputs,
        [(r)-[o:OUTPUT]->(m:LoggedModel) | {modelId: m.modelId, step: o.step}] AS outputs
 

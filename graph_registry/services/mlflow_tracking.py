@@ -283,11 +283,8 @@ class MlflowTrackingService:
         return {"run": created, "experimentId": experiment_id, "metrics": [], "inputs": [], "outputs": []}
 
     async def runs(self, run_ids: Sequence[str]) -> dict[str, Row]:
-        rows = await self._db.read("mlflow_get_runs", runIds=list(run_ids))
-        latest = {
-            row["runId"]: row["metrics"] for row in await self._db.read("mlflow_latest_metrics", runIds=list(run_ids))
-        }
-        return {row["run"]["runId"]: {**row, "metrics": latest.get(row["run"]["runId"], [])} for row in rows}
+        rows = await self._db.read("mlflow_runs", runIds=list(run_ids))
+        return {row["run"]["runId"]: row for row in rows}
 
     async def run(self, run_id: str) -> Row:
         limits.run_id(run_id)
