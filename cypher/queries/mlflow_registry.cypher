@@ -24,6 +24,18 @@ MATCH (:Alias {model: $model, name: $alias})-[:POINTS_TO]->(v:ModelVersion)
 WHERE NOT v.deleted
 RETURN v {.*} AS version, [(a:Alias)-[:POINTS_TO]->(v) | a.name] AS aliases
 
+// name: mlflow_download_location
+// What a version's download URI is made of, in one read: its logged model (with its artifact location
+// and status), its source, and the artifact location of the run a `runs:/<run>/<path>` source names.
+MATCH (v:ModelVersion {model: $model, version: $version})
+WHERE NOT v.deleted
+OPTIONAL MATCH (l:LoggedModel {modelId: v.mlflowModelId})
+WITH v, l,
+     CASE WHEN v.mlflowSource STARTS WITH 'runs:/' THEN split(substring(v.mlflowSource, 6), '/')[0] END AS runId
+OPTIONAL MATCH (r:Run {runId: runId})
+RETURN v.mlflowModelId AS modelId, v.mlflowSource AS source, l {.artifactUri, .status} AS loggedModel,
+       r.artifactUri AS runArtifactUri
+
 // name: mlflow_model_versions
 // The versions of some models (deleted ones left out), with their aliases, for MLflow's listings.
 UNWIND $models AS model

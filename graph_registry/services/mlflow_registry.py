@@ -267,17 +267,23 @@ class MlflowRegistryService:
         return await self.version(model, version)
 
     async def download_uri(self, model: str, version: int) -> str:
-        stored = (await self.version(model, version))["version"]
-        model_id = stored.get("mlflowModelId")
+        """Where MLflow downloads a version from: its logged model's artifacts, the run's artifacts under
+        a `runs:/<run>/<path>` source, or the source itself; read at once (`mlflow_download_location`)."""
+        limits.model_name(model)
+        validation.version(version)
+        rows = await self._db.read("mlflow_download_location", model=model, version=version)
+        if not rows:
+            raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+        found = rows[0]
+        model_id, source = found["modelId"], found["source"]
         if model_id:
-            logged = await self._logged_models.get(model_id)
-            return str(logged["artifactUri"])
-        source = stored.get("mlflowSource")
+            if found["loggedModel"] is None or found["loggedModel"].get("status") == "DELETED":
+                raise NotFound(f"logged model {model_id!r} does not exist", modelId=model_id)
+            return str(found["loggedModel"]["artifactUri"])
         if source and str(source).startswith("runs:/"):
-            run_id, _, path = str(source).removeprefix("runs:/").partition("/")
-            rows = await self._db.read("get_runs", runIds=[run_id])
-            if rows and rows[0]["run"].get("artifactUri"):
-                return f"{rows[0]['run']['artifactUri']}/{path}".rstrip("/")
+            path = str(source).removeprefix("runs:/").partition("/")[2]
+            if found["runArtifactUri"]:
+                return f"{found['runArtifactUri']}/{path}".rstrip("/")
         if source:
             return str(source)
         raise NotFound(f"{model} v{version} has no MLflow artifact location", model=model, version=version)
