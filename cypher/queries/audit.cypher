@@ -1,10 +1,14 @@
 // name: record_audit_entry
-// Writes one audit entry: a mutation about to run (outcome PENDING) or one refused before it ran
-// (FORBIDDEN). requestId is the server's; clientRequestId the caller's X-Request-Id, if any. Times are kept to the microsecond so page cursors compare exactly.
-CREATE (e:AuditEntry {id: $id, at: datetime.truncate('microsecond', datetime.transaction()), actor: $actor,
-                      role: $role, operation: $operation, outcome: $outcome, model: $model, version: $version,
-                      arguments: $arguments, requestId: $requestId, clientRequestId: $clientRequestId,
-                      message: $message})
+// Writes audit entries, one per attempt in $entries (a change's transaction may carry several: the
+// coalesced metric writes of services/mlflow_metric_writes.py): a mutation about to run (outcome
+// PENDING), one written whole with its outcome (OK, concluded at commit), or one refused before it
+// ran (FORBIDDEN). requestId is the server's; clientRequestId the caller's X-Request-Id, if any.
+// Times are kept to the microsecond so page cursors compare exactly.
+UNWIND $entries AS entry
+CREATE (e:AuditEntry {id: entry.id, at: datetime.truncate('microsecond', datetime.transaction()),
+                      actor: entry.actor, role: entry.role, operation: entry.operation, outcome: entry.outcome,
+                      model: entry.model, version: entry.version, arguments: entry.arguments,
+                      requestId: entry.requestId, clientRequestId: entry.clientRequestId, message: entry.message})
 RETURN e.id AS id
 
 // name: finish_audit_entry

@@ -89,6 +89,29 @@ SET r._lock = true
 REMOVE r._lock
 RETURN r {.params, .mlflowTags, .metrics} AS run
 
+// name: mlflow_set_run_values
+// Logs params and sets tags of a run in one statement (log-parameter, set-tag, a log-batch of params
+// and tags), under the run's write lock, taken before anything is read (so what it merges into is
+// the latest committed). $params and $tags: [{key, value}], each key once. A param already set to
+// another value is a conflict: the conflicts are returned (with the stored values) and nothing is
+// written. A tag set again keeps its place with its new value; new params and tags are appended.
+// No row: the run does not exist.
+MATCH (r:Run {runId: $runId})
+SET r._lock = true
+REMOVE r._lock
+WITH r, coalesce(r.params, []) AS params, coalesce(r.mlflowTags, []) AS tags
+WITH r, params, tags,
+     [p IN $params WHERE any(s IN params WHERE s STARTS WITH p.key + '=' AND s <> p.key + '=' + p.value)
+      | {key: p.key, stored: substring(head([s IN params WHERE s STARTS WITH p.key + '=']), size(p.key) + 1)}]
+       AS conflicts
+CALL (r, params, tags, conflicts) {
+  WITH r, params, tags WHERE size(conflicts) = 0
+  SET r.params = params + [p IN $params WHERE NOT (p.key + '=' + p.value) IN params | p.key + '=' + p.value],
+      r.mlflowTags = [t IN tags | coalesce(head([n IN $tags WHERE t STARTS WITH n.key + '=' | n.key + '=' + n.value]), t)]
+                     + [n IN $tags WHERE none(t IN tags WHERE t STARTS WITH n.key + '=') | n.key + '=' + n.value]
+}
+RETURN conflicts
+
 // name: mlflow_lock_runs
 // Runs under their write locks until the transaction ends (in the order given: sorted ids, so two
 // transactions never wait on each other), with their latest metrics.
@@ -116,6 +139,7 @@ RETURN count(r) AS runs
 // name: mlflow_update_run
 // Sets a run's fields (computed under its lock) and appends its new metric points ($points, none of
 // them NaN: see mlflow_log_metric_points), in one statement; endTime in epoch milliseconds when given.
+// Returns the run as it then stands, with its experiment's MLflow id (update-run answers with it).
 MATCH (r:Run {runId: $runId})
 SET r += $changes
 SET r.endedAt = CASE WHEN $endTime IS NULL THEN r.endedAt ELSE datetime({epochMillis: $endTime}) END
@@ -126,7 +150,7 @@ CALL (r) {
                         step: point.step})
     ON CREATE SET p.modelId = point.modelId
 }
-RETURN r.runId AS runId
+RETURN r {.*} AS run, head([(r)-[:IN]->(e:Experiment) | e.mlflowId]) AS experimentId
 
 // name: mlflow_log_metric_points
 // Appends points to a run's metric histories; a point logged again (same key, time, step and value,
@@ -142,14 +166,6 @@ MATCH (p:MetricPoint {runId: $runId, key: $key})
 RETURN p.key AS key, p.value AS value, p.timestamp AS timestamp, p.step AS step
 ORDER BY p.step, p.timestamp
 
-// name: mlflow_latest_metrics
-// The latest point of every metric of each run: highest step, then latest time, then highest value.
-UNWIND $runIds AS runId
-MATCH (p:MetricPoint {runId: runId})
-WITH runId, p ORDER BY p.step DESC, p.timestamp DESC, p.value DESC
-WITH runId, p.key AS key, head(collect(p)) AS latest
-RETURN runId, collect({key: key, value: latest.value, timestamp: latest.timestamp, step: latest.step}) AS metrics
-
 // name: mlflow_link_commit
 // The commit a run ran (MLflow's git tags), recorded once per (repo, sha).
 MATCH (r:Run {runId: $runId})
@@ -157,27 +173,41 @@ MERGE (c:Commit {repo: $repo, sha: $sha})
   ON CREATE SET c.branch = $branch, c.createdAt = datetime.transaction()
 MERGE (r)-[:RAN]->(c)
 
-// name: mlflow_describe_dataset_version
-// MLflow's own description of a dataset version, kept on it when it is first logged.
-MATCH (v:DatasetVersion {dataset: $dataset, version: $version})
-SET v.mlflowSourceType = coalesce(v.mlflowSourceType, $sourceType),
-    v.mlflowSource = coalesce(v.mlflowSource, $source),
-    v.mlflowSchema = coalesce(v.mlflowSchema, $schema),
-    v.mlflowProfile = coalesce(v.mlflowProfile, $profile),
-    v.mlflowDigest = coalesce(v.mlflowDigest, $mlflowDigest)
-
-// name: mlflow_add_run_input
-// A dataset version the run used, with its context as the role (one edge per role).
+// name: mlflow_record_run_inputs
+// The dataset versions a run used (registered before, in the same transaction): MLflow's own
+// description of each, kept as it was first logged, and the input's context as the role (one edge
+// per role) with the input's tags.
 MATCH (r:Run {runId: $runId})
-MATCH (d:DatasetVersion {dataset: $dataset, version: $version})
-MERGE (r)-[u:USED {role: $role}]->(d)
-SET u.mlflowTags = $tags
+UNWIND $inputs AS input
+MATCH (v:DatasetVersion {dataset: input.dataset, version: input.version})
+SET v.mlflowSourceType = coalesce(v.mlflowSourceType, input.sourceType),
+    v.mlflowSource = coalesce(v.mlflowSource, input.source),
+    v.mlflowSchema = coalesce(v.mlflowSchema, input.schema),
+    v.mlflowProfile = coalesce(v.mlflowProfile, input.profile),
+    v.mlflowDigest = coalesce(v.mlflowDigest, input.mlflowDigest)
+MERGE (r)-[u:USED {role: input.role}]->(v)
+SET u.mlflowTags = input.tags
 
 // name: mlflow_get_runs
 // Runs with what MLflow shows of them: experiment id, inputs and outputs.
 UNWIND $runIds AS runId
 MATCH (r:Run {runId: runId})-[:IN]->(e:Experiment)
 RETURN r {.*} AS run, e.mlflowId AS experimentId,
+       [(r)-[u:USED]->(d:DatasetVersion) | {role: u.role, tags: u.mlflowTags, version: d {.*}}] AS inputs,
+       [(r)-[o:OUTPUT]->(m:LoggedModel) | {modelId: m.modelId, step: o.step}] AS outputs
+
+// name: mlflow_runs
+// Runs with all MLflow shows of them, in one read: experiment id, inputs, outputs, and the latest point
+// of every metric (highest step, then latest time, then highest value).
+UNWIND $runIds AS runId
+MATCH (r:Run {runId: runId})-[:IN]->(e:Experiment)
+CALL (r) {
+  MATCH (p:MetricPoint {runId: r.runId})
+  WITH p ORDER BY p.step DESC, p.timestamp DESC, p.value DESC
+  WITH p.key AS key, head(collect(p)) AS latest
+  RETURN collect({key: key, value: latest.value, timestamp: latest.timestamp, step: latest.step}) AS metrics
+}
+RETURN r {.*} AS run, e.mlflowId AS experimentId, metrics,
        [(r)-[u:USED]->(d:DatasetVersion) | {role: u.role, tags: u.mlflowTags, version: d {.*}}] AS inputs,
        [(r)-[o:OUTPUT]->(m:LoggedModel) | {modelId: m.modelId, step: o.step}] AS outputs
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -181,12 +181,27 @@ class AuditEntry:
 
     async def write(self, tx: Transaction) -> None:
         """The entry's statement, PENDING, in the transaction `tx`."""
-        await tx.run("record_audit_entry", **self.params)
+        await tx.run("record_audit_entry", entries=[self.params])
 
     async def write_concluded(self, tx: Transaction, result: object) -> None:
         """The entry's statement, OK, in the transaction `tx` whose change returned `result`."""
+        await tx.run("record_audit_entry", entries=[self._concluded(result)])
+
+    def _concluded(self, result: object) -> dict[str, Any]:
         model, version, note = conclusion(result)
-        await tx.run("record_audit_entry", **_finished(self.params, OK, note, model, version))
+        return _finished(self.params, OK, note, model, version)
+
+    def written(self, result: object) -> dict[str, Any]:
+        """The entry as its change's transaction writes it: OK from what the change returned when it
+        concludes at commit, PENDING otherwise."""
+        return self._concluded(result) if self.concludes_at_commit else self.params
+
+
+async def write_entries(tx: Transaction, entries: Sequence[AuditEntry], result: object = None) -> None:
+    """The entries of several attempts whose changes are all the transaction `tx` (each as `written`),
+    in one statement."""
+    if entries:
+        await tx.run("record_audit_entry", entries=[entry.written(result) for entry in entries])
 
 
 def conclusion(result: object) -> tuple[str | None, int | None, str | None]:
@@ -277,6 +292,7 @@ __all__ = [
     "conclusion",
     "describe_arguments",
     "write_audited",
+    "write_entries",
     "write_one_audited",
     "write_one_concluded",
 ]
@@ -319,7 +335,7 @@ class AuditService:
             changes = {"id": entry.params["id"], "model": model, "version": version}
             await self._db.write("finish_audit_entry", **changes, outcome=outcome, message=short(message))
             return
-        await self._db.write("record_audit_entry", **_finished(entry.params, outcome, message, model, version))
+        await self._db.write("record_audit_entry", entries=[_finished(entry.params, outcome, message, model, version)])
 
     async def settle(
         self,

@@ -4,10 +4,11 @@ share the next write transaction.
 MLflow clients log metrics call by call (`log_metric`, `log_batch` of metrics), often many clients at
 once. Each call would be a transaction of its own: a BEGIN, the run's lock, the run's update, its
 points, a COMMIT. Here the calls waiting behind the write in flight go together in the next one:
-each run locked once, every call's audit entry a statement of that transaction (so each entry still
+each run locked once, every call's audit entry written by that transaction (so each entry still
 commits with its change, or neither does), the runs' latest metrics and points written by one
-statement. A call whose run does not exist gets NotFound and writes nothing (its entry is not in the
-transaction); a transaction that fails fails each call in it. One instance per tracking service.
+statement, the entries of all the calls by one more. A call whose run does not exist gets NotFound
+and writes nothing (its entry is not in the transaction); a transaction that fails fails each call
+in it. One instance per tracking service.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph_registry.errors import NotFound
-from graph_registry.services.audit import AuditEntry
+from graph_registry.services.audit import AuditEntry, write_entries
 from graph_registry.storage.database import Database, Transaction
 
 Summary = Callable[[str | None, Sequence[Any]], str]
@@ -89,14 +90,12 @@ class MetricWrites:
             stored = {row["runId"]: row["metrics"] for row in await tx.run("mlflow_lock_runs", runIds=run_ids)}
             summaries: dict[str, str | None] = {}
             points: dict[str, list[dict[str, Any]]] = {}
+            entries: list[AuditEntry] = []
             for call in calls:
                 if call.run_id not in stored:
                     continue
                 if call.claimed and call.audit is not None:
-                    if call.audit.concludes_at_commit:
-                        await call.audit.write_concluded(tx, None)
-                    else:
-                        await call.audit.write(tx)
+                    entries.append(call.audit)
                 prior = summaries.get(call.run_id, stored[call.run_id])
                 summaries[call.run_id] = self._summary(prior, call.points)
                 points.setdefault(call.run_id, []).extend(call.rows)
@@ -110,6 +109,7 @@ class MetricWrites:
             ]
             if runs:
                 await tx.run("mlflow_log_runs_metrics", runs=runs)
+            await write_entries(tx, entries)  # every call's entry in one statement
             for run_id, rows in points.items():
                 nans = [p for p in rows if math.isnan(p["value"])]
                 if nans:  # MERGE cannot match NaN: such points are created as they come

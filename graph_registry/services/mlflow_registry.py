@@ -10,6 +10,7 @@ model's requirements.txt becomes the version's packages.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -60,12 +61,13 @@ class MlflowSource:
     files: ModelFiles | None
 
 
-def describe(source: MlflowSource) -> Callable[[Transaction, VersionRecord], Awaitable[None]]:
-    """The step that records MLflow's description of a version, in the transaction that creates it."""
+def describe(source: MlflowSource, described: list[Row]) -> Callable[[Transaction, VersionRecord], Awaitable[None]]:
+    """The step that records MLflow's description of a version, in the transaction that creates it (and
+    touches its model); the version as it then stands goes to `described`."""
 
     async def step(tx: Transaction, version: VersionRecord) -> None:
         files = source.files
-        await tx.run(
+        rows = await tx.run(
             "mlflow_describe_version",
             model=version.model,
             version=version.version,
@@ -76,7 +78,7 @@ def describe(source: MlflowSource) -> Callable[[Transaction, VersionRecord], Awa
             ready=files is not None,
             artifactKey=files.key if files is not None else None,
         )
-        await tx.run("mlflow_touch_model", model=version.model)
+        described.extend(row["version"] for row in rows)
 
     return step
 
@@ -124,41 +126,53 @@ class MlflowRegistryService:
         actor: str,
         audit: AuditEntry | None = None,
     ) -> Row:
+        """A version of an existing registered model, READY at once, in one transaction (with the call's
+        audit entry): the model and the run are checked and the run's metrics read by its first
+        statement, so a missing one is NotFound before anything is written; the answer is the version
+        as that transaction left it (a new version has no aliases)."""
         limits.model_name(model)
         limits.text(source, what="source", limit=4096)
-        if await self._models.get_model(model) is None:
-            raise NotFound(f"registered model {model!r} does not exist", model=model)
         files = None
         if model_id:
             logged = await self._logged_models.get(model_id)
             files = await self._artifacts.model_files(logged["experimentId"], model_id)
             run_id = run_id or logged.get("sourceRunId")
-        run: Row | None = None
         if run_id:
             limits.run_id(run_id)
-            rows = await self._db.read("get_runs", runIds=[run_id])
-            if not rows:
-                raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
-            run = rows[0]["run"]
         packages = files.packages if files is not None else ()
         lineage = VersionLineage(run_id=run_id or None, trained_on=(), commit=None, base_model=None, packages=packages)
-        described = MlflowSource(source=source, run_id=run_id, model_id=model_id, run_link=run_link, files=files)
+        described: list[Row] = []
         manifest = files.manifest if files is not None else None
+        new = NewVersion(
+            model=model,
+            description=description,
+            tags=tags,
+            artifact_sha256=manifest.sha256 if manifest else None,
+            artifact_size=manifest.size if manifest else None,
+        )
+
+        async def prepare(tx: Transaction) -> NewVersion:
+            described.clear()  # the driver may run the transaction again: only its last attempt commits
+            context = (await tx.run("mlflow_version_context", model=model, runId=run_id or None))[0]
+            if not context["modelExists"]:
+                raise NotFound(f"registered model {model!r} does not exist", model=model)
+            if run_id and not context["runExists"]:
+                raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
+            return dataclasses.replace(new, metrics=_run_metrics(context["run"]))
+
         record = await self._versions.register(
-            NewVersion(
-                model=model,
-                description=description,
-                tags=tags,
-                metrics=_run_metrics(run),
-                artifact_sha256=manifest.sha256 if manifest else None,
-                artifact_size=manifest.size if manifest else None,
-            ),
+            new,
             actor=actor,
             audit=audit,
             lineage=lineage,
-            also=describe(described),
+            prepare=prepare,
+            also=describe(
+                MlflowSource(source=source, run_id=run_id, model_id=model_id, run_link=run_link, files=files), described
+            ),
         )
-        return await self.version(model, record.version)
+        if not described:  # a replay: nothing was described, the version is read as it stands
+            return await self.version(model, record.version)
+        return {"version": described[0], "aliases": []}
 
     async def version(self, model: str, version: int) -> Row:
         limits.model_name(model)
@@ -169,11 +183,23 @@ class MlflowRegistryService:
         aliases = (await self._lifecycle.aliases_of_versions([(model, version)])).get((model, version), [])
         return {"version": rows[0]["version"], "aliases": aliases}
 
+    async def version_by_alias(self, model: str, alias: str) -> Row | None:
+        """The version an alias points at, with its aliases, in one read (None when the alias points nowhere)."""
+        limits.model_name(model)
+        validation.alias(alias)
+        rows = await self._db.read("mlflow_version_by_alias", model=model, alias=alias)
+        return rows[0] if rows else None
+
     async def versions_of(self, models: Sequence[str]) -> list[Row]:
         return await self._db.read("mlflow_model_versions", models=list(models))
 
     async def search_versions(self, models: Sequence[str] | None) -> list[Row]:
         return await self._db.read("mlflow_search_versions", models=list(models) if models is not None else None)
+
+    async def registered_models(self, names: Sequence[str]) -> list[Row]:
+        """Registered models by name (those MLflow deleted left out), each with its latest version per
+        stage (`latest`: {version, aliases} rows) and its (alias, version) pairs, in one read."""
+        return await self._db.read("mlflow_registered_models", names=list(names))
 
     async def models_named(self, names: Sequence[str]) -> list[Row]:
         return [row["model"] for row in await self._db.read("mlflow_get_models", names=list(names))]
@@ -241,17 +267,23 @@ class MlflowRegistryService:
         return await self.version(model, version)
 
     async def download_uri(self, model: str, version: int) -> str:
-        stored = (await self.version(model, version))["version"]
-        model_id = stored.get("mlflowModelId")
+        """Where MLflow downloads a version from: its logged model's artifacts, the run's artifacts under
+        a `runs:/<run>/<path>` source, or the source itself; read at once (`mlflow_download_location`)."""
+        limits.model_name(model)
+        validation.version(version)
+        rows = await self._db.read("mlflow_download_location", model=model, version=version)
+        if not rows:
+            raise NotFound(f"model {model!r} has no version {version}", model=model, version=version)
+        found = rows[0]
+        model_id, source = found["modelId"], found["source"]
         if model_id:
-            logged = await self._logged_models.get(model_id)
-            return str(logged["artifactUri"])
-        source = stored.get("mlflowSource")
+            if found["loggedModel"] is None or found["loggedModel"].get("status") == "DELETED":
+                raise NotFound(f"logged model {model_id!r} does not exist", modelId=model_id)
+            return str(found["loggedModel"]["artifactUri"])
         if source and str(source).startswith("runs:/"):
-            run_id, _, path = str(source).removeprefix("runs:/").partition("/")
-            rows = await self._db.read("get_runs", runIds=[run_id])
-            if rows and rows[0]["run"].get("artifactUri"):
-                return f"{rows[0]['run']['artifactUri']}/{path}".rstrip("/")
+            path = str(source).removeprefix("runs:/").partition("/")[2]
+            if found["runArtifactUri"]:
+                return f"{found['runArtifactUri']}/{path}".rstrip("/")
         if source:
             return str(source)
         raise NotFound(f"{model} v{version} has no MLflow artifact location", model=model, version=version)

@@ -9,6 +9,7 @@ Every change of a run is one write transaction under the run's lock.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import uuid
 from collections.abc import Sequence
@@ -259,8 +260,8 @@ class MlflowTrackingService:
         limits.text(run_name, what="run_name", limit=limits.MAX_NAME)
         pairs = [(k, v) for k, v in pairs if k != "mlflow.runName"] + [("mlflow.runName", run_name)]
 
-        async def work(tx: Transaction) -> None:
-            await tx.run(
+        async def work(tx: Transaction) -> Row:
+            rows = await tx.run(
                 "mlflow_create_run",
                 experimentId=experiment_id,
                 runId=run_id,
@@ -272,17 +273,18 @@ class MlflowTrackingService:
                 startTime=limits.int64(start_time, what="start_time"),
                 artifactUri=f"{artifact_root}/{experiment_id}/{run_id}/artifacts",
             )
+            if not rows:
+                raise NotFound(f"no experiment with id {experiment_id[:40]!r}", experiment=experiment_id)
             await _link_commit(tx, run_id, pairs)
+            return dict(rows[0]["run"])
 
-        await write_audited(self._db, work, audit=audit)
-        return await self.run(run_id)
+        created = await write_audited(self._db, work, audit=audit)
+        # As `run` reads it, from what the transaction wrote: a new run has no metrics, inputs or outputs.
+        return {"run": created, "experimentId": experiment_id, "metrics": [], "inputs": [], "outputs": []}
 
     async def runs(self, run_ids: Sequence[str]) -> dict[str, Row]:
-        rows = await self._db.read("mlflow_get_runs", runIds=list(run_ids))
-        latest = {
-            row["runId"]: row["metrics"] for row in await self._db.read("mlflow_latest_metrics", runIds=list(run_ids))
-        }
-        return {row["run"]["runId"]: {**row, "metrics": latest.get(row["run"]["runId"], [])} for row in rows}
+        rows = await self._db.read("mlflow_runs", runIds=list(run_ids))
+        return {row["run"]["runId"]: row for row in rows}
 
     async def run(self, run_id: str) -> Row:
         limits.run_id(run_id)
@@ -291,8 +293,9 @@ class MlflowTrackingService:
             raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
         return found
 
-    async def change_run(self, run_id: str, changes: RunChanges, *, audit: AuditEntry | None = None) -> None:
-        """Log metrics, params and tags, and update status, name or times of a run, all or nothing.
+    async def change_run(self, run_id: str, changes: RunChanges, *, audit: AuditEntry | None = None) -> Row | None:
+        """Log metrics, params and tags, and update status, name or times of a run, all or nothing; the
+        run's fields and experiment id as the change left them when it updated any (None otherwise).
 
         A param is set once (the same value again is fine), as MLflow has it. MLflow may log to a
         finished run: so may this.
@@ -307,12 +310,18 @@ class MlflowTrackingService:
         points = [_point_row(p) for p in changes.metrics]
         if changes.status is not None and changes.status not in STATUSES:
             raise InvalidInput(f"invalid run status {changes.status[:40]!r}", field="status")
-        if points and changes == RunChanges(metrics=changes.metrics):
+        # What the change holds besides metrics, params and tags (a log-batch sends its empty lists too).
+        others = dataclasses.replace(changes, metrics=(), params=(), tags=()) != RunChanges()
+        if points and not (others or params or tags):
             # Metrics alone (log-metric, a log-batch of metrics): coalesced with the calls logging at once.
             await self._metric_writes.log(run_id, changes.metrics, points, audit=audit)
-            return
+            return None
+        if (params or tags) and not (others or points):
+            # Params and tags alone (log-parameter, set-tag): merged by one statement under the run's lock.
+            await self._set_values(run_id, params, tags, audit=audit)
+            return None
 
-        async def work(tx: Transaction) -> None:
+        async def work(tx: Transaction) -> Row | None:
             rows = await tx.run("mlflow_lock_run", runId=run_id)
             if not rows:
                 raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
@@ -322,12 +331,7 @@ class MlflowTrackingService:
                 merged = dict(pairs_from_strings(stored.get("params")))
                 for key, value in params:
                     if merged.get(key, value) != value:
-                        raise InvalidInput(
-                            f"changing param values is not allowed: param {key!r} of run {run_id} is already "
-                            f"{merged[key][:80]!r}",
-                            runId=run_id,
-                            key=key,
-                        )
+                        raise _param_conflict(run_id, key, merged[key])
                     merged[key] = value
                 update["params"] = pairs_to_strings(list(merged.items()))
             if tags or changes.deleted_tags:
@@ -352,8 +356,43 @@ class MlflowTrackingService:
             if changes.lifecycle_stage is not None:
                 update["lifecycleStage"] = changes.lifecycle_stage
             end_time = None if changes.end_time is None else limits.int64(changes.end_time, what="end_time")
+            updated = None
             if update or end_time is not None:
-                await tx.run("mlflow_update_run", runId=run_id, changes=update, endTime=end_time, points=numbers)
+                rows = await tx.run("mlflow_update_run", runId=run_id, changes=update, endTime=end_time, points=numbers)
+                updated = rows[0]
+            if tags:
+                await _link_commit(tx, run_id, tags)
+            return updated
+
+        return await write_audited(self._db, work, audit=audit)
+
+    async def _set_values(
+        self,
+        run_id: str,
+        params: Sequence[tuple[str, str]],
+        tags: Sequence[tuple[str, str]],
+        *,
+        audit: AuditEntry | None,
+    ) -> None:
+        """change_run's params and tags, as `mlflow_set_run_values` merges them (a param set twice in
+        one request with two values conflicts as it would across requests; a tag given twice, the last)."""
+        merged: dict[str, str] = {}
+        for key, value in params:
+            if merged.setdefault(key, value) != value:
+                raise _param_conflict(run_id, key, merged[key])
+
+        async def work(tx: Transaction) -> None:
+            rows = await tx.run(
+                "mlflow_set_run_values",
+                runId=run_id,
+                params=[{"key": key, "value": value} for key, value in merged.items()],
+                tags=[{"key": key, "value": value} for key, value in dict(tags).items()],
+            )
+            if not rows:
+                raise NotFound(f"run {run_id!r} does not exist", runId=run_id)
+            if rows[0]["conflicts"]:
+                conflict = rows[0]["conflicts"][0]
+                raise _param_conflict(run_id, conflict["key"], conflict["stored"])
             if tags:
                 await _link_commit(tx, run_id, tags)
 
@@ -453,6 +492,15 @@ class MlflowTrackingService:
         return [found[run_id] for run_id in run_ids if run_id in found], len(rows) > size
 
 
+def _param_conflict(run_id: str, key: str, stored: str) -> InvalidInput:
+    """As MLflow: a param is set once (the same value again is fine)."""
+    return InvalidInput(
+        f"changing param values is not allowed: param {key!r} of run {run_id} is already {stored[:80]!r}",
+        runId=run_id,
+        key=key,
+    )
+
+
 def _point_row(point: MetricPoint) -> dict[str, Any]:
     return {
         "key": limits.key(point.key, what="metric"),
@@ -491,6 +539,9 @@ def _prepare_inputs(datasets: Sequence[DatasetInput]) -> list[Prepared]:
 
 
 async def _record_inputs(tx: Transaction, run_id: str, prepared: Sequence[Prepared]) -> None:
+    """Each dataset registered (same digest, same version), then all of them described and linked to
+    the run by one statement."""
+    inputs = []
     for dataset, digest, role, tags in prepared:
         registered = await tx.run(
             "register_dataset_version",
@@ -509,24 +560,21 @@ async def _record_inputs(tx: Transaction, run_id: str, prepared: Sequence[Prepar
                 dataset=dataset.name,
                 version=version,
             )
-        await tx.run(
-            "mlflow_describe_dataset_version",
-            dataset=dataset.name,
-            version=version,
-            sourceType=dataset.source_type,
-            source=dataset.source,
-            schema=dataset.schema,
-            profile=dataset.profile,
-            mlflowDigest=dataset.digest,
+        inputs.append(
+            {
+                "dataset": dataset.name,
+                "version": version,
+                "sourceType": dataset.source_type,
+                "source": dataset.source,
+                "schema": dataset.schema,
+                "profile": dataset.profile,
+                "mlflowDigest": dataset.digest,
+                "role": role,
+                "tags": pairs_to_strings(tags),
+            }
         )
-        await tx.run(
-            "mlflow_add_run_input",
-            runId=run_id,
-            dataset=dataset.name,
-            version=version,
-            role=role,
-            tags=pairs_to_strings(tags),
-        )
+    if inputs:
+        await tx.run("mlflow_record_run_inputs", runId=run_id, inputs=inputs)
 
 
 async def _link_commit(tx: Transaction, run_id: str, tags: Sequence[tuple[str, str]]) -> None:

@@ -35,20 +35,33 @@ class VersionService:
         audit: AuditEntry | None = None,
         lineage: VersionLineage | None = None,
         also: Callable[[Transaction, VersionRecord], Awaitable[None]] | None = None,
+        prepare: Callable[[Transaction], Awaitable[NewVersion]] | None = None,
     ) -> VersionRecord:
         """`lineage`: an already validated declaration instead of `declaration` (adapters); `also`: a
-        further step of the same transaction for a version just created (not for a replay)."""
+        further step of the same transaction for a version just created (not for a replay). `prepare`:
+        the transaction's first step, for an adapter that checks what the version names itself (the
+        model, the run): it may refuse before anything is written, and returns the version to create
+        (with what it read, e.g. the run's metrics); `lineage` is then linked as given, not resolved
+        again, so it may name a run and packages only."""
         params = models.version_params(new, actor=actor, max_artifact_size=self._max_artifact_size)
         if new.team is not None:
             validation.name(new.team, what="team")
         if declaration is not None:
             lineage = provenance.declared(declaration)
+        if prepare is not None and lineage is not None and (lineage.trained_on or lineage.commit or lineage.base_model):
+            raise ValueError("a prepared registration links a run and packages only")
 
         async def work(tx: Transaction) -> VersionRecord:
-            resolved = await provenance.resolve(tx, lineage) if lineage is not None else None
+            created = params
+            if prepare is not None:
+                prepared = await prepare(tx)
+                created = models.version_params(prepared, actor=actor, max_artifact_size=self._max_artifact_size)
+                resolved: provenance.ResolvedLineage | None = provenance.ResolvedLineage(trained_on=(), base_model=None)
+            else:
+                resolved = await provenance.resolve(tx, lineage) if lineage is not None else None
             if new.team is not None:
                 await models.require_team(tx, new.team)
-            record, replayed = await models.create_version(tx, params)
+            record, replayed = await models.create_version(tx, created)
             if new.team is not None:
                 await tx.run("join_team_if_created", model=new.model, team=new.team)
             if lineage is not None and resolved is not None and not replayed:

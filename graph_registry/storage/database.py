@@ -111,6 +111,18 @@ async def _finish_even_if_cancelled(work: Coroutine[Any, Any, T]) -> T:
     return await asyncio.shield(task)
 
 
+def _pipelined_begin(session: neo4j.AsyncSession) -> contextlib.AbstractContextManager[Any]:
+    """The transactions of `session` send their BEGIN with their first statement, not on its own.
+
+    A managed transaction otherwise waits for BEGIN's answer before its first statement: one more
+    round trip to Neo4j per transaction. The driver's own `execute_query` pipelines BEGIN so (a
+    failed BEGIN then fails the first statement, and is retried like it); its sessions keep that
+    switch private (`_pipelined_begin`): without it (another driver version) BEGIN goes alone.
+    """
+    switch = getattr(session, "_pipelined_begin", None)
+    return switch if isinstance(switch, contextlib.AbstractContextManager) else contextlib.nullcontext()
+
+
 class Transaction:
     """A unit of work handed to transaction functions: run named queries, get plain rows."""
 
@@ -280,7 +292,8 @@ class Database:
         async def in_session() -> T:
             try:
                 async with self._session() as session:
-                    result = await (session.execute_write(run) if write else session.execute_read(run))
+                    with _pipelined_begin(session):
+                        result = await (session.execute_write(run) if write else session.execute_read(run))
             except BaseException:
                 if settled is not None:
                     settled(False)

@@ -165,6 +165,7 @@ routes = [
             fields={"name", "source", "run_id", "tags", "run_link", "description", "model_id"},
             write=True,
             policy=model_policy,
+            one_transaction=True,
         ),
         methods=["POST"],
     ),

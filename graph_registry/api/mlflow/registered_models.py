@@ -11,7 +11,6 @@ from graph_registry.api.mlflow import shapes
 from graph_registry.api.mlflow.protocol import Call, endpoint, page
 from graph_registry.domain import mlflow_filter
 from graph_registry.domain import mlflow_limits as limits
-from graph_registry.domain.refs import VersionSelector
 from graph_registry.errors import InvalidInput, NotFound
 from graph_registry.services.mlflow_registry import stage_of
 from graph_registry.storage.database import Row
@@ -42,13 +41,15 @@ def create_policy(call: Call) -> dict[str, Any]:
     return {"model": call.body.get("name"), "team": _team_tag(call)[0]}
 
 
-async def _render(call: Call, models: list[Row]) -> list[dict[str, Any]]:
-    names = [row["name"] for row in models]
-    versions: dict[str, list[Row]] = {}
-    for item in await call.services.mlflow.registry.versions_of(names):
-        versions.setdefault(item["version"]["model"], []).append(item)
-    aliases = await call.services.lifecycle.aliases_of_models(names)
-    return [shapes.registered_model(row, versions.get(row["name"], []), aliases.get(row["name"], [])) for row in models]
+async def _render(call: Call, names: list[str]) -> list[dict[str, Any]]:
+    """The registered models named (those that exist, in that order) as MLflow shows them, read at once."""
+    found = {row["model"]["name"]: row for row in await call.services.mlflow.registry.registered_models(names)}
+    return [
+        shapes.registered_model(
+            row["model"], row["latest"], sorted((alias, version) for alias, version in row["aliases"])
+        )
+        for row in (found[name] for name in names if name in found)
+    ]
 
 
 async def create(call: Call) -> dict[str, Any]:
@@ -57,15 +58,15 @@ async def create(call: Call) -> dict[str, Any]:
     await call.services.models.create_model(
         name=name, description=call.text("description"), tags=tags, team=team, audit=call.audit
     )
-    return {"registered_model": (await _render(call, await call.services.mlflow.registry.models_named([name])))[0]}
+    return {"registered_model": (await _render(call, [name]))[0]}
 
 
 async def get(call: Call) -> dict[str, Any]:
     name = _name(call)
-    rows = await call.services.mlflow.registry.models_named([name])
-    if not rows:
+    shown = await _render(call, [name])
+    if not shown:
         raise NotFound(f"registered model {name!r} does not exist", model=name)
-    return {"registered_model": (await _render(call, rows))[0]}
+    return {"registered_model": shown[0]}
 
 
 async def update(call: Call) -> dict[str, Any]:
@@ -73,7 +74,7 @@ async def update(call: Call) -> dict[str, Any]:
     await call.services.models.update_model(
         name=name, description=call.text("description", default=""), tags=None, audit=call.audit
     )
-    return {"registered_model": (await _render(call, await call.services.mlflow.registry.models_named([name])))[0]}
+    return {"registered_model": (await _render(call, [name]))[0]}
 
 
 async def rename(call: Call) -> dict[str, Any]:
@@ -108,7 +109,7 @@ async def search(call: Call) -> dict[str, Any]:
     if any(o.kind != "attribute" or o.key not in allowed_orders for o in orderings):
         raise InvalidInput(f"order_by is one of {', '.join(sorted(allowed_orders))}", field="order_by")
     rows = await call.services.mlflow.registry.all_models()
-    shown = await _render(call, rows)
+    shown = await _render(call, [row["name"] for row in rows])
     matched = [item for item in shown if mlflow_filter.matches(comparisons, _lookup(item))]
     matched.sort(key=lambda item: mlflow_filter.sort_key(orderings, _lookup(item)))
     chosen, token = page(
@@ -176,10 +177,9 @@ async def delete_alias(call: Call) -> dict[str, Any]:
 
 async def by_alias(call: Call) -> dict[str, Any]:
     name, alias = _name(call), call.required("alias")
-    found = await call.services.models.find_version(VersionSelector(model=name, alias=alias))
-    if found is None:
+    shown = await call.services.mlflow.registry.version_by_alias(name, alias)
+    if shown is None:
         raise NotFound(f"registered model {name!r} has no alias {alias!r}", model=name, alias=alias)
-    shown = await call.services.mlflow.registry.version(name, found.version)
     return {"model_version": shapes.model_version(shown["version"], shown["aliases"])}
 
 
@@ -243,13 +243,25 @@ routes = [
     Route(
         f"{P}/alias",
         endpoint(
-            "SetRegisteredModelAlias", set_alias, fields={"name", "alias", "version"}, write=True, policy=alias_policy
+            "SetRegisteredModelAlias",
+            set_alias,
+            fields={"name", "alias", "version"},
+            write=True,
+            policy=alias_policy,
+            one_transaction=True,
         ),
         methods=["POST"],
     ),
     Route(
         f"{P}/alias",
-        endpoint("DeleteRegisteredModelAlias", delete_alias, fields={"name", "alias"}, write=True, policy=alias_policy),
+        endpoint(
+            "DeleteRegisteredModelAlias",
+            delete_alias,
+            fields={"name", "alias"},
+            write=True,
+            policy=alias_policy,
+            one_transaction=True,
+        ),
         methods=["DELETE"],
     ),
     Route(

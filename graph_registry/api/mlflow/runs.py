@@ -67,8 +67,9 @@ async def _change(call: Call, changes: RunChanges) -> dict[str, Any]:
 async def update(call: Call) -> dict[str, Any]:
     run_id = _run_id(call)
     changes = RunChanges(status=call.text("status"), end_time=call.integer("end_time"), name=call.text("run_name"))
-    await call.services.mlflow.tracking.change_run(run_id, changes, audit=call.audit)
-    found = await call.services.mlflow.tracking.run(run_id)
+    found = await call.services.mlflow.tracking.change_run(run_id, changes, audit=call.audit)
+    if found is None:  # nothing to update: the run as it stands
+        found = await call.services.mlflow.tracking.run(run_id)
     return {"run_info": shapes.run(found)["info"]}
 
 
@@ -195,18 +196,32 @@ routes = [
     Route(
         f"{P}/runs/create",
         endpoint(
-            "CreateRun", create, fields={"experiment_id", "user_id", "run_name", "start_time", "tags"}, write=True
+            "CreateRun",
+            create,
+            fields={"experiment_id", "user_id", "run_name", "start_time", "tags"},
+            write=True,
+            one_transaction=True,
         ),
         methods=["POST"],
     ),
     Route(f"{P}/runs/get", endpoint("GetRun", get, fields=_RUN, write=False), methods=["GET"]),
     Route(
         f"{P}/runs/update",
-        endpoint("UpdateRun", update, fields=_RUN | {"status", "end_time", "run_name"}, write=True),
+        endpoint(
+            "UpdateRun", update, fields=_RUN | {"status", "end_time", "run_name"}, write=True, one_transaction=True
+        ),
         methods=["POST"],
     ),
-    Route(f"{P}/runs/delete", endpoint("DeleteRun", delete, fields=_RUN, write=True), methods=["POST"]),
-    Route(f"{P}/runs/restore", endpoint("RestoreRun", restore, fields=_RUN, write=True), methods=["POST"]),
+    Route(
+        f"{P}/runs/delete",
+        endpoint("DeleteRun", delete, fields=_RUN, write=True, one_transaction=True),
+        methods=["POST"],
+    ),
+    Route(
+        f"{P}/runs/restore",
+        endpoint("RestoreRun", restore, fields=_RUN, write=True, one_transaction=True),
+        methods=["POST"],
+    ),
     Route(
         f"{P}/runs/log-metric",
         endpoint(
@@ -229,7 +244,9 @@ routes = [
         methods=["POST"],
     ),
     Route(
-        f"{P}/runs/delete-tag", endpoint("DeleteTag", delete_tag, fields=_RUN | {"key"}, write=True), methods=["POST"]
+        f"{P}/runs/delete-tag",
+        endpoint("DeleteTag", delete_tag, fields=_RUN | {"key"}, write=True, one_transaction=True),
+        methods=["POST"],
     ),
     Route(
         f"{P}/runs/log-batch",
@@ -238,7 +255,7 @@ routes = [
     ),
     Route(
         f"{P}/runs/log-inputs",
-        endpoint("LogInputs", log_inputs, fields=_RUN | {"datasets", "models"}, write=True),
+        endpoint("LogInputs", log_inputs, fields=_RUN | {"datasets", "models"}, write=True, one_transaction=True),
         methods=["POST"],
     ),
     Route(
