@@ -321,10 +321,14 @@ class Database:
                 result = await session.run(statement)
                 await result.consume()
 
-    async def ping(self) -> bool:
+    async def ping(self, *, within: float = 2.0) -> bool:
+        """Whether Neo4j answers one statement now: tried once (no retry, which would hold a
+        readiness probe for the whole retry time and then, if Neo4j came back meanwhile, answer yes
+        for the gap), and False after `within` seconds."""
         try:
-            await self._driver.execute_query("RETURN 1", database_=self._database, routing_=RoutingControl.READ)
-        except (Neo4jError, DriverError, OSError):
+            async with asyncio.timeout(within), self._session(access=neo4j.READ_ACCESS) as session:
+                await _rows(await session.run("RETURN 1"))
+        except (Neo4jError, DriverError, OSError, TimeoutError):
             return False
         return True
 
