@@ -80,7 +80,7 @@ def peak_rss(pid: int) -> int:
 @contextlib.contextmanager
 def api_process(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "--factory", "graph_registry.api.app:create_app"]
+    command = [sys.executable, "-m", "uvicorn", "--factory", "graph_registry.api.app:serving_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     with log.open("wb") as output:
         process = subprocess.Popen(

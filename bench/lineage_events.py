@@ -247,7 +247,7 @@ def start_api(
         env["PYTHONPATH"] = str(source.resolve())
     # `python -m` puts the working directory first on sys.path: the tree served must be that directory.
     cwd = ROOT if source is None else source.resolve()
-    command = [sys.executable, "-m", "uvicorn", "--factory", "graph_registry.api.app:create_app"]
+    command = [sys.executable, "-m", "uvicorn", "--factory", "graph_registry.api.app:serving_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     with log.open("wb") as output:
         process = subprocess.Popen(

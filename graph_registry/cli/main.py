@@ -101,7 +101,7 @@ def serve(
         console.print(f"GraphiQL: http://{host}:{port}/graphql")
         readiness.announce(host, port, report=console.print)
         config = uvicorn.Config(
-            "graph_registry.api.app:create_app",
+            "graph_registry.api.app:serving_app",
             factory=True,
             host=host,
             port=port,
